@@ -1,0 +1,50 @@
+# Aduan: two commands on a fresh machine.
+#   make run   — venv, install, migrate, seed a demo, start app + scheduler on SQLite
+#   make test  — the same set-up, then lint, type checks and the test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install translations migrate run test lint bench bench-quick clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(VENV)/bin/pybabel compile --quiet --use-fuzzy -d translations
+
+migrate: install
+	$(FLASK) db upgrade
+
+run: migrate
+	$(FLASK) seed demo
+	@echo
+	@echo "Aduan is starting at http://$(HOST):$(PORT)/  (staff console: http://$(HOST):$(PORT)/staff/)"
+	@echo "Press Ctrl+C to stop."
+	ADUAN_SECURE_COOKIES=0 $(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest -n 2 --dist loadfile -q
+
+bench: install
+	$(PY) bench/bench_calendar.py
+
+clean:
+	rm -rf $(VENV) instance .mypy_cache .ruff_cache test-artifacts

@@ -1,0 +1,1 @@
+"""The citizen web channel: complaint form, tracking page, confirmation and rating."""

@@ -1,0 +1,133 @@
+"""Citizen forms. Labels and messages are lazy so they follow the chosen language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from complaints.intake import MAX_DESCRIPTION, MIN_DESCRIPTION
+from complaints.models import Kind
+
+
+class ComplaintForm(FlaskForm):
+    kind = RadioField(
+        _l("What kind of report is this?"),
+        choices=[
+            (Kind.COMPLAINT.value, _l("Complaint (pengaduan) — something is wrong")),
+            (Kind.ASPIRATION.value, _l("Aspiration (aspirasi) — a suggestion or wish")),
+            (Kind.INFORMATION_REQUEST.value, _l("Information request — you need to know")),
+        ],
+        default=Kind.COMPLAINT.value,
+        validators=[DataRequired(_l("Choose a kind of report."))],
+    )
+    category = SelectField(
+        _l("Topic"), validators=[DataRequired(_l("Choose a category."))], validate_choice=True
+    )
+    description = TextAreaField(
+        _l("What happened?"),
+        description=_l("Where, when, and what you expect the government to do."),
+        validators=[
+            DataRequired(_l("Please describe the problem.")),
+            Length(
+                min=MIN_DESCRIPTION,
+                max=MAX_DESCRIPTION,
+                message=_l("Write between %(min)d and %(max)d characters."),
+            ),
+        ],
+    )
+    address = StringField(
+        _l("Address or place (optional)"), validators=[Optional(), Length(max=500)]
+    )
+    lat = DecimalField(
+        _l("Latitude (optional)"),
+        places=None,
+        validators=[Optional(), NumberRange(-90, 90, _l("Latitude must be between -90 and 90."))],
+    )
+    lon = DecimalField(
+        _l("Longitude (optional)"),
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(-180, 180, _l("Longitude must be between -180 and 180.")),
+        ],
+    )
+    photos = MultipleFileField(
+        _l("Photos (optional)"), description=_l("Up to 5 photos, at most 10 MB each.")
+    )
+    name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=200)])
+    phone = StringField(
+        _l("Phone number (optional)"),
+        description=_l("We send updates by SMS. Example: 0812 3456 7890"),
+        validators=[Optional(), Length(max=32)],
+    )
+    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254)])
+    anonymous = BooleanField(
+        _l("Anonymous"),
+        description=_l(
+            "Staff handling your report will not see your name or contact. Only system "
+            "administrators can, and your contact is used only to send you updates."
+        ),
+    )
+    confidential = BooleanField(
+        _l("Confidential"),
+        description=_l(
+            "Your report will never appear on public pages or lists. Only you, with the "
+            "tracking code, and the staff can see it."
+        ),
+    )
+    # One token per form view: a double-submitted form creates one complaint.
+    submission_token = HiddenField()
+    submit = SubmitField(_l("Send report"))
+
+
+class TrackForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET lookup changes nothing
+
+    code = StringField(
+        _l("Tracking code"), validators=[DataRequired(_l("Enter your tracking code."))]
+    )
+    submit = SubmitField(_l("Check status"))
+
+
+class ConfirmForm(FlaskForm):
+    decision = RadioField(
+        _l("Is the problem resolved?"),
+        choices=[
+            ("confirm", _l("Yes, it is resolved")),
+            ("reopen", _l("No, it is not resolved")),
+        ],
+        validators=[DataRequired(_l("Choose an answer."))],
+    )
+    reason = TextAreaField(
+        _l("If not, what is still wrong?"), validators=[Optional(), Length(max=2000)]
+    )
+    submit = SubmitField(_l("Send answer"))
+
+
+class RateForm(FlaskForm):
+    score = RadioField(
+        _l("How satisfied are you with how your report was handled?"),
+        choices=[
+            ("5", _l("5 — very satisfied")),
+            ("4", _l("4 — satisfied")),
+            ("3", _l("3 — neither")),
+            ("2", _l("2 — dissatisfied")),
+            ("1", _l("1 — very dissatisfied")),
+        ],
+        validators=[DataRequired(_l("Choose a rating."))],
+    )
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Send rating"))

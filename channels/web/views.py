@@ -1,0 +1,207 @@
+"""Citizen pages. Thin: parse the form, call intake or workflow, render."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
+
+from complaints import public, workflow
+from complaints.attachments import MAX_PHOTO_BYTES, NewAttachment
+from complaints.codes import normalize_code
+from complaints.errors import DomainError, ValidationFailed
+from complaints.extensions import db, limiter
+from complaints.intake import Contact, submit_complaint
+from complaints.models import Category, Complaint
+
+from .forms import ComplaintForm, ConfirmForm, RateForm, TrackForm
+
+bp = Blueprint("web", __name__)
+
+
+def _locale() -> str:
+    return str(get_locale() or "id")
+
+
+def _category_choices() -> list[tuple[str, str]]:
+    categories = db.session.scalars(
+        select(Category)
+        .where(Category.active.is_(True))
+        .order_by(Category.sort_order, Category.code)
+    )
+    locale = _locale()
+    return [("", gettext("— choose a topic —"))] + [
+        (category.code, category.name(locale)) for category in categories
+    ]
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template("web/home.html", track_form=TrackForm())
+
+
+def _read_photos(files: list[FileStorage]) -> list[NewAttachment] | None:
+    """The uploaded photos, or None when one is over the size limit."""
+    photos = []
+    for storage in files:
+        if not storage or not storage.filename:
+            continue  # browsers send an empty part when no file was chosen
+        content = storage.stream.read(MAX_PHOTO_BYTES + 1)
+        if len(content) > MAX_PHOTO_BYTES:
+            return None
+        photos.append(NewAttachment(storage.filename, content, storage.mimetype or ""))
+    return photos
+
+
+def _as_float(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@limiter.limit("10/minute;100/day", methods=["POST"])
+def new_complaint() -> str | Response | tuple[str, int]:
+    form = ComplaintForm()
+    form.category.choices = _category_choices()
+    if request.method == "GET":
+        form.submission_token.data = uuid.uuid4().hex
+        return render_template("web/new.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("web/new.html", form=form), 422
+    photos = _read_photos(request.files.getlist(form.photos.name))
+    if photos is None:
+        form.photos.errors = [gettext("Each photo may be at most 10 MB.")]
+        return render_template("web/new.html", form=form), 422
+    token = form.submission_token.data or None
+    try:
+        result = submit_complaint(
+            channel="web",
+            category=db.session.scalar(select(Category).where(Category.code == form.category.data)),
+            description=form.description.data,
+            kind=form.kind.data,
+            lat=_as_float(form.lat.data),
+            lon=_as_float(form.lon.data),
+            address=form.address.data,
+            contact=Contact(name=form.name.data, phone=form.phone.data, email=form.email.data),
+            anonymous=form.anonymous.data,
+            confidential=form.confidential.data,
+            locale=_locale(),
+            external_id=f"form-{token}" if token else None,
+            photos=photos,
+        )
+    except ValidationFailed as failure:
+        for name, message in failure.fields.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [message]
+            else:
+                flash(message, "danger")
+        return render_template("web/new.html", form=form), 422
+    flash(gettext("Your report has been received. Keep your tracking code."), "success")
+    return redirect(url_for("web.track", code=result.complaint.code, new=1))
+
+
+def _complaint_or_404(raw_code: str) -> Complaint:
+    code = normalize_code(raw_code)
+    complaint = db.session.scalar(select(Complaint).where(Complaint.code == code)) if code else None
+    if complaint is None:
+        abort(404)
+    return complaint
+
+
+@bp.get("/track")
+@limiter.limit("60/minute")
+def track_lookup() -> str | Response | tuple[str, int]:
+    form = TrackForm(request.args)
+    if "code" not in request.args:
+        return render_template("web/track_lookup.html", form=form)
+    code = normalize_code(form.code.data or "")
+    if code is None:
+        form.code.errors = [gettext("A tracking code looks like ADU-7K3Q-9M2X.")]
+        return render_template("web/track_lookup.html", form=form), 400
+    return redirect(url_for("web.track", code=code))
+
+
+@bp.get("/track/<code>")
+@limiter.limit("60/minute")
+def track(code: str) -> str | Response | tuple[str, int]:
+    normalized = normalize_code(code)
+    complaint = (
+        db.session.scalar(select(Complaint).where(Complaint.code == normalized))
+        if normalized
+        else None
+    )
+    if complaint is None:
+        message = gettext(
+            "No report has the tracking code %(code)s. Check it and try again.", code=code
+        )
+        return render_template("web/track_lookup.html", form=TrackForm(), not_found=message), 404
+    if complaint.code != code:
+        return redirect(url_for("web.track", code=complaint.code))
+    return render_template(
+        "web/track.html",
+        complaint=complaint,
+        view=public.public_view(complaint, _locale()),
+        confirm_form=ConfirmForm(),
+        rate_form=RateForm(),
+        is_new=request.args.get("new") == "1",
+    )
+
+
+@bp.post("/track/<code>/confirm")
+@limiter.limit("20/minute")
+def confirm(code: str) -> Response:
+    complaint = _complaint_or_404(code)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "danger")
+        return redirect(url_for("web.track", code=complaint.code))
+    try:
+        if form.decision.data == "confirm":
+            workflow.confirm_resolution(complaint)
+            notice = gettext("Thank you. Your report is now closed.")
+        else:
+            workflow.reopen_complaint(complaint, form.reason.data)
+            notice = gettext("Your report has been reopened and sent back to the unit.")
+        workflow.commit()
+    except ValidationFailed:
+        db.session.rollback()
+        flash(gettext("Please tell us what is still wrong."), "danger")
+        return redirect(url_for("web.track", code=complaint.code))
+    except DomainError as refusal:
+        db.session.rollback()
+        flash(_status_refusal(refusal), "danger")
+        return redirect(url_for("web.track", code=complaint.code))
+    flash(notice, "success")
+    return redirect(url_for("web.track", code=complaint.code))
+
+
+@bp.post("/track/<code>/rate")
+@limiter.limit("20/minute")
+def rate(code: str) -> Response:
+    complaint = _complaint_or_404(code)
+    form = RateForm()
+    if not form.validate_on_submit():
+        flash(gettext("Choose a rating from 1 to 5."), "danger")
+        return redirect(url_for("web.track", code=complaint.code))
+    try:
+        workflow.rate_complaint(complaint, int(form.score.data), form.comment.data)
+        workflow.commit()
+    except DomainError as refusal:
+        db.session.rollback()
+        flash(refusal.message, "danger")
+        return redirect(url_for("web.track", code=complaint.code))
+    flash(gettext("Thank you for your rating."), "success")
+    return redirect(url_for("web.track", code=complaint.code))
+
+
+def _status_refusal(refusal: DomainError) -> str:
+    if refusal.code == "invalid_transition":
+        return gettext("This can only be done while the report is marked resolved.")
+    return refusal.message

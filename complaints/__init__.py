@@ -1,0 +1,100 @@
+"""Aduan: citizen complaint intake and tracking."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import load_config
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+logger = logging.getLogger(__name__)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: settings from the environment, then ``config`` on top."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    if config:
+        app.config.update(config)
+    _configure_sqlite(app)
+
+    if app.config["ADUAN_PROXY_HOPS"] > 0:
+        hops = app.config["ADUAN_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    compress.init_app(app)
+    login_manager.init_app(app)
+
+    from . import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+
+    from channels.web import views as web_views
+
+    app.register_blueprint(web_views.bp)
+
+    from . import cli, security
+
+    security.init_app(app)
+    cli.init_app(app)
+    _register_health(app)
+    return app
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """WAL and a busy timeout make SQLite usable by the app and the scheduler at once."""
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite"):
+        return
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    options.setdefault("connect_args", {"timeout": 30})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Every SQLite connection: WAL for concurrent readers, enforced foreign keys."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _register_health(app: Flask) -> None:
+    @app.get("/healthz")
+    @limiter.exempt
+    def healthz() -> tuple[Response, int]:
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError as error:
+            logger.error("health check: database unreachable: %s", error)
+            db.session.rollback()
+            return jsonify(status="error", database="unreachable"), 503
+        return jsonify(status="ok", database="ok"), 200

@@ -1,0 +1,50 @@
+"""Command-line interface: ``flask --app wsgi seed demo``, ``users create`` …"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .errors import ValidationFailed
+from .extensions import db
+
+seed_cli = AppGroup("seed", help="Load reference and demo data.")
+users_cli = AppGroup("users", help="Manage staff accounts.")
+
+
+@seed_cli.command("demo")
+def seed_demo_command() -> None:
+    """Units, categories, SLA policies, demo staff and sample complaints (idempotent)."""
+    from .seed import DEMO_USERS, seed_demo
+
+    created = seed_demo()
+    click.echo("Demo data ready" + (" (created now)." if created else " (already there)."))
+    for email, role, password, _unit in DEMO_USERS:
+        click.echo(f"  {role:<10} {email}  password: {password}")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["officer", "supervisor", "admin"]))
+@click.option("--unit", "unit_code", help="Unit code (required for officers and supervisors).")
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--name", default="", help="Display name.")
+def users_create_command(
+    email: str, role: str, unit_code: str | None, password: str, name: str
+) -> None:
+    """Create a staff account."""
+    from .auth import create_user
+
+    try:
+        user = create_user(email, role, password, unit_code=unit_code, name=name)
+        db.session.commit()
+    except ValidationFailed as failure:
+        db.session.rollback()
+        raise click.UsageError(failure.message) from None
+    click.echo(f"created {user.role} {user.email}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,34 @@
+"""Tracking codes: short, unguessable, easy to read out and type.
+
+``ADU-7K3Q-9M2X``: eight symbols of Crockford's base32 (no I, L, O, U), 40
+random bits from ``secrets``. Input is case-insensitive and forgives the
+look-alikes Crockford maps (I/L → 1, O → 0) and missing or extra dashes.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+PREFIX = "ADU"
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_SEPARATORS = re.compile(r"[\s\-_.]+")
+
+
+def new_code() -> str:
+    """Return a fresh random tracking code (collisions are caught by the unique index)."""
+    symbols = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    return f"{PREFIX}-{symbols[:4]}-{symbols[4:]}"
+
+
+def normalize_code(raw: str) -> str | None:
+    """Return the canonical form of a typed code, or None if it cannot be one."""
+    cleaned = _SEPARATORS.sub("", raw.strip().upper()).translate(_LOOKALIKES)
+    if cleaned.startswith(PREFIX):
+        cleaned = cleaned[len(PREFIX) :]
+    elif cleaned.startswith("AD0"):  # "ADO-…" typed with the letter O
+        cleaned = cleaned[3:]
+    if len(cleaned) != 8 or any(symbol not in ALPHABET for symbol in cleaned):
+        return None
+    return f"{PREFIX}-{cleaned[:4]}-{cleaned[4:]}"

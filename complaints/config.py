@@ -1,0 +1,126 @@
+"""Settings read from the environment, parsed strictly.
+
+A malformed value stops start-up with a message naming the variable, rather
+than running with a silently wrong setting.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(RuntimeError):
+    """A setting in the environment cannot be used."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
+
+
+def env_int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def env_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    url = raw.strip()
+    parsed = urlparse(url)
+    scheme = parsed.scheme.split("+", 1)[0]
+    if scheme not in schemes or not (parsed.netloc or parsed.path):
+        raise ConfigError(f"{name}={raw!r} is not a URL with scheme {' or '.join(schemes)}")
+    return url
+
+
+def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once into the instance folder."""
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two workers starting at once must agree on one key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ if env is None else env
+    timezone = env.get("ADUAN_TIMEZONE", "Asia/Makassar")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"ADUAN_TIMEZONE={timezone!r} is not a known time zone") from None
+
+    database_url = env_url(
+        env, "DATABASE_URL", ("sqlite", "postgresql", "postgres")
+    ) or "sqlite:///" + str(instance_path / "aduan.db")
+    redis_url = env_url(env, "REDIS_URL", ("redis", "rediss", "unix"))
+    secure_cookies = env_bool(env, "ADUAN_SECURE_COOKIES", True)
+
+    return {
+        "SECRET_KEY": _secret_key(env, instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ADUAN_TIMEZONE": timezone,
+        "ADUAN_SCHEDULER": env_bool(env, "ADUAN_SCHEDULER", True),
+        "ADUAN_PROXY_HOPS": env_int(env, "ADUAN_PROXY_HOPS", 0),
+        "PUBLIC_BASE_URL": env_url(env, "PUBLIC_BASE_URL", ("http", "https")),
+        "RATELIMIT_ENABLED": env_bool(env, "RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "REDIS_URL": redis_url,
+        "TELEGRAM_BOT_TOKEN": env.get("TELEGRAM_BOT_TOKEN") or None,
+        "TELEGRAM_WEBHOOK_SECRET": env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        "TELEGRAM_API_BASE_URL": env_url(env, "TELEGRAM_API_BASE_URL", ("http", "https"))
+        or "https://api.telegram.org/bot",
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or None,
+        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER") or None,
+        "TWILIO_API_BASE_URL": env_url(env, "TWILIO_API_BASE_URL", ("http", "https")),
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # Five photos of at most 10 MB each, plus the text fields.
+        "MAX_CONTENT_LENGTH": 52 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": timezone,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

@@ -1,0 +1,236 @@
+"""submit_complaint(): the only way a complaint comes into existence.
+
+Every channel calls it. In one transaction it creates the reporter, the
+complaint, its first event, its deadlines and the acknowledgement in the
+outbox. It is idempotent on (channel, external_id): a retried webhook, a
+double-clicked form or a repeated API call with the same key returns the
+complaint that already exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from sla.deadlines import apply_deadlines
+
+from . import clock, notify
+from .attachments import MAX_PHOTO_BYTES, MAX_PHOTOS, NewAttachment, image_content_type
+from .codes import new_code
+from .errors import ValidationFailed
+from .extensions import db
+from .models import Attachment, Category, Channel, Complaint, Kind, Priority, Reporter, Status
+from .workflow import Actor, record_event
+
+logger = logging.getLogger(__name__)
+
+MIN_DESCRIPTION = 10
+MAX_DESCRIPTION = 5000
+_CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    nik: str | None = None
+    telegram_chat_id: str | None = None
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    complaint: Complaint
+    created: bool
+
+
+def normalize_phone(raw: str, region: str = "ID") -> str | None:
+    """E.164 form of a phone number (Indonesian numbers by default), or None if invalid."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _validated_contact(contact: Contact, errors: dict[str, str]) -> Contact:
+    phone = email = None
+    if contact.phone and contact.phone.strip():
+        phone = normalize_phone(contact.phone.strip())
+        if phone is None:
+            errors["phone"] = gettext("This is not a valid phone number.")
+    if contact.email and contact.email.strip():
+        try:
+            email = validate_email(contact.email.strip(), check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = gettext("This is not a valid e-mail address.")
+    nik = (contact.nik or "").strip() or None
+    if nik is not None and not (len(nik) == 16 and nik.isdigit()):
+        errors["nik"] = gettext("A NIK has 16 digits.")
+    name = (contact.name or "").strip()[:200] or None
+    return Contact(name, phone, email, nik, contact.telegram_chat_id)
+
+
+def _validated_location(
+    lat: float | None, lon: float | None, errors: dict[str, str]
+) -> tuple[float | None, float | None]:
+    if (lat is None) != (lon is None):
+        errors["lat" if lat is None else "lon"] = gettext("Give both latitude and longitude.")
+        return None, None
+    if lat is not None and not -90 <= lat <= 90:
+        errors["lat"] = gettext("Latitude must be between -90 and 90.")
+    if lon is not None and not -180 <= lon <= 180:
+        errors["lon"] = gettext("Longitude must be between -180 and 180.")
+    return lat, lon
+
+
+def _validated_photos(photos: Sequence[NewAttachment], errors: dict[str, str]) -> list[Attachment]:
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = gettext("At most %(count)d photos.", count=MAX_PHOTOS)
+        return []
+    stored = []
+    for photo in photos:
+        if len(photo.content) > MAX_PHOTO_BYTES:
+            errors["photos"] = gettext("Each photo may be at most 10 MB.")
+            return []
+        content_type = image_content_type(photo.content)
+        if content_type is None:
+            errors["photos"] = gettext("Only JPEG, PNG, WebP or GIF photos are accepted.")
+            return []
+        stored.append(
+            Attachment(
+                filename=(photo.filename or "photo")[-255:],
+                content_type=content_type,
+                size=len(photo.content),
+                sha256=hashlib.sha256(photo.content).hexdigest(),
+                content=photo.content,
+            )
+        )
+    return stored
+
+
+def _find_existing(channel: str, external_id: str) -> Complaint | None:
+    return db.session.scalar(
+        select(Complaint).where(Complaint.channel == channel, Complaint.external_id == external_id)
+    )
+
+
+def submit_complaint(
+    *,
+    channel: str,
+    category: Category | None,
+    description: str | None,
+    kind: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str | None = None,
+    contact: Contact | None = None,
+    anonymous: bool = False,
+    confidential: bool = False,
+    locale: str = "id",
+    external_id: str | None = None,
+    lapor_id: str | None = None,
+    photos: Sequence[NewAttachment] = (),
+    priority: str = Priority.NORMAL.value,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+) -> IntakeResult:
+    """Validate and store a new complaint; commit; return it (or the existing duplicate).
+
+    Raises ValidationFailed with a message per field when input is unusable;
+    nothing is stored then.
+    """
+    channel = Channel(channel).value
+    if external_id is not None:
+        existing = _find_existing(channel, external_id)
+        if existing is not None:
+            return IntakeResult(existing, created=False)
+
+    errors: dict[str, str] = {}
+    text = (description or "").strip()
+    if len(text) < MIN_DESCRIPTION:
+        errors["description"] = gettext(
+            "Describe the problem in at least %(count)d characters.", count=MIN_DESCRIPTION
+        )
+    elif len(text) > MAX_DESCRIPTION:
+        errors["description"] = gettext("At most %(count)d characters.", count=MAX_DESCRIPTION)
+    if category is None or not category.active:
+        errors["category"] = gettext("Choose a category.")
+    if kind is not None and kind not in {k.value for k in Kind}:
+        errors["kind"] = gettext("Choose a kind of report.")
+    lat, lon = _validated_location(lat, lon, errors)
+    checked_contact = _validated_contact(contact or Contact(), errors)
+    attachments = _validated_photos(photos, errors)
+    clean_address = (address or "").strip()[:500] or None
+    if errors:
+        raise ValidationFailed(errors)
+    assert category is not None
+
+    moment = now or clock.now()
+    for _attempt in range(_CODE_ATTEMPTS):
+        complaint = Complaint(
+            code=new_code(),
+            kind=kind or category.default_kind,
+            channel=channel,
+            external_id=external_id,
+            lapor_id=lapor_id,
+            status=Status.RECEIVED.value,
+            priority=Priority(priority).value,
+            category=category,
+            unit=category.default_unit,
+            description=text,
+            lat=lat,
+            lon=lon,
+            address=clean_address,
+            anonymous=anonymous,
+            confidential=confidential,
+            locale=locale if locale in ("id", "en") else "id",
+            created_at=moment,
+            updated_at=moment,
+            attachments=attachments,
+        )
+        if any(vars(checked_contact).values()):
+            complaint.reporter = Reporter(
+                name=checked_contact.name,
+                phone=checked_contact.phone,
+                email=checked_contact.email,
+                nik=checked_contact.nik,
+                telegram_chat_id=checked_contact.telegram_chat_id,
+                locale=complaint.locale,
+                created_at=moment,
+            )
+        db.session.add(complaint)
+        try:
+            apply_deadlines(complaint, Status.RECEIVED, moment)
+            event = record_event(
+                complaint,
+                actor or Actor.system(channel),
+                "status",
+                to_status=Status.RECEIVED.value,
+                now=moment,
+            )
+            notify.acknowledge(complaint, event)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            if external_id is not None:
+                existing = _find_existing(channel, external_id)
+                if existing is not None:  # lost the race to an identical submission
+                    return IntakeResult(existing, created=False)
+            logger.warning("tracking code collision, retrying")
+            attachments = _validated_photos(photos, {})
+            continue
+        logger.info("complaint %s received via %s", complaint.code, channel)
+        return IntakeResult(complaint, created=True)
+    raise RuntimeError("could not allocate a unique tracking code")

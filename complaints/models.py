@@ -1,0 +1,539 @@
+"""SQLAlchemy models for the whole complaint domain.
+
+Personal data of citizens lives only in ``reporters`` so it can be erased
+without touching the complaint or the figures. Deadlines are stored columns
+(indexed) so the SLA sweep asks the database for due rows only.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from . import clock
+from .extensions import Base, db
+from .types import UTCDateTime
+
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy builds db.Model at run time; to the type checker it is our Base.
+    Model = Base
+else:
+    Model = db.Model
+
+
+class Status(enum.StrEnum):
+    RECEIVED = "received"
+    VERIFIED = "verified"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    MERGED = "merged"
+
+
+OPEN_STATUSES = (Status.RECEIVED, Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED)
+FINAL_STATUSES = (Status.CLOSED, Status.REJECTED, Status.MERGED)
+
+
+class Kind(enum.StrEnum):
+    COMPLAINT = "complaint"
+    ASPIRATION = "aspiration"
+    INFORMATION_REQUEST = "information_request"
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    TELEGRAM = "telegram"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    API = "api"
+    OPEN311 = "open311"
+    COUNTER = "counter"
+    LAPOR = "lapor"
+
+
+class Priority(enum.StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Role(enum.StrEnum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class MessageKind(enum.StrEnum):
+    PUBLIC_REPLY = "public_reply"
+    INTERNAL_NOTE = "internal_note"
+    INBOUND = "inbound"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+def _now() -> datetime:
+    return clock.now()
+
+
+def _values(enum_class: type[enum.StrEnum]) -> str:
+    return ", ".join(f"'{member.value}'" for member in enum_class)
+
+
+class Unit(Model):
+    """A government unit (OPD) that handles complaints; ``parent`` is the supervisor chain."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # Where level-2 escalations go (e.g. Bagian Organisasi / Inspektorat).
+    is_regency_level: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Front-office units see the intake desk (all received complaints).
+    is_front_office: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+
+class SlaPolicy(Model):
+    """Deadlines in working days, and the escalation ladder's knobs."""
+
+    __tablename__ = "sla_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    verify_days: Mapped[int] = mapped_column(Integer, default=3)
+    response_days: Mapped[int] = mapped_column(Integer, default=5)
+    resolve_days: Mapped[int] = mapped_column(Integer, default=14)
+    urgent_resolve_days: Mapped[int | None] = mapped_column(Integer)
+    confirm_days: Mapped[int] = mapped_column(Integer, default=10)
+    # At this share of a deadline's span the assignee is reminded.
+    reminder_percent: Mapped[int] = mapped_column(Integer, default=75)
+    # Working days after the deadline before level 2 (regency level) is notified.
+    level2_after_days: Mapped[int] = mapped_column(Integer, default=3)
+    # Legal basis of the defaults, shown to admins.
+    source: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
+
+
+class Category(Model):
+    """A complaint category; ``code`` is also the Open311 ``service_code``."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_id: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    description_id: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    default_kind: Mapped[str] = mapped_column(String(32), default=Kind.COMPLAINT.value)
+    default_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
+    # Space-separated words that route free text (SMS) to this category.
+    keywords: Mapped[str] = mapped_column(Text, default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=100)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    default_unit: Mapped[Unit | None] = relationship()
+    sla_policy: Mapped[SlaPolicy | None] = relationship()
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_id
+
+
+class Holiday(Model):
+    """A non-working day beyond the national calendar (e.g. the regency's anniversary)."""
+
+    __tablename__ = "holidays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class User(UserMixin, Model):
+    """A staff member."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN ({_values(Role)})", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    telegram_chat_id: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8), default="id")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    unit: Mapped[Unit | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated staff cannot sign in
+        return self.active
+
+
+class Reporter(Model):
+    """The citizen behind a complaint. The only table with their personal data."""
+
+    __tablename__ = "reporters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)  # E.164
+    email: Mapped[str | None] = mapped_column(String(254))
+    nik: Mapped[str | None] = mapped_column(String(16))
+    telegram_chat_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    locale: Mapped[str] = mapped_column(String(8), default="id")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Complaint(Model):
+    __tablename__ = "complaints"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        CheckConstraint(f"status IN ({_values(Status)})", name="status"),
+        CheckConstraint(f"kind IN ({_values(Kind)})", name="kind"),
+        CheckConstraint(f"channel IN ({_values(Channel)})", name="channel"),
+        CheckConstraint(f"priority IN ({_values(Priority)})", name="priority"),
+        CheckConstraint(
+            "satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction"
+        ),
+        # The sweep's query: due rows among open complaints only.
+        Index(
+            "ix_complaints_next_action_open",
+            "next_action_at",
+            postgresql_where=text("status NOT IN ('closed', 'rejected', 'merged')"),
+            sqlite_where=text("status NOT IN ('closed', 'rejected', 'merged')"),
+        ),
+        # The queue: a unit's complaints by status, newest first.
+        Index("ix_complaints_unit_status_created", "unit_id", "status", "created_at"),
+        Index("ix_complaints_status_created", "status", "created_at"),
+        Index("ix_complaints_assignee_status", "assignee_id", "status"),
+        # Metrics count by period on these instants.
+        Index("ix_complaints_created_at", "created_at"),
+        Index("ix_complaints_resolved_at", "resolved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), default=Kind.COMPLAINT.value)
+    channel: Mapped[str] = mapped_column(String(16))
+    # Idempotency: the channel's own id (update id, MessageSid, form token, Idempotency-Key).
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    lapor_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=Status.RECEIVED.value)
+    priority: Mapped[str] = mapped_column(String(16), default=Priority.NORMAL.value)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporters.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(500))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The citizen's language for every message sent to them.
+    locale: Mapped[str] = mapped_column(String(8), default="id")
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    in_progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    verify_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirm_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The earliest instant at which the SLA sweep has something to do.
+    next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+
+    resolution: Mapped[str | None] = mapped_column(Text)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    citizen_confirmed: Mapped[bool | None] = mapped_column(Boolean)
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    satisfaction_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic locking: two officers acting at once cannot both win.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    category: Mapped[Category] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    assignee: Mapped[User | None] = relationship()
+    reporter: Mapped[Reporter | None] = relationship()
+    duplicate_of: Mapped[Complaint | None] = relationship(remote_side=[id])
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id"
+    )
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="complaint", order_by="Message.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="complaint", order_by="Attachment.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 -- SQLAlchemy reads it
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ComplaintEvent(Model):
+    """The audit log of a complaint: every change, who made it and when."""
+
+    __tablename__ = "complaint_events"
+    __table_args__ = (Index("ix_complaint_events_complaint_at", "complaint_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
+    # e.g. status, assign, reply, note, priority, escalation, reminder, rating, erase
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Who acted when it was not a staff member: citizen, system, sla, telegram…
+    actor_label: Mapped[str] = mapped_column(String(32), default="system")
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Message(Model):
+    """A public reply to the citizen, an internal note, or an inbound message."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_values(MessageKind)})", name="kind"),
+        Index("ix_messages_complaint_at", "complaint_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    kind: Mapped[str] = mapped_column(String(16))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(16))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="messages")
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind == MessageKind.PUBLIC_REPLY
+
+
+class Attachment(Model):
+    """A photo or file. Bytes live in the database so every worker and host sees them."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Deferred: listing attachments must not load megabytes of photos.
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="attachments")
+
+
+class Escalation(Model):
+    """One fired step of the escalation ladder; unique so each step fires once."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("complaint_id", "deadline", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    # verify | response | resolve
+    deadline: Mapped[str] = mapped_column(String(16))
+    # 0 = reminder before the deadline, 1 = unit supervisor, 2 = regency level, …
+    level: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
+    target_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+
+    complaint: Mapped[Complaint] = relationship()
+
+
+class Notification(Model):
+    """An in-app notice for a staff member (assignment, reminder, escalation)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboundMessage(Model):
+    """The outbox: a message to deliver, written in the transaction that caused it."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_values(OutboxStatus)})", name="status"),
+        Index("ix_outbound_messages_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Idempotency key: the same logical message is enqueued at most once.
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(254))
+    body: Mapped[str] = mapped_column(Text)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider_message_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    provider_status: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InboundReceipt(Model):
+    """Webhook deliveries already processed (Telegram update_id, Twilio MessageSid)."""
+
+    __tablename__ = "inbound_receipts"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class Conversation(Model):
+    """Bot conversation state, in the database so any worker can answer the next message."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(32), default="idle")
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
+
+
+class ApiToken(Model):
+    """A staff bearer token for the JSON API, stored hashed."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Open311Key(Model):
+    """An Open311 client's api_key, stored hashed."""
+
+    __tablename__ = "open311_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CannedReply(Model):
+    """A reply template staff can pick, per category or general."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body_id: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditLog(Model):
+    """Staff actions and sign-ins, successful or not."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_actor_at", "actor_user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,102 @@
+"""What the citizen is told, in their language, through the outbox.
+
+Every text here is a catalog message so the Indonesian and English wording
+live in ``translations/``. Messages go to the channel the citizen used when
+it can carry a reply (Telegram, SMS, WhatsApp); otherwise the tracking page
+is where they read it.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request
+from flask_babel import force_locale, gettext
+
+from .models import Complaint, ComplaintEvent, Status
+from .outbox import enqueue
+
+
+def citizen_address(complaint: Complaint) -> tuple[str, str] | None:
+    """The (channel, address) that reaches the complaint's reporter, if any."""
+    reporter = complaint.reporter
+    if reporter is None or reporter.erased_at is not None:
+        return None
+    if complaint.channel == "telegram" and reporter.telegram_chat_id:
+        return "telegram", reporter.telegram_chat_id
+    if complaint.channel == "whatsapp" and reporter.phone:
+        return "whatsapp", reporter.phone
+    if reporter.telegram_chat_id:
+        return "telegram", reporter.telegram_chat_id
+    if reporter.phone:
+        return "sms", reporter.phone
+    return None
+
+
+def tracking_url(code: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base and has_request_context():
+        base = request.host_url
+    return f"{(base or '').rstrip('/')}/track/{code}"
+
+
+def status_label(status: str) -> str:
+    """A status in plain words, in the current locale."""
+    labels = {
+        Status.RECEIVED: gettext("Received, waiting to be checked"),
+        Status.VERIFIED: gettext("Checked and passed to the responsible unit"),
+        Status.IN_PROGRESS: gettext("Being handled by the unit"),
+        Status.RESOLVED: gettext("Resolved by the unit, waiting for your confirmation"),
+        Status.CLOSED: gettext("Closed"),
+        Status.REJECTED: gettext("Not accepted"),
+        Status.MERGED: gettext("Combined with another report of the same problem"),
+    }
+    return labels[Status(status)]
+
+
+def _status_text(complaint: Complaint, event: ComplaintEvent) -> str:
+    status = Status(complaint.status)
+    text = gettext(
+        "Complaint %(code)s: %(status)s.", code=complaint.code, status=status_label(status)
+    )
+    if status == Status.REJECTED and complaint.rejection_reason:
+        text += " " + gettext("Reason: %(reason)s", reason=complaint.rejection_reason)
+    elif status == Status.RESOLVED:
+        text += " " + gettext(
+            "Please confirm it is resolved and rate our service: %(url)s",
+            url=tracking_url(complaint.code),
+        )
+    elif status == Status.MERGED and complaint.duplicate_of is not None:
+        text += " " + gettext("Follow it under code %(code)s.", code=complaint.duplicate_of.code)
+    return text
+
+
+def acknowledge(complaint: Complaint, event: ComplaintEvent) -> None:
+    """Queue the acknowledgement with the tracking code."""
+    with force_locale(complaint.locale):
+        body = gettext(
+            "Your complaint has been received. Tracking code: %(code)s. Follow it at %(url)s",
+            code=complaint.code,
+            url=tracking_url(complaint.code),
+        )
+    _send(complaint, event, body)
+
+
+def status_changed(complaint: Complaint, event: ComplaintEvent) -> None:
+    """Queue the news of a status change, in plain words."""
+    with force_locale(complaint.locale):
+        body = _status_text(complaint, event)
+    _send(complaint, event, body)
+
+
+def staff_replied(complaint: Complaint, event: ComplaintEvent, reply: str) -> None:
+    """Queue a public staff reply."""
+    with force_locale(complaint.locale):
+        body = gettext("Reply to complaint %(code)s: %(reply)s", code=complaint.code, reply=reply)
+    _send(complaint, event, body)
+
+
+def _send(complaint: Complaint, event: ComplaintEvent, body: str) -> None:
+    target = citizen_address(complaint)
+    if target is None:
+        return
+    channel, address = target
+    enqueue(channel, address, body, key=f"event-{event.id}", complaint_id=complaint.id)

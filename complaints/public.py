@@ -1,0 +1,138 @@
+"""What anyone holding a tracking code may see of a complaint.
+
+One function builds it for the tracking page and the public JSON API, so
+the two can never disagree about what is private. It carries no name,
+phone, e-mail or NIK, and free text is redacted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import force_locale, gettext
+
+from .models import Complaint, MessageKind, Status
+from .notify import status_label
+from .redact import redact
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    status: str | None
+    label: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class PublicReply:
+    at: datetime
+    body: str
+
+
+@dataclass(frozen=True)
+class PublicComplaint:
+    code: str
+    status: str
+    status_label: str
+    kind: str
+    channel: str
+    category: str
+    category_code: str
+    unit: str | None
+    unit_code: str | None
+    description: str
+    address: str | None
+    created_at: datetime
+    updated_at: datetime
+    deadlines: dict[str, datetime | None]
+    resolution: str | None
+    rejection_reason: str | None
+    merged_into: str | None
+    satisfaction: int | None
+    public_replies: list[PublicReply] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+
+    @property
+    def can_confirm(self) -> bool:
+        return self.status == Status.RESOLVED
+
+    @property
+    def can_rate(self) -> bool:
+        return self.status in (Status.RESOLVED, Status.CLOSED) and self.satisfaction is None
+
+    def as_json(self) -> dict[str, Any]:
+        """The fixed public JSON shape of DESIGN.md (ISO 8601 instants with offset)."""
+        return {
+            "code": self.code,
+            "status": self.status,
+            "kind": self.kind,
+            "channel": self.channel,
+            "category": self.category_code,
+            "unit": self.unit_code,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "deadlines": {
+                name: (moment.isoformat() if moment else None)
+                for name, moment in self.deadlines.items()
+            },
+            "public_replies": [
+                {"at": reply.at.isoformat(), "body": reply.body} for reply in self.public_replies
+            ],
+        }
+
+
+def _known_names(complaint: Complaint) -> tuple[str | None, ...]:
+    reporter = complaint.reporter
+    return (reporter.name,) if reporter is not None else ()
+
+
+def public_view(complaint: Complaint, locale: str = "id") -> PublicComplaint:
+    names = _known_names(complaint)
+
+    def clean(text: str | None) -> str | None:
+        return redact(text, names) if text else text
+
+    with force_locale(locale):
+        history = []
+        for event in complaint.events:
+            if event.kind == "status":
+                label = status_label(event.to_status or Status.RECEIVED)
+            elif event.kind == "reply":
+                label = gettext("The unit replied")
+            else:
+                continue
+            note = clean(event.note) if event.public and event.kind == "status" else None
+            history.append(HistoryEntry(event.at, event.to_status, label, note))
+        return PublicComplaint(
+            code=complaint.code,
+            status=complaint.status,
+            status_label=status_label(complaint.status),
+            kind=complaint.kind,
+            channel=complaint.channel,
+            category=complaint.category.name(locale),
+            category_code=complaint.category.code,
+            unit=complaint.unit.name if complaint.unit else None,
+            unit_code=complaint.unit.code if complaint.unit else None,
+            description=clean(complaint.description) or "",
+            address=clean(complaint.address),
+            created_at=complaint.created_at,
+            updated_at=complaint.updated_at,
+            deadlines={
+                "verify": complaint.verify_due_at,
+                "response": complaint.response_due_at,
+                "resolve": complaint.resolve_due_at,
+            },
+            resolution=clean(complaint.resolution),
+            rejection_reason=clean(complaint.rejection_reason),
+            merged_into=complaint.duplicate_of.code if complaint.duplicate_of else None,
+            satisfaction=complaint.satisfaction,
+            public_replies=[
+                PublicReply(message.at, clean(message.body) or "")
+                for message in complaint.messages
+                if message.kind == MessageKind.PUBLIC_REPLY
+            ],
+            history=history,
+        )

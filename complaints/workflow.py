@@ -1,0 +1,352 @@
+"""The one place where a complaint changes status.
+
+Every move is checked against :data:`TRANSITIONS`, stamps its timestamps,
+recomputes the stored deadlines, writes a ``complaint_events`` row and queues
+what the citizen must be told — all in the caller's transaction. Callers
+commit with :func:`commit`, which turns a lost optimistic-lock race into
+:class:`~complaints.errors.ConcurrentChange`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy.orm.exc import StaleDataError
+
+from sla.deadlines import apply_deadlines, next_action
+
+from . import clock, notify
+from .errors import ConcurrentChange, DomainError, InvalidTransition, ValidationFailed
+from .extensions import db
+from .models import (
+    Category,
+    Complaint,
+    ComplaintEvent,
+    Kind,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Unit,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.RECEIVED: frozenset({Status.VERIFIED, Status.REJECTED, Status.MERGED}),
+    Status.VERIFIED: frozenset({Status.IN_PROGRESS, Status.REJECTED, Status.MERGED}),
+    Status.IN_PROGRESS: frozenset({Status.RESOLVED}),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
+    Status.CLOSED: frozenset(),
+    Status.REJECTED: frozenset(),
+    Status.MERGED: frozenset(),
+}
+
+_TIMESTAMP_OF = {
+    Status.VERIFIED: "verified_at",
+    Status.IN_PROGRESS: "in_progress_at",
+    Status.RESOLVED: "resolved_at",
+    Status.CLOSED: "closed_at",
+    Status.REJECTED: "rejected_at",
+    Status.MERGED: "merged_at",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a staff member, or a labelled non-staff party (citizen, sla, system)."""
+
+    user: User | None
+    label: str
+
+    @classmethod
+    def staff(cls, user: User) -> Actor:
+        return cls(user=user, label="staff")
+
+    @classmethod
+    def citizen(cls) -> Actor:
+        return cls(user=None, label="citizen")
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        return cls(user=None, label=label)
+
+
+def allowed_moves(status: str) -> frozenset[Status]:
+    return TRANSITIONS[Status(status)]
+
+
+def record_event(
+    complaint: Complaint,
+    actor: Actor,
+    kind: str,
+    *,
+    note: str | None = None,
+    public: bool = False,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    data: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> ComplaintEvent:
+    """Append an audit event and flush it so its id can key outbound messages."""
+    event = ComplaintEvent(
+        complaint=complaint,
+        at=now or clock.now(),
+        kind=kind,
+        actor_user_id=actor.user.id if actor.user else None,
+        actor_label=actor.label,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        public=public,
+        data=data,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def transition(
+    complaint: Complaint,
+    to: Status | str,
+    actor: Actor,
+    *,
+    note: str | None = None,
+    public_note: bool = False,
+    now: datetime | None = None,
+) -> ComplaintEvent:
+    """Move ``complaint`` to status ``to``; the generic step behind every service below.
+
+    1. refuse a move the table does not allow (InvalidTransition);
+    2. stamp the status and its timestamp;
+    3. recompute the stored deadlines;
+    4. write the event and queue the citizen's notice.
+    """
+    target = Status(to)
+    current = Status(complaint.status)
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(
+            current.value, target.value, [s.value for s in TRANSITIONS[current]]
+        )
+    moment = now or clock.now()
+    complaint.status = target.value
+    setattr(complaint, _TIMESTAMP_OF[target], moment)
+    complaint.updated_at = moment
+    if target == Status.IN_PROGRESS and complaint.first_response_at is None:
+        complaint.first_response_at = moment
+    apply_deadlines(complaint, target, moment)
+    event = record_event(
+        complaint,
+        actor,
+        "status",
+        note=note,
+        public=public_note,
+        from_status=current.value,
+        to_status=target.value,
+        now=moment,
+    )
+    notify.status_changed(complaint, event)
+    logger.info("complaint %s: %s -> %s by %s", complaint.code, current, target, actor.label)
+    return event
+
+
+def commit() -> None:
+    """Commit the session; a concurrent edit of the same complaint becomes ConcurrentChange."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ConcurrentChange(
+            gettext("This complaint was changed by someone else meanwhile. Please reload it.")
+        ) from None
+
+
+def _required(value: str | None, field: str) -> str:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise ValidationFailed({field: gettext("This field is required.")})
+    return cleaned
+
+
+def verify_complaint(
+    complaint: Complaint,
+    actor: Actor,
+    *,
+    unit: Unit | None = None,
+    category: Category | None = None,
+    kind: str | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> ComplaintEvent:
+    """Accept a complaint as valid and route it to a unit (category and kind may be corrected)."""
+    if category is not None:
+        complaint.category = category
+    if kind is not None:
+        complaint.kind = Kind(kind).value
+    routed_to = unit or complaint.unit or complaint.category.default_unit
+    if routed_to is None:
+        raise ValidationFailed({"unit": gettext("Choose the unit that will handle it.")})
+    complaint.unit = routed_to
+    return transition(complaint, Status.VERIFIED, actor, note=note, now=now)
+
+
+def start_work(
+    complaint: Complaint, actor: Actor, *, note: str | None = None, now: datetime | None = None
+) -> ComplaintEvent:
+    return transition(complaint, Status.IN_PROGRESS, actor, note=note, now=now)
+
+
+def resolve_complaint(
+    complaint: Complaint, actor: Actor, resolution: str | None, *, now: datetime | None = None
+) -> ComplaintEvent:
+    """Mark resolved with the text the citizen will read; asks them to confirm and rate."""
+    complaint.resolution = _required(resolution, "resolution")
+    return transition(
+        complaint, Status.RESOLVED, actor, note=complaint.resolution, public_note=True, now=now
+    )
+
+
+def reject_complaint(
+    complaint: Complaint, actor: Actor, reason: str | None, *, now: datetime | None = None
+) -> ComplaintEvent:
+    """Reject with a reason that is told to the citizen."""
+    complaint.rejection_reason = _required(reason, "reason")
+    return transition(
+        complaint,
+        Status.REJECTED,
+        actor,
+        note=complaint.rejection_reason,
+        public_note=True,
+        now=now,
+    )
+
+
+def merge_complaint(
+    complaint: Complaint,
+    actor: Actor,
+    into: Complaint | None,
+    *,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> ComplaintEvent:
+    """Mark ``complaint`` a duplicate of ``into`` (which must not itself be merged)."""
+    if into is None:
+        raise ValidationFailed({"duplicate_of": gettext("Name the complaint it duplicates.")})
+    if into.id == complaint.id:
+        raise DomainError(gettext("A complaint cannot be merged into itself."))
+    if into.status == Status.MERGED:
+        raise DomainError(gettext("That complaint is itself merged; merge into the original."))
+    complaint.duplicate_of = into
+    return transition(complaint, Status.MERGED, actor, note=note, now=now)
+
+
+def confirm_resolution(complaint: Complaint, *, now: datetime | None = None) -> ComplaintEvent:
+    """The citizen confirms the resolution: the complaint closes."""
+    complaint.citizen_confirmed = True
+    return transition(complaint, Status.CLOSED, Actor.citizen(), now=now)
+
+
+def reopen_complaint(
+    complaint: Complaint, reason: str | None, *, now: datetime | None = None
+) -> ComplaintEvent:
+    """The citizen says it is not resolved: back to the unit with a fresh deadline."""
+    explanation = _required(reason, "reason")
+    complaint.citizen_confirmed = False
+    complaint.reopened_count += 1
+    return transition(
+        complaint, Status.IN_PROGRESS, Actor.citizen(), note=explanation, public_note=True, now=now
+    )
+
+
+def assign_complaint(
+    complaint: Complaint, actor: Actor, assignee: User | None, *, now: datetime | None = None
+) -> ComplaintEvent:
+    """Give the complaint to an officer (or take it back with ``None``)."""
+    if not complaint.is_open:
+        raise DomainError(gettext("A finished complaint cannot be assigned."))
+    previous = complaint.assignee_id
+    complaint.assignee = assignee
+    complaint.updated_at = now or clock.now()
+    return record_event(
+        complaint,
+        actor,
+        "assign",
+        data={"from": previous, "to": assignee.id if assignee else None},
+        now=now,
+    )
+
+
+def reply_to_citizen(
+    complaint: Complaint, actor: Actor, body: str | None, *, now: datetime | None = None
+) -> Message:
+    """A public reply: shown on the tracking page and sent on the citizen's channel."""
+    text = _required(body, "body")
+    moment = now or clock.now()
+    message = Message(
+        complaint=complaint,
+        at=moment,
+        kind=MessageKind.PUBLIC_REPLY.value,
+        author_user_id=actor.user.id if actor.user else None,
+        body=text,
+        channel=complaint.channel,
+    )
+    db.session.add(message)
+    if complaint.first_response_at is None and complaint.status != Status.RECEIVED:
+        complaint.first_response_at = moment
+        complaint.next_action_at = next_action(complaint)
+    complaint.updated_at = moment
+    event = record_event(complaint, actor, "reply", note=text, public=True, now=moment)
+    notify.staff_replied(complaint, event, text)
+    return message
+
+
+def add_internal_note(
+    complaint: Complaint, actor: Actor, body: str | None, *, now: datetime | None = None
+) -> Message:
+    """A note for staff only; never shown or sent to the citizen."""
+    text = _required(body, "body")
+    moment = now or clock.now()
+    message = Message(
+        complaint=complaint,
+        at=moment,
+        kind=MessageKind.INTERNAL_NOTE.value,
+        author_user_id=actor.user.id if actor.user else None,
+        body=text,
+    )
+    db.session.add(message)
+    record_event(complaint, actor, "note", note=text, public=False, now=moment)
+    return message
+
+
+def change_priority(
+    complaint: Complaint, actor: Actor, priority: str, *, now: datetime | None = None
+) -> ComplaintEvent:
+    new = Priority(priority).value
+    previous = complaint.priority
+    complaint.priority = new
+    complaint.updated_at = now or clock.now()
+    return record_event(complaint, actor, "priority", data={"from": previous, "to": new}, now=now)
+
+
+def rate_complaint(
+    complaint: Complaint, score: int, comment: str | None = None, *, now: datetime | None = None
+) -> ComplaintEvent:
+    """The citizen's satisfaction rating (1–5), once, after resolution."""
+    if complaint.status not in (Status.RESOLVED, Status.CLOSED):
+        raise DomainError(gettext("A complaint can be rated once it is resolved."))
+    if complaint.satisfaction is not None:
+        raise DomainError(gettext("This complaint has already been rated."))
+    if not 1 <= score <= 5:
+        raise ValidationFailed({"score": gettext("Choose a rating from 1 to 5.")})
+    moment = now or clock.now()
+    complaint.satisfaction = score
+    complaint.satisfaction_comment = (comment or "").strip() or None
+    complaint.rated_at = moment
+    return record_event(
+        complaint, Actor.citizen(), "rating", data={"score": score}, public=False, now=moment
+    )

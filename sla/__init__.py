@@ -1,0 +1,1 @@
+"""SLA: the working-time calendar, policies, stored deadlines (and later the sweep)."""
