@@ -48,7 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     compress.init_app(app)
     login_manager.init_app(app)
 
-    from . import i18n
+    from . import auth, i18n  # noqa: F401 -- auth registers the user loader
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)

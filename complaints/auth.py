@@ -8,7 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from .errors import ValidationFailed
-from .extensions import db
+from .extensions import db, login_manager
 from .models import Role, Unit, User
 
 _hasher = PasswordHasher()
@@ -65,3 +65,12 @@ def create_user(
     )
     db.session.add(user)
     return user
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Flask-Login: the signed-in staff member, if still active."""
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None

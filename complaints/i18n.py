@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime
 
 LOCALES = ("id", "en")
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "id"  # bots and the scheduler choose the citizen's locale explicitly
     requested = request.args.get("lang")
     if requested in LOCALES:
         session["lang"] = requested

@@ -33,7 +33,6 @@ from . import clock
 from .extensions import Base, db
 from .types import UTCDateTime
 
-
 if TYPE_CHECKING:
     # Flask-SQLAlchemy builds db.Model at run time; to the type checker it is our Base.
     Model = Base

@@ -9,10 +9,12 @@ commit with :func:`commit`, which turns a lost optimistic-lock race into
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from flask_babel import gettext
 from sqlalchemy.orm.exc import StaleDataError
@@ -36,6 +38,8 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.RECEIVED: frozenset({Status.VERIFIED, Status.REJECTED, Status.MERGED}),
@@ -55,6 +59,26 @@ _TIMESTAMP_OF = {
     Status.REJECTED: "rejected_at",
     Status.MERGED: "merged_at",
 }
+
+
+def _changed_meanwhile() -> ConcurrentChange:
+    db.session.rollback()
+    return ConcurrentChange(
+        gettext("This complaint was changed by someone else meanwhile. Please reload it.")
+    )
+
+
+def guarded(operation: Callable[P, R]) -> Callable[P, R]:
+    """Turn a lost optimistic-lock race, wherever SQLAlchemy flushes, into ConcurrentChange."""
+
+    @functools.wraps(operation)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return operation(*args, **kwargs)
+        except StaleDataError:
+            raise _changed_meanwhile() from None
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -81,6 +105,7 @@ def allowed_moves(status: str) -> frozenset[Status]:
     return TRANSITIONS[Status(status)]
 
 
+@guarded
 def record_event(
     complaint: Complaint,
     actor: Actor,
@@ -111,6 +136,7 @@ def record_event(
     return event
 
 
+@guarded
 def transition(
     complaint: Complaint,
     to: Status | str,
@@ -155,15 +181,10 @@ def transition(
     return event
 
 
+@guarded
 def commit() -> None:
     """Commit the session; a concurrent edit of the same complaint becomes ConcurrentChange."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConcurrentChange(
-            gettext("This complaint was changed by someone else meanwhile. Please reload it.")
-        ) from None
+    db.session.commit()
 
 
 def _required(value: str | None, field: str) -> str:
@@ -173,6 +194,7 @@ def _required(value: str | None, field: str) -> str:
     return cleaned
 
 
+@guarded
 def verify_complaint(
     complaint: Complaint,
     actor: Actor,
@@ -195,12 +217,14 @@ def verify_complaint(
     return transition(complaint, Status.VERIFIED, actor, note=note, now=now)
 
 
+@guarded
 def start_work(
     complaint: Complaint, actor: Actor, *, note: str | None = None, now: datetime | None = None
 ) -> ComplaintEvent:
     return transition(complaint, Status.IN_PROGRESS, actor, note=note, now=now)
 
 
+@guarded
 def resolve_complaint(
     complaint: Complaint, actor: Actor, resolution: str | None, *, now: datetime | None = None
 ) -> ComplaintEvent:
@@ -211,6 +235,7 @@ def resolve_complaint(
     )
 
 
+@guarded
 def reject_complaint(
     complaint: Complaint, actor: Actor, reason: str | None, *, now: datetime | None = None
 ) -> ComplaintEvent:
@@ -226,6 +251,7 @@ def reject_complaint(
     )
 
 
+@guarded
 def merge_complaint(
     complaint: Complaint,
     actor: Actor,
@@ -245,12 +271,14 @@ def merge_complaint(
     return transition(complaint, Status.MERGED, actor, note=note, now=now)
 
 
+@guarded
 def confirm_resolution(complaint: Complaint, *, now: datetime | None = None) -> ComplaintEvent:
     """The citizen confirms the resolution: the complaint closes."""
     complaint.citizen_confirmed = True
     return transition(complaint, Status.CLOSED, Actor.citizen(), now=now)
 
 
+@guarded
 def reopen_complaint(
     complaint: Complaint, reason: str | None, *, now: datetime | None = None
 ) -> ComplaintEvent:
@@ -263,6 +291,7 @@ def reopen_complaint(
     )
 
 
+@guarded
 def assign_complaint(
     complaint: Complaint, actor: Actor, assignee: User | None, *, now: datetime | None = None
 ) -> ComplaintEvent:
@@ -281,6 +310,7 @@ def assign_complaint(
     )
 
 
+@guarded
 def reply_to_citizen(
     complaint: Complaint, actor: Actor, body: str | None, *, now: datetime | None = None
 ) -> Message:
@@ -305,6 +335,7 @@ def reply_to_citizen(
     return message
 
 
+@guarded
 def add_internal_note(
     complaint: Complaint, actor: Actor, body: str | None, *, now: datetime | None = None
 ) -> Message:
@@ -323,6 +354,7 @@ def add_internal_note(
     return message
 
 
+@guarded
 def change_priority(
     complaint: Complaint, actor: Actor, priority: str, *, now: datetime | None = None
 ) -> ComplaintEvent:
@@ -333,6 +365,7 @@ def change_priority(
     return record_event(complaint, actor, "priority", data={"from": previous, "to": new}, now=now)
 
 
+@guarded
 def rate_complaint(
     complaint: Complaint, score: int, comment: str | None = None, *, now: datetime | None = None
 ) -> ComplaintEvent:

@@ -15,6 +15,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from complaints.intake import MAX_DESCRIPTION, MIN_DESCRIPTION
@@ -25,9 +26,11 @@ class ComplaintForm(FlaskForm):
     kind = RadioField(
         _l("What kind of report is this?"),
         choices=[
-            (Kind.COMPLAINT.value, _l("Complaint (pengaduan) — something is wrong")),
-            (Kind.ASPIRATION.value, _l("Aspiration (aspirasi) — a suggestion or wish")),
-            (Kind.INFORMATION_REQUEST.value, _l("Information request — you need to know")),
+            SelectChoice(Kind.COMPLAINT.value, _l("Complaint (pengaduan) — something is wrong")),
+            SelectChoice(Kind.ASPIRATION.value, _l("Aspiration (aspirasi) — a suggestion or wish")),
+            SelectChoice(
+                Kind.INFORMATION_REQUEST.value, _l("Information request — you need to know")
+            ),
         ],
         default=Kind.COMPLAINT.value,
         validators=[DataRequired(_l("Choose a kind of report."))],
@@ -106,8 +109,8 @@ class ConfirmForm(FlaskForm):
     decision = RadioField(
         _l("Is the problem resolved?"),
         choices=[
-            ("confirm", _l("Yes, it is resolved")),
-            ("reopen", _l("No, it is not resolved")),
+            SelectChoice("confirm", _l("Yes, it is resolved")),
+            SelectChoice("reopen", _l("No, it is not resolved")),
         ],
         validators=[DataRequired(_l("Choose an answer."))],
     )
@@ -121,11 +124,11 @@ class RateForm(FlaskForm):
     score = RadioField(
         _l("How satisfied are you with how your report was handled?"),
         choices=[
-            ("5", _l("5 — very satisfied")),
-            ("4", _l("4 — satisfied")),
-            ("3", _l("3 — neither")),
-            ("2", _l("2 — dissatisfied")),
-            ("1", _l("1 — very dissatisfied")),
+            SelectChoice("5", _l("5 — very satisfied")),
+            SelectChoice("4", _l("4 — satisfied")),
+            SelectChoice("3", _l("3 — neither")),
+            SelectChoice("2", _l("2 — dissatisfied")),
+            SelectChoice("1", _l("1 — very dissatisfied")),
         ],
         validators=[DataRequired(_l("Choose a rating."))],
     )

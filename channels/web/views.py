@@ -10,6 +10,7 @@ from flask_babel import get_locale, gettext
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from complaints import public, workflow
 from complaints.attachments import MAX_PHOTO_BYTES, NewAttachment
@@ -28,15 +29,15 @@ def _locale() -> str:
     return str(get_locale() or "id")
 
 
-def _category_choices() -> list[tuple[str, str]]:
+def _category_choices() -> list[SelectChoice]:
     categories = db.session.scalars(
         select(Category)
         .where(Category.active.is_(True))
         .order_by(Category.sort_order, Category.code)
     )
     locale = _locale()
-    return [("", gettext("— choose a topic —"))] + [
-        (category.code, category.name(locale)) for category in categories
+    return [SelectChoice("", gettext("— choose a topic —"))] + [
+        SelectChoice(category.code, category.name(locale)) for category in categories
     ]
 
 

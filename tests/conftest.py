@@ -1,0 +1,266 @@
+"""Shared fixtures: the app on SQLite and on PostgreSQL, factories, the staff cast.
+
+Every test that asks for ``app`` (or anything built on it) runs twice: once
+on a SQLite file and once on the machine's PostgreSQL, each migrated once
+per test session with the real Alembic migrations. Tables are emptied after
+each test. Under ``CI=true`` a missing PostgreSQL fails the run instead of
+skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from complaints import clock, create_app
+from complaints.extensions import db
+from complaints.intake import Contact, submit_complaint
+from complaints.models import Category, Complaint, Status, Unit, User
+from complaints.seed import seed_reference_data
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+# A Wednesday inside office hours in Asia/Makassar (10:00 WITA).
+DEFAULT_NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+STAFF_PASSWORD = "correct-horse-battery"
+
+
+def _test_config(database_url: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "RATELIMIT_ENABLED": False,
+        "ADUAN_SCHEDULER": False,
+        "SESSION_COOKIE_SECURE": False,
+        "SERVER_NAME": "aduan.test",
+        "PUBLIC_BASE_URL": "https://aduan.test",
+    }
+
+
+def _postgres_schema_url(schema: str) -> str:
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated, empty database for this test session (and xdist worker)."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "aduan.db"
+        url = f"sqlite:///{path}"
+        _migrate(url)
+        yield url
+        return
+
+    schema = f"aduan_test_{uuid.uuid4().hex[:10]}"
+    admin_engine = sa.create_engine(POSTGRES_URL)
+    try:
+        with admin_engine.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as error:
+        admin_engine.dispose()
+        message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    url = _postgres_schema_url(schema)
+    try:
+        _migrate(url)
+        yield url
+    finally:
+        with admin_engine.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin_engine.dispose()
+
+
+def _migrate(url: str) -> None:
+    app = create_app(_test_config(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    tables = [table.name for table in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{name}"' for name in tables)
+        db.session.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    else:
+        for name in reversed(tables):
+            db.session.execute(sa.text(f'DELETE FROM "{name}"'))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The application on a freshly emptied database with the reference data loaded."""
+    application = create_app(_test_config(database_url))
+    clock.set_now(DEFAULT_NOW)
+    with application.app_context():
+        seed_reference_data()
+    yield application
+    clock.set_now(None)
+    with application.app_context():
+        db.session.rollback()
+        _empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    """Run the test body inside an application context (for service-level tests)."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def set_now() -> Iterator[Callable[[datetime], None]]:
+    """Move the clock; reset at the end of the test."""
+    yield clock.set_now
+    clock.set_now(DEFAULT_NOW)
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    if match is None:
+        match = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match is not None, "the page has no CSRF token"
+    return match.group(1)
+
+
+def hidden_value(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html)
+    assert match is not None, f"the page has no hidden field {name}"
+    return match.group(1)
+
+
+def category(code: str) -> Category:
+    found = db.session.scalar(sa.select(Category).where(Category.code == code))
+    assert found is not None
+    return found
+
+
+def unit(code: str) -> Unit:
+    found = db.session.scalar(sa.select(Unit).where(Unit.code == code))
+    assert found is not None
+    return found
+
+
+@dataclass
+class Cast:
+    """The fixed cast of every access test."""
+
+    officer_a: User  # officer of unit A (PUPR)
+    officer_b: User  # officer of unit B (DLH)
+    supervisor: User  # supervisor of unit A
+    admin: User
+
+
+@pytest.fixture
+def cast(app_ctx: Flask) -> Cast:
+    from complaints.auth import create_user
+
+    people = Cast(
+        officer_a=create_user(
+            "alice@bonebolangokab.go.id", "officer", STAFF_PASSWORD, unit_code="PUPR"
+        ),
+        officer_b=create_user(
+            "bob@bonebolangokab.go.id", "officer", STAFF_PASSWORD, unit_code="DLH"
+        ),
+        supervisor=create_user(
+            "charlie@bonebolangokab.go.id", "supervisor", STAFF_PASSWORD, unit_code="PUPR"
+        ),
+        admin=create_user("dana@bonebolangokab.go.id", "admin", STAFF_PASSWORD),
+    )
+    db.session.commit()
+    return people
+
+
+MakeComplaint = Callable[..., Complaint]
+
+
+@pytest.fixture
+def make_complaint(app_ctx: Flask) -> MakeComplaint:
+    """Factory: a complaint that went through intake and the workflow to ``status``."""
+    from complaints import workflow
+    from complaints.workflow import Actor
+
+    counter = iter(range(1, 1_000_000))
+
+    def make(
+        status: str = Status.RECEIVED.value,
+        category_code: str = "road-damage",
+        description: str = "Jalan berlubang di depan sekolah dasar, berbahaya bagi anak-anak.",
+        phone: str | None = None,
+        name: str | None = None,
+        email: str | None = None,
+        channel: str = "web",
+        **options: Any,
+    ) -> Complaint:
+        result = submit_complaint(
+            channel=channel,
+            category=category(category_code),
+            description=description,
+            contact=Contact(name=name, phone=phone, email=email),
+            external_id=f"factory-{next(counter)}-{uuid.uuid4().hex[:6]}",
+            **options,
+        )
+        complaint = result.complaint
+        actor = Actor.system("test")
+        path: dict[str, list[Callable[[], object]]] = {
+            Status.RECEIVED: [],
+            Status.VERIFIED: [lambda: workflow.verify_complaint(complaint, actor)],
+            Status.REJECTED: [
+                lambda: workflow.reject_complaint(complaint, actor, "Bukan wewenang")
+            ],
+            Status.IN_PROGRESS: [
+                lambda: workflow.verify_complaint(complaint, actor),
+                lambda: workflow.start_work(complaint, actor),
+            ],
+            Status.RESOLVED: [
+                lambda: workflow.verify_complaint(complaint, actor),
+                lambda: workflow.start_work(complaint, actor),
+                lambda: workflow.resolve_complaint(complaint, actor, "Sudah diperbaiki."),
+            ],
+            Status.CLOSED: [
+                lambda: workflow.verify_complaint(complaint, actor),
+                lambda: workflow.start_work(complaint, actor),
+                lambda: workflow.resolve_complaint(complaint, actor, "Sudah diperbaiki."),
+                lambda: workflow.confirm_resolution(complaint),
+            ],
+        }
+        if status == Status.MERGED:
+            original = make()
+            steps: list[Callable[[], object]] = [
+                lambda: workflow.merge_complaint(complaint, actor, original)
+            ]
+        else:
+            steps = path[Status(status)]
+        for step in steps:
+            step()
+        workflow.commit()
+        return complaint
+
+    return make
