@@ -43,8 +43,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
-    csrf.init_app(app)
     limiter.init_app(app)
+    csrf.init_app(app)
     compress.init_app(app)
     login_manager.init_app(app)
 

@@ -184,3 +184,16 @@ def test_pages_carry_security_headers(client, app_ctx) -> None:
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_form_is_rate_limited_per_client(app) -> None:
+    from complaints import create_app
+
+    limited = create_app({**app.config, "RATELIMIT_ENABLED": True})
+    client = limited.test_client()
+    statuses = []
+    for _ in range(11):
+        response = submit(client, {"description": "short"})
+        statuses.append(response.status_code)
+    assert statuses[:10] == [422] * 10
+    assert statuses[10] == 429

@@ -1,0 +1,143 @@
+"""The citizen tracking page: status, replies, history; confirm, reopen, rate; no personal data."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from complaints import workflow
+from complaints.extensions import db
+from complaints.models import ComplaintEvent
+from complaints.workflow import Actor
+from tests.conftest import MakeComplaint, csrf_token_from
+
+PERSONAL = {
+    "name": "Siti Rahmawati",
+    "phone": "0812 3456 7890",
+    "email": "siti.rahma@example.com",
+}
+
+
+def page(client: FlaskClient, code: str) -> str:
+    response = client.get(f"/track/{code}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_the_page_shows_status_replies_and_history_without_personal_data(
+    client, make_complaint: MakeComplaint, cast
+) -> None:
+    complaint = make_complaint(
+        status="in_progress",
+        description=(
+            "Saya Siti Rahmawati, hubungi saya di 0812 3456 7890 atau siti.rahma@example.com. "
+            "NIK 7503012345678901. Jalan di depan rumah saya rusak."
+        ),
+        **PERSONAL,
+    )
+    officer = Actor.staff(cast.officer_a)
+    workflow.reply_to_citizen(complaint, officer, "Tim akan memeriksa lokasi hari Kamis.")
+    workflow.add_internal_note(complaint, officer, "Kontraktor lama bermasalah, jangan dipakai.")
+    workflow.commit()
+
+    html = page(client, complaint.code)
+    assert "Sedang ditangani" in html
+    assert "Tim akan memeriksa lokasi hari Kamis." in html
+    assert "Jalan di depan rumah saya rusak." in html
+    for secret in (
+        "Siti",
+        "Rahmawati",
+        "0812",
+        "3456",
+        "+6281234567890",
+        "siti.rahma",
+        "example.com",
+        "7503012345678901",
+        "Kontraktor lama",
+        cast.officer_a.email,
+    ):
+        assert secret not in html, secret
+
+
+def test_codes_are_found_whatever_their_case(client, make_complaint: MakeComplaint) -> None:
+    complaint = make_complaint()
+    response = client.get(f"/track/{complaint.code.lower()}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/track/{complaint.code}")
+    lookup = client.get(f"/track?code={complaint.code.lower().replace('-', ' ')}")
+    assert lookup.headers["Location"].endswith(f"/track/{complaint.code}")
+
+
+def test_an_unknown_code_gets_a_friendly_404(client, app_ctx) -> None:
+    response = client.get("/track/ADU-0000-0000")
+    assert response.status_code == 404
+    assert "ADU-0000-0000" in response.get_data(as_text=True)
+    assert client.get("/track/%3Cscript%3E").status_code == 404
+
+
+def post_form(client: FlaskClient, code: str, action: str, data: dict) -> str:
+    token = csrf_token_from(page(client, code))
+    response = client.post(f"/track/{code}/{action}", data={**data, "csrf_token": token})
+    assert response.status_code == 302
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_citizen_confirms_a_resolution_and_it_closes(
+    client, make_complaint: MakeComplaint
+) -> None:
+    complaint = make_complaint(status="resolved")
+    html = post_form(client, complaint.code, "confirm", {"decision": "confirm"})
+    db.session.expire_all()
+    assert complaint.status == "closed" and complaint.citizen_confirmed is True
+    assert complaint.events[-1].actor_label == "citizen"
+    assert "Selesai" in html
+
+
+def test_the_citizen_reopens_with_a_reason(client, make_complaint: MakeComplaint) -> None:
+    complaint = make_complaint(status="resolved")
+    post_form(
+        client, complaint.code, "confirm", {"decision": "reopen", "reason": "Masih berlubang"}
+    )
+    db.session.expire_all()
+    assert complaint.status == "in_progress" and complaint.reopened_count == 1
+    last = db.session.scalars(select(ComplaintEvent).order_by(ComplaintEvent.id.desc())).first()
+    assert last is not None and last.note == "Masih berlubang"
+
+
+def test_reopening_without_a_reason_changes_nothing(client, make_complaint: MakeComplaint) -> None:
+    complaint = make_complaint(status="resolved")
+    html = post_form(client, complaint.code, "confirm", {"decision": "reopen", "reason": ""})
+    db.session.expire_all()
+    assert complaint.status == "resolved"
+    assert "notice-danger" in html
+
+
+def test_confirming_before_resolution_is_refused(client, make_complaint: MakeComplaint) -> None:
+    complaint = make_complaint(status="verified")
+    token = csrf_token_from(page(client, make_complaint(status="resolved").code))
+    response = client.post(
+        f"/track/{complaint.code}/confirm", data={"decision": "confirm", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert complaint.status == "verified"
+
+
+def test_the_citizen_rates_once(client, make_complaint: MakeComplaint) -> None:
+    complaint = make_complaint(status="closed")
+    html = post_form(client, complaint.code, "rate", {"score": "4", "comment": "Cepat"})
+    db.session.expire_all()
+    assert complaint.satisfaction == 4 and complaint.satisfaction_comment == "Cepat"
+    assert "4" in html
+    token = csrf_token_from(page(client, make_complaint(status="resolved").code))
+    client.post(f"/track/{complaint.code}/rate", data={"score": "1", "csrf_token": token})
+    db.session.expire_all()
+    assert complaint.satisfaction == 4
+
+
+def test_confirm_without_csrf_is_rejected(client, make_complaint: MakeComplaint) -> None:
+    complaint = make_complaint(status="resolved")
+    response = client.post(f"/track/{complaint.code}/confirm", data={"decision": "confirm"})
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert complaint.status == "resolved"
