@@ -23,7 +23,7 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(VENV)/bin/pybabel compile --quiet --use-fuzzy -d translations
+	$(VENV)/bin/pybabel compile --use-fuzzy -d translations 2>&1 | grep -v "^compiling" || true
 
 migrate: install
 	$(FLASK) db upgrade
