@@ -23,7 +23,7 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(VENV)/bin/pybabel compile --use-fuzzy -d translations 2>&1 | grep -v "^compiling" || true
+	$(VENV)/bin/pybabel compile -d translations 2>&1 | { grep -v "^compiling" || true; }; test $${PIPESTATUS[0]} -eq 0
 
 migrate: install
 	$(FLASK) db upgrade

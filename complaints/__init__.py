@@ -57,6 +57,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(web_views.bp)
 
+    from .staff import views as staff_views
+
+    app.register_blueprint(staff_views.bp)
+
     from . import cli, security
 
     security.init_app(app)

@@ -1,0 +1,1 @@
+"""The staff console: sign-in, the queue, the complaint page and its actions."""

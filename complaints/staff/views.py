@@ -1,0 +1,431 @@
+"""Staff console views. Thin: check access, parse the form, call workflow, redirect."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from complaints import clock, workflow
+from complaints.auth import hash_password, verify_password
+from complaints.codes import normalize_code
+from complaints.errors import DomainError, ValidationFailed
+from complaints.extensions import db, limiter, login_manager
+from complaints.models import (
+    Attachment,
+    AuditLog,
+    Category,
+    Complaint,
+    Notification,
+    Status,
+    Unit,
+    User,
+)
+from complaints.workflow import Actor
+
+from . import access, queue
+from .forms import (
+    AssignForm,
+    LoginForm,
+    MergeForm,
+    NoteForm,
+    PasswordForm,
+    PriorityForm,
+    VerifyForm,
+)
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+login_manager.login_view = "staff.login"
+login_manager.login_message_category = "info"
+
+
+def audit(
+    action: str, user: User | None, target: Complaint | User | None = None, **detail: Any
+) -> None:
+    """Record a staff action or sign-in attempt (committed with the caller's transaction)."""
+    db.session.add(
+        AuditLog(
+            at=clock.now(),
+            actor_user_id=user.id if user else None,
+            action=action,
+            target_type=type(target).__name__.lower() if target is not None else None,
+            target_id=target.id if target is not None else None,
+            ip=request.remote_addr,
+            detail=detail or None,
+        )
+    )
+
+
+def staff_user() -> User:
+    user = current_user._get_current_object()
+    assert isinstance(user, User)
+    return user
+
+
+# --- sign-in ---------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "staff/login.html", form=form
+        ), 422 if request.method == "POST" else 200
+    email = (form.email.data or "").strip().lower()
+    user = db.session.scalar(select(User).where(User.email == email))
+    now = clock.now()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        audit("login_locked", user, email=email)
+        db.session.commit()
+        flash(gettext("Too many failed attempts. Try again in a few minutes."), "danger")
+        return render_template("staff/login.html", form=form), 429
+    if user is None or not user.active or not verify_password(user, form.password.data or ""):
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCKOUT
+                user.failed_logins = 0
+        audit("login_failed", user, email=email)
+        db.session.commit()
+        flash(gettext("Wrong e-mail or password."), "danger")
+        return render_template("staff/login.html", form=form), 401
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit("login", user)
+    db.session.commit()
+    login_user(user)
+    return redirect(url_for("staff.queue_view"))
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    audit("logout", staff_user())
+    db.session.commit()
+    logout_user()
+    flash(gettext("You are signed out."), "info")
+    return redirect(url_for("staff.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> ResponseReturnValue:
+    form = PasswordForm()
+    user = staff_user()
+    if form.validate_on_submit():
+        if not verify_password(user, form.current.data or ""):
+            form.current.errors = [gettext("The current password is wrong.")]
+        else:
+            user.password_hash = hash_password(form.new.data or "")
+            audit("password_changed", user)
+            db.session.commit()
+            flash(gettext("Your password has been changed."), "success")
+            return redirect(url_for("staff.queue_view"))
+    return render_template("staff/password.html", form=form)
+
+
+# --- queue -----------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def home() -> Response:
+    return redirect(url_for("staff.queue_view"))
+
+
+@bp.get("/complaints")
+@login_required
+def queue_view() -> str:
+    user = staff_user()
+    now = clock.now()
+    page = queue.queue_page(user, request.args, now)
+    return render_template(
+        "staff/queue.html",
+        page=page,
+        now=now,
+        args=request.args,
+        statuses=[status.value for status in Status],
+        categories=queue.categories(),
+        units=db.session.scalars(select(Unit).order_by(Unit.name)).all(),
+        deadline_of=queue.current_deadline,
+    )
+
+
+# --- one complaint ---------------------------------------------------------------------
+
+
+def _visible_complaint(code: str) -> Complaint:
+    """The complaint if the signed-in staff member may see it; 404 otherwise (no oracle)."""
+    normalized = normalize_code(code)
+    complaint = (
+        db.session.scalar(select(Complaint).where(Complaint.code == normalized))
+        if normalized
+        else None
+    )
+    if complaint is None or not access.can_see(staff_user(), complaint):
+        abort(404)
+    return complaint
+
+
+def _likely_duplicates(complaint: Complaint) -> list[Complaint]:
+    """Same category in the last 30 days, still open; nearest first when located."""
+    query = select(Complaint).where(
+        Complaint.id != complaint.id,
+        Complaint.category_id == complaint.category_id,
+        Complaint.created_at >= complaint.created_at - timedelta(days=30),
+        Complaint.status.in_(["received", "verified", "in_progress"]),
+        access.visible_filter(staff_user()),
+    )
+    if complaint.lat is not None and complaint.lon is not None:
+        distance = (Complaint.lat - complaint.lat) * (Complaint.lat - complaint.lat) + (
+            Complaint.lon - complaint.lon
+        ) * (Complaint.lon - complaint.lon)
+        query = query.order_by(Complaint.lat.is_(None), distance)
+    return list(db.session.scalars(query.order_by(Complaint.created_at.desc()).limit(5)))
+
+
+def _choices(items: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in items]
+
+
+@bp.get("/complaints/<code>")
+@login_required
+def complaint_view(code: str) -> str:
+    complaint = _visible_complaint(code)
+    user = staff_user()
+    verify_form = VerifyForm(
+        unit=str(complaint.unit_id or ""),
+        category=str(complaint.category_id),
+        kind=complaint.kind,
+    )
+    verify_form.unit.choices = _choices(
+        [(str(u.id), u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
+    )
+    verify_form.category.choices = _choices([(str(c.id), c.name_id) for c in queue.categories()])
+    assign_form = AssignForm(assignee=str(complaint.assignee_id or ""))
+    assign_form.assignee.choices = _choices(
+        [("", gettext("— nobody —"))]
+        + [(str(u.id), u.name or u.email) for u in access.assignable_officers(complaint)]
+    )
+    return render_template(
+        "staff/complaint.html",
+        complaint=complaint,
+        show_reporter=access.can_see_reporter(user, complaint),
+        allowed={status.value for status in workflow.allowed_moves(complaint.status)},
+        verify_form=verify_form,
+        assign_form=assign_form,
+        note_form=NoteForm(),
+        merge_form=MergeForm(),
+        priority_form=PriorityForm(priority=complaint.priority),
+        duplicates=_likely_duplicates(complaint) if complaint.is_open else [],
+        deadline=queue.current_deadline(complaint),
+        now=clock.now(),
+    )
+
+
+@bp.get("/complaints/<code>/attachments/<int:attachment_id>")
+@login_required
+def attachment(code: str, attachment_id: int) -> Response:
+    complaint = _visible_complaint(code)
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.complaint_id != complaint.id:
+        abort(404)
+    response = Response(item.content, mimetype=item.content_type)
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def complaint_action(operation: Callable[[Complaint, Actor], str]) -> Callable[[str], Response]:
+    """Wrap a staff action: access check, CSRF-checked form, workflow call, commit, message."""
+
+    @wraps(operation)
+    def run(code: str) -> Response:
+        complaint = _visible_complaint(code)
+        target = url_for("staff.complaint_view", code=complaint.code)
+        try:
+            notice = operation(complaint, Actor.staff(staff_user()))
+            audit(operation.__name__, staff_user(), complaint)
+            workflow.commit()
+        except ValidationFailed as failure:
+            db.session.rollback()
+            flash(" ".join(failure.fields.values()), "danger")
+            return redirect(target)
+        except DomainError as refusal:
+            db.session.rollback()
+            flash(refusal.message, "danger")
+            return redirect(target)
+        flash(notice, "success")
+        return redirect(target)
+
+    return run
+
+
+def _action(rule: str) -> Callable[[Callable[[Complaint, Actor], str]], Any]:
+    def register(operation: Callable[[Complaint, Actor], str]) -> Any:
+        view = login_required(complaint_action(operation))
+        bp.add_url_rule(
+            f"/complaints/<code>/{rule}", endpoint=rule, view_func=view, methods=["POST"]
+        )
+        return operation
+
+    return register
+
+
+def _form_or_refuse(form: Any) -> None:
+    if not form.validate_on_submit():
+        messages = [str(message) for errors in form.errors.values() for message in errors]
+        raise DomainError(" ".join(messages) or gettext("The form was not valid."))
+
+
+@_action("verify")
+def verify(complaint: Complaint, actor: Actor) -> str:
+    form = VerifyForm()
+    form.unit.choices = _choices([(str(u.id), u.name) for u in db.session.scalars(select(Unit))])
+    form.category.choices = _choices([(str(c.id), c.code) for c in queue.categories()])
+    _form_or_refuse(form)
+    workflow.verify_complaint(
+        complaint,
+        actor,
+        unit=db.session.get(Unit, int(form.unit.data or 0)),
+        category=db.session.get(Category, int(form.category.data or 0)),
+        kind=form.kind.data,
+        note=form.note.data or None,
+    )
+    return gettext("Verified and routed.")
+
+
+@_action("assign")
+def assign(complaint: Complaint, actor: Actor) -> str:
+    form = AssignForm()
+    form.assignee.choices = _choices(
+        [("", "")] + [(str(u.id), u.email) for u in access.assignable_officers(complaint)]
+    )
+    _form_or_refuse(form)
+    assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
+    workflow.assign_complaint(complaint, actor, assignee)
+    if assignee is not None and assignee.id != staff_user().id:
+        db.session.add(
+            Notification(
+                user_id=assignee.id,
+                complaint_id=complaint.id,
+                kind="assignment",
+                body=gettext("Complaint %(code)s was assigned to you.", code=complaint.code),
+                created_at=clock.now(),
+            )
+        )
+    return gettext("Assignment saved.")
+
+
+@_action("start")
+def start(complaint: Complaint, actor: Actor) -> str:
+    form = NoteForm()
+    _form_or_refuse(form)
+    workflow.start_work(complaint, actor, note=form.body.data or None)
+    return gettext("Work started.")
+
+
+@_action("reply")
+def reply(complaint: Complaint, actor: Actor) -> str:
+    form = NoteForm()
+    _form_or_refuse(form)
+    workflow.reply_to_citizen(complaint, actor, form.body.data)
+    return gettext("Reply sent to the citizen.")
+
+
+@_action("note")
+def note(complaint: Complaint, actor: Actor) -> str:
+    form = NoteForm()
+    _form_or_refuse(form)
+    workflow.add_internal_note(complaint, actor, form.body.data)
+    return gettext("Internal note saved.")
+
+
+@_action("resolve")
+def resolve(complaint: Complaint, actor: Actor) -> str:
+    form = NoteForm()
+    _form_or_refuse(form)
+    workflow.resolve_complaint(complaint, actor, form.body.data)
+    return gettext("Marked resolved; the citizen is asked to confirm.")
+
+
+@_action("reject")
+def reject(complaint: Complaint, actor: Actor) -> str:
+    form = NoteForm()
+    _form_or_refuse(form)
+    workflow.reject_complaint(complaint, actor, form.body.data)
+    return gettext("Rejected; the citizen is told the reason.")
+
+
+@_action("merge")
+def merge(complaint: Complaint, actor: Actor) -> str:
+    form = MergeForm()
+    _form_or_refuse(form)
+    code = normalize_code(form.duplicate_of.data or "")
+    original = db.session.scalar(select(Complaint).where(Complaint.code == code)) if code else None
+    if original is not None and not access.can_see(staff_user(), original):
+        original = None
+    workflow.merge_complaint(complaint, actor, original, note=form.note.data or None)
+    return gettext("Merged into %(code)s.", code=original.code if original else "")
+
+
+@_action("priority")
+def priority(complaint: Complaint, actor: Actor) -> str:
+    form = PriorityForm()
+    _form_or_refuse(form)
+    workflow.change_priority(complaint, actor, form.priority.data or "normal")
+    return gettext("Priority changed.")
+
+
+# --- notifications ---------------------------------------------------------------------
+
+
+@bp.get("/notifications")
+@login_required
+def notifications() -> str:
+    items = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == staff_user().id)
+        .order_by(Notification.created_at.desc())
+        .limit(100)
+    ).all()
+    return render_template("staff/notifications.html", items=items, form=NoteForm())
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def notification_read(notification_id: int) -> Response:
+    form = NoteForm()
+    item = db.session.get(Notification, notification_id)
+    if item is None or item.user_id != staff_user().id:
+        abort(404)
+    if form.validate_on_submit() and item.read_at is None:
+        item.read_at = clock.now()
+        db.session.commit()
+    return redirect(url_for("staff.notifications"))

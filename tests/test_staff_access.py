@@ -1,0 +1,119 @@
+"""The access matrix: every staff route × every role, generated from the URL map.
+
+A new /staff route without an entry in RULES fails this test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.conftest import Cast, MakeComplaint, csrf_token_from
+from tests.staff_helpers import session_csrf, signed_in
+
+ROLES = ["anonymous", "officer_a", "officer_b", "supervisor", "admin"]
+ALL_STAFF = {"officer_a", "officer_b", "supervisor", "admin"}
+UNIT_A = {"officer_a", "supervisor", "admin"}  # the complaint belongs to unit A (PUPR)
+
+# endpoint -> roles allowed. Everyone else: anonymous is sent to the login page,
+# staff without access get 404 (no oracle for codes outside their reach) or 403.
+RULES: dict[str, set[str]] = {
+    "staff.login": set(ROLES),
+    "staff.logout": ALL_STAFF,
+    "staff.password": ALL_STAFF,
+    "staff.home": ALL_STAFF,
+    "staff.queue_view": ALL_STAFF,
+    "staff.notifications": ALL_STAFF,
+    "staff.notification_read": ALL_STAFF,
+    "staff.complaint_view": UNIT_A,
+    "staff.attachment": UNIT_A,
+    "staff.verify": UNIT_A,
+    "staff.assign": UNIT_A,
+    "staff.start": UNIT_A,
+    "staff.reply": UNIT_A,
+    "staff.note": UNIT_A,
+    "staff.resolve": UNIT_A,
+    "staff.reject": UNIT_A,
+    "staff.merge": UNIT_A,
+    "staff.priority": UNIT_A,
+}
+
+
+def staff_routes(app: Flask) -> list[tuple[str, str, str]]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/staff"):
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            routes.append((rule.endpoint, method, rule.rule))
+    return routes
+
+
+def test_every_staff_route_has_an_access_rule(app: Flask) -> None:
+    missing = {endpoint for endpoint, _, _ in staff_routes(app)} - set(RULES)
+    assert not missing, f"routes without an access rule: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_access_matrix(
+    app: Flask, cast: Cast, make_complaint: MakeComplaint, role: str
+) -> None:
+    import io
+
+    from PIL import Image
+
+    from complaints.attachments import NewAttachment
+    from complaints.models import Notification
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, "PNG")
+    complaint = make_complaint(
+        category_code="road-damage", photos=[NewAttachment("a.png", buffer.getvalue())]
+    )
+    person = getattr(cast, role, None)
+    notification_owner = person or cast.admin
+    from complaints.extensions import db
+
+    notice = Notification(user_id=notification_owner.id, kind="test", body="x")
+    db.session.add(notice)
+    db.session.commit()
+    values = {
+        "code": complaint.code,
+        "attachment_id": complaint.attachments[0].id,
+        "notification_id": notice.id,
+    }
+    client = signed_in(app, person.email) if person else app.test_client()
+    if person:
+        token = session_csrf(client)
+    else:
+        token = csrf_token_from(client.get("/staff/login").get_data(as_text=True))
+
+    failures = []
+    for endpoint, method, rule in staff_routes(app):
+        if endpoint == "staff.logout":
+            continue  # signing out mid-matrix would log the client out; tested separately
+        url = rule
+        for name, value in values.items():
+            url = url.replace(f"<{name}>", str(value)).replace(f"<int:{name}>", str(value))
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": token})
+        allowed = role in RULES[endpoint]
+        location = response.headers.get("Location", "")
+        if role == "anonymous" and endpoint != "staff.login":
+            ok = response.status_code == 302 and "/staff/login" in location
+        elif allowed:
+            ok = response.status_code not in (401, 403, 404) and "/staff/login" not in location
+        else:
+            ok = response.status_code in (403, 404)
+        if not ok:
+            failures.append(f"{role} {method} {url} -> {response.status_code} {location}")
+    assert not failures, "\n".join(failures)
+
+
+def test_logout_ends_the_session(app: Flask, cast: Cast) -> None:
+    client = signed_in(app, cast.officer_a.email)
+    token = session_csrf(client)
+    assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 302
+    assert "/staff/login" in client.get("/staff/complaints").headers["Location"]
