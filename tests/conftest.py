@@ -107,10 +107,25 @@ def _empty_all_tables() -> None:
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own application context.
+
+    Tests often hold an app context open (``app_ctx``) to use the database
+    directly; without this, requests would share that context's ``g`` — and
+    with it Flask-Login's current user and Flask-WTF's CSRF token — across
+    different clients, as no real server ever would.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     """The application on a freshly emptied database with the reference data loaded."""
     application = create_app(_test_config(database_url))
+    application.test_client_class = IsolatedClient
     clock.set_now(DEFAULT_NOW)
     with application.app_context():
         seed_reference_data()
