@@ -53,9 +53,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
 
-    from channels.web import views as web_views
+    import channels
 
-    app.register_blueprint(web_views.bp)
+    channels.init_app(app)
 
     from .staff import views as staff_views
 

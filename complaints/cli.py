@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -11,6 +13,15 @@ from .extensions import db
 
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage staff accounts.")
+outbox_cli = AppGroup("outbox", help="Outbound messages.")
+
+
+@outbox_cli.command("drain")
+def outbox_drain_command() -> None:
+    """Deliver every message due now; print a JSON summary."""
+    from .outbox import drain
+
+    click.echo(json.dumps(drain().as_json()))
 
 
 @seed_cli.command("demo")
@@ -48,3 +59,4 @@ def users_create_command(
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(outbox_cli)

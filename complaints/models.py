@@ -197,6 +197,9 @@ class User(UserMixin, Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(32))
     telegram_chat_id: Mapped[str | None] = mapped_column(String(64))
+    # One-time code a staff member sends to the bot to link Telegram (stored hashed).
+    telegram_link_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    telegram_link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str] = mapped_column(String(8), default="id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
@@ -466,6 +469,20 @@ class InboundReceipt(Model):
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class BlockedAddress(Model):
+    """A sender (phone number, chat id) whose messages are refused, managed by admins."""
+
+    __tablename__ = "blocked_addresses"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
 class Conversation(Model):

@@ -1,20 +1,85 @@
 """Outbound messages: enqueued in the caller's transaction, delivered later.
 
-A row exists exactly when the change that caused it committed. Delivery
-(with retries and backoff) is done by a worker that claims due rows.
+A row exists exactly when the change that caused it committed. The drain
+claims due rows, hands each to its channel's transport outside any database
+transaction, and records the outcome:
+
+- accepted by the provider → ``sent`` with the provider's message id;
+- a temporary failure (provider down, timeout, rate limit) → retried with
+  exponential backoff, up to ``MAX_ATTEMPTS``, then ``failed``;
+- a permanent failure (blocked bot, invalid number) → ``failed`` at once,
+  shown to admins.
+
+Guarantee: at least once. A claim is a lease: the row's ``next_attempt_at``
+moves ``LEASE`` into the future with a compare-and-set, so two drains (two
+workers, two hosts) never send the same row at the same time, and a drain
+killed between the provider's acceptance and our commit leaves the row to be
+sent again when the lease ends. Neither Telegram's Bot API nor Twilio's
+Messages API can detect a resent message, so that rare crash window is the
+one way a citizen may get a message twice; nothing is ever lost.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import select
+from flask import Flask, current_app
+from sqlalchemy import select, update
 
 from . import clock
 from .extensions import db
 from .models import OutboundMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=6)
+
+
+class DeliveryError(Exception):
+    """A transport could not deliver a message."""
+
+
+class TemporaryFailure(DeliveryError):
+    """Worth retrying later: the provider is down, slow or rate-limiting."""
+
+
+class PermanentFailure(DeliveryError):
+    """Retrying cannot help: the address is invalid or the citizen blocked us."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a provider answered when it accepted a message."""
+
+    provider_message_id: str | None
+    provider_status: str | None = None
+
+
+class Transport(Protocol):
+    """The one interface every channel's sender implements (channels/<name>/transport.py)."""
+
+    channel: str
+
+    def send(self, address: str, body: str) -> Delivery:
+        """Deliver ``body`` to ``address`` or raise TemporaryFailure / PermanentFailure."""
+        ...
+
+
+def register_transport(app: Flask, transport: Transport) -> None:
+    """Make ``transport`` deliver this app's messages for ``transport.channel``."""
+    app.extensions.setdefault("aduan_transports", {})[transport.channel] = transport
+
+
+def transports() -> dict[str, Transport]:
+    registered: dict[str, Transport] = current_app.extensions.get("aduan_transports", {})
+    return registered
 
 
 def enqueue(
@@ -42,8 +107,177 @@ def enqueue(
         complaint_id=complaint_id,
         user_id=user_id,
         status=OutboxStatus.PENDING.value,
+        attempts=0,
         next_attempt_at=clock.now(),
     )
     db.session.add(message)
     logger.debug("queued %s message %s", channel, key)
     return message
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff with jitter: 30 s, 1 min, 2 min … capped at 6 h."""
+    base = FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    delay = min(base, LONGEST_RETRY)
+    return delay + timedelta(seconds=random.uniform(0, delay.total_seconds() / 10))  # noqa: S311
+
+
+@dataclass
+class DrainSummary:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, int]:
+        return {"sent": self.sent, "failed": self.failed, "retrying": self.retrying}
+
+
+@dataclass(frozen=True)
+class _Claim:
+    id: int
+    channel: str
+    address: str
+    body: str
+    attempts: int
+
+
+def _claim(now: datetime, limit: int, channels: list[str]) -> list[_Claim]:
+    """Lease up to ``limit`` due messages; a row another drain leased meanwhile is skipped."""
+    query = (
+        select(
+            OutboundMessage.id,
+            OutboundMessage.next_attempt_at,
+            OutboundMessage.attempts,
+        )
+        .where(
+            OutboundMessage.status == OutboxStatus.PENDING.value,
+            OutboundMessage.next_attempt_at <= now,
+            OutboundMessage.channel.in_(channels),
+        )
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    candidates = db.session.execute(query).all()
+    claimed_ids = []
+    for message_id, seen_due, seen_attempts in candidates:
+        result = db.session.execute(
+            update(OutboundMessage)
+            .where(
+                OutboundMessage.id == message_id,
+                OutboundMessage.status == OutboxStatus.PENDING.value,
+                OutboundMessage.next_attempt_at == seen_due,
+                OutboundMessage.attempts == seen_attempts,
+            )
+            .values(next_attempt_at=now + LEASE, attempts=seen_attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed_ids.append(message_id)
+    db.session.commit()
+    if not claimed_ids:
+        return []
+    rows = db.session.execute(
+        select(
+            OutboundMessage.id,
+            OutboundMessage.channel,
+            OutboundMessage.address,
+            OutboundMessage.body,
+            OutboundMessage.attempts,
+        ).where(OutboundMessage.id.in_(claimed_ids))
+    ).all()
+    db.session.commit()
+    return [_Claim(*row) for row in rows]
+
+
+def _record(claim: _Claim, values: dict[str, object]) -> None:
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == claim.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _deliver(claim: _Claim, transport: Transport, now: datetime, summary: DrainSummary) -> None:
+    try:
+        delivery = transport.send(claim.address, claim.body)
+    except PermanentFailure as error:
+        logger.warning("message %s failed permanently: %s", claim.id, error)
+        _record(claim, {"status": OutboxStatus.FAILED.value, "last_error": str(error)[:2000]})
+        summary.failed += 1
+    except Exception as error:  # a transport bug must not stop the drain either
+        final = claim.attempts >= MAX_ATTEMPTS
+        logger.warning(
+            "message %s attempt %d failed%s: %s",
+            claim.id,
+            claim.attempts,
+            " for the last time" if final else "",
+            error,
+        )
+        values: dict[str, object] = {"last_error": f"{type(error).__name__}: {error}"[:2000]}
+        if final:
+            values["status"] = OutboxStatus.FAILED.value
+            summary.failed += 1
+        else:
+            values["next_attempt_at"] = now + retry_delay(claim.attempts)
+            summary.retrying += 1
+        _record(claim, values)
+    else:
+        _record(
+            claim,
+            {
+                "status": OutboxStatus.SENT.value,
+                "sent_at": clock.now(),
+                "provider_message_id": delivery.provider_message_id,
+                "provider_status": delivery.provider_status,
+                "last_error": None,
+            },
+        )
+        summary.sent += 1
+
+
+def drain(now: datetime | None = None, limit: int = 200) -> DrainSummary:
+    """Deliver every due message whose channel has a transport; return the counts.
+
+    Messages for channels that are not configured stay pending (never lost)
+    and show in the admin backlog until the channel is set up.
+    """
+    moment = now or clock.now()
+    summary = DrainSummary()
+    available = transports()
+    if not available:
+        return summary
+    while True:
+        claims = _claim(moment, limit, sorted(available))
+        for claim in claims:
+            _deliver(claim, available[claim.channel], moment, summary)
+        if len(claims) < limit:
+            return summary
+
+
+@dataclass(frozen=True)
+class Backlog:
+    pending: int
+    failed: int
+    oldest_pending_at: datetime | None
+
+
+def backlog() -> Backlog:
+    """What the admin page and /healthz show: undelivered and failed messages."""
+    from sqlalchemy import func
+
+    pending, oldest = db.session.execute(
+        select(func.count(OutboundMessage.id), func.min(OutboundMessage.created_at)).where(
+            OutboundMessage.status == OutboxStatus.PENDING.value
+        )
+    ).one()
+    failed = db.session.scalar(
+        select(func.count(OutboundMessage.id)).where(
+            OutboundMessage.status == OutboxStatus.FAILED.value
+        )
+    )
+    return Backlog(pending=pending, failed=failed or 0, oldest_pending_at=oldest)

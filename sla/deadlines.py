@@ -9,6 +9,8 @@ from datetime import datetime
 
 from complaints.models import Complaint, Priority, Status
 
+from .calendar import WorkingCalendar
+from .ladder import LADDER_STATUSES, FiredSteps, LadderRules, fired_steps, pending_steps
 from .policies import policy_for, working_calendar
 
 
@@ -27,7 +29,7 @@ def apply_deadlines(complaint: Complaint, entered: Status, now: datetime) -> Non
         complaint.confirm_due_at = None
     elif entered == Status.RESOLVED:
         complaint.confirm_due_at = calendar.add_working_days(now, policy.confirm_days)
-    complaint.next_action_at = next_action(complaint)
+    complaint.next_action_at = next_action(complaint, calendar=calendar)
 
 
 def resolve_days(complaint: Complaint) -> int:
@@ -37,17 +39,32 @@ def resolve_days(complaint: Complaint) -> int:
     return policy.resolve_days
 
 
-def next_action(complaint: Complaint) -> datetime | None:
-    """The earliest stored deadline still pending for the complaint's status."""
+def next_action(
+    complaint: Complaint,
+    *,
+    fired: FiredSteps | None = None,
+    rules: LadderRules | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> datetime | None:
+    """The earliest instant at which the SLA sweep has something to do for ``complaint``.
+
+    That is the first ladder step not fired yet of any active deadline (see
+    :mod:`sla.ladder`), or for a resolved complaint the end of its confirmation
+    window (auto-close); None when nothing is pending. ``fired`` defaults to the
+    complaint's ``escalations`` rows (one indexed query); ``rules`` and
+    ``calendar`` to its policy's and the app's. The sweep passes all three.
+    """
     status = Status(complaint.status)
-    candidates: list[datetime | None] = []
-    if status == Status.RECEIVED:
-        candidates.append(complaint.verify_due_at)
-    elif status in (Status.VERIFIED, Status.IN_PROGRESS):
-        if complaint.first_response_at is None:
-            candidates.append(complaint.response_due_at)
-        candidates.append(complaint.resolve_due_at)
-    elif status == Status.RESOLVED:
-        candidates.append(complaint.confirm_due_at)
-    due = [moment for moment in candidates if moment is not None]
-    return min(due) if due else None
+    if status == Status.RESOLVED:
+        return complaint.confirm_due_at
+    if status not in LADDER_STATUSES:
+        return None
+    if fired is None:
+        fired = fired_steps([complaint.id]).get(complaint.id, set()) if complaint.id else set()
+    steps = pending_steps(
+        complaint,
+        rules or LadderRules.of(policy_for(complaint)),
+        calendar or working_calendar(),
+        fired,
+    )
+    return steps[0].at if steps else None

@@ -1,0 +1,185 @@
+"""The escalation ladder: which steps a complaint's active deadlines have, and when.
+
+Each active deadline (``verify`` while received; ``response`` and ``resolve``
+while verified or in progress) has three steps, measured in working time:
+
+* level 0, the reminder, at ``reminder_percent`` of the span from the instant
+  the deadline's clock started to its due instant;
+* level 1, the unit's supervisor, at the due instant itself;
+* level 2, the regency level, ``level2_after_days`` working days later.
+
+Everything here is pure computation over a complaint's stored columns, the
+policy's knobs and the calendar, except :func:`fired_steps`, which reads the
+``escalations`` rows already written. The sweep fires steps
+(:mod:`sla.escalation`); :func:`sla.deadlines.next_action` asks for the first
+step not fired yet.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import Complaint, Escalation, SlaPolicy, Status
+
+from .calendar import WorkingCalendar
+
+REMINDER = 0
+UNIT_SUPERVISOR = 1
+REGENCY_LEVEL = 2
+
+# (deadline name, level) of every step already fired for a complaint.
+FiredSteps = Collection[tuple[str, int]]
+
+
+class Deadline(enum.StrEnum):
+    """The deadlines that have a ladder; the values are stored in ``escalations.deadline``."""
+
+    VERIFY = "verify"
+    RESPONSE = "response"
+    RESOLVE = "resolve"
+
+
+LADDER_STATUSES = (Status.RECEIVED, Status.VERIFIED, Status.IN_PROGRESS)
+_DEADLINE_ORDER = {deadline: index for index, deadline in enumerate(Deadline)}
+
+
+@dataclass(frozen=True)
+class LadderRules:
+    """The knobs of a policy the ladder needs, checked once so bad data fails loudly."""
+
+    policy_code: str
+    reminder_percent: int
+    level2_after_days: int
+
+    @classmethod
+    def of(cls, policy: SlaPolicy) -> LadderRules:
+        """Read and check a policy's ladder knobs (ValueError names the policy on bad data)."""
+        percent = policy.reminder_percent
+        after = policy.level2_after_days
+        # An admin form that stored 0 or 150 % would silently reorder the ladder;
+        # refusing is better than reminding after the escalation.
+        if percent is None or not 1 <= percent <= 100:
+            raise ValueError(
+                f"SLA policy {policy.code!r}: reminder_percent must be 1..100, got {percent!r}"
+            )
+        if after is None or after < 0:
+            raise ValueError(
+                f"SLA policy {policy.code!r}: level2_after_days must be >= 0, got {after!r}"
+            )
+        return cls(policy_code=policy.code, reminder_percent=percent, level2_after_days=after)
+
+
+@dataclass(frozen=True)
+class ActiveDeadline:
+    """A deadline whose clock runs: ``started_at`` is when it began, ``due_at`` when it ends."""
+
+    name: Deadline
+    started_at: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """One rung of the ladder: at ``at``, tell ``level``'s people about ``deadline``."""
+
+    at: datetime
+    deadline: Deadline
+    level: int
+    due_at: datetime
+
+    @property
+    def kind(self) -> str:
+        """The event and notification kind: ``reminder`` before the deadline, else ``escalation``."""
+        return "reminder" if self.level == REMINDER else "escalation"
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.deadline.value, self.level)
+
+    def sort_key(self) -> tuple[datetime, int, int]:
+        return (self.at, _DEADLINE_ORDER[self.deadline], self.level)
+
+
+def active_deadlines(complaint: Complaint) -> list[ActiveDeadline]:
+    """The deadlines running for the complaint's current status, with their start instants."""
+    status = Status(complaint.status)
+    found: list[ActiveDeadline] = []
+    if status == Status.RECEIVED:
+        if complaint.verify_due_at is not None:
+            found.append(
+                ActiveDeadline(Deadline.VERIFY, complaint.created_at, complaint.verify_due_at)
+            )
+        return found
+    if status not in (Status.VERIFIED, Status.IN_PROGRESS):
+        return found
+    # Rows written before verification was stamped (imports) fall back to their creation.
+    verified = complaint.verified_at or complaint.created_at
+    if complaint.first_response_at is None and complaint.response_due_at is not None:
+        found.append(ActiveDeadline(Deadline.RESPONSE, verified, complaint.response_due_at))
+    if complaint.resolve_due_at is not None:
+        started = verified
+        if complaint.reopened_count > 0 and complaint.in_progress_at is not None:
+            # A citizen's reopening restarts the resolution clock (see apply_deadlines).
+            started = complaint.in_progress_at
+        found.append(ActiveDeadline(Deadline.RESOLVE, started, complaint.resolve_due_at))
+    return found
+
+
+def ladder_steps(
+    deadline: ActiveDeadline, rules: LadderRules, calendar: WorkingCalendar
+) -> list[EscalationStep]:
+    """The three steps of one deadline, in working time on ``calendar``."""
+    span = calendar.working_seconds_between(deadline.started_at, deadline.due_at)
+    reminder_at = calendar.add_working_hours(
+        deadline.started_at, max(span, 0.0) * rules.reminder_percent / 100 / 3600
+    )
+    # Counting from a start outside office hours begins at the next opening, which
+    # can lie after a due instant that was itself set outside office hours.
+    reminder_at = min(reminder_at, deadline.due_at)
+    level2_at = calendar.add_working_days(deadline.due_at, rules.level2_after_days)
+    return [
+        EscalationStep(reminder_at, deadline.name, REMINDER, deadline.due_at),
+        EscalationStep(deadline.due_at, deadline.name, UNIT_SUPERVISOR, deadline.due_at),
+        EscalationStep(
+            max(level2_at, deadline.due_at), deadline.name, REGENCY_LEVEL, deadline.due_at
+        ),
+    ]
+
+
+def pending_steps(
+    complaint: Complaint, rules: LadderRules, calendar: WorkingCalendar, fired: FiredSteps
+) -> list[EscalationStep]:
+    """Every step of the active deadlines not fired yet, earliest first."""
+    steps = [
+        step
+        for deadline in active_deadlines(complaint)
+        for step in ladder_steps(deadline, rules, calendar)
+        if step.key not in fired
+    ]
+    return sorted(steps, key=EscalationStep.sort_key)
+
+
+def fired_steps(complaint_ids: Collection[int]) -> dict[int, set[tuple[str, int]]]:
+    """The (deadline, level) pairs already fired, per complaint id (one indexed query).
+
+    No autoflush: callers are often halfway through changing the complaint, and
+    the escalations they need were committed by earlier sweeps.
+    """
+    fired: dict[int, set[tuple[str, int]]] = {complaint_id: set() for complaint_id in complaint_ids}
+    if not fired:
+        return fired
+    with db.session.no_autoflush:
+        rows = db.session.execute(
+            select(Escalation.complaint_id, Escalation.deadline, Escalation.level).where(
+                Escalation.complaint_id.in_(list(fired))
+            )
+        )
+        for complaint_id, deadline, level in rows:
+            fired[complaint_id].add((deadline, level))
+    return fired
