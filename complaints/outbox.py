@@ -25,10 +25,11 @@ import logging
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from flask import Flask, current_app
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from . import clock
 from .extensions import db
@@ -163,16 +164,19 @@ def _claim(now: datetime, limit: int, channels: list[str]) -> list[_Claim]:
     candidates = db.session.execute(query).all()
     claimed_ids = []
     for message_id, seen_due, seen_attempts in candidates:
-        result = db.session.execute(
-            update(OutboundMessage)
-            .where(
-                OutboundMessage.id == message_id,
-                OutboundMessage.status == OutboxStatus.PENDING.value,
-                OutboundMessage.next_attempt_at == seen_due,
-                OutboundMessage.attempts == seen_attempts,
-            )
-            .values(next_attempt_at=now + LEASE, attempts=seen_attempts + 1)
-            .execution_options(synchronize_session=False)
+        result = cast(
+            CursorResult[Any],
+            db.session.execute(
+                update(OutboundMessage)
+                .where(
+                    OutboundMessage.id == message_id,
+                    OutboundMessage.status == OutboxStatus.PENDING.value,
+                    OutboundMessage.next_attempt_at == seen_due,
+                    OutboundMessage.attempts == seen_attempts,
+                )
+                .values(next_attempt_at=now + LEASE, attempts=seen_attempts + 1)
+                .execution_options(synchronize_session=False)
+            ),
         )
         if result.rowcount == 1:
             claimed_ids.append(message_id)
