@@ -305,6 +305,8 @@ class Complaint(Model):
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     satisfaction_comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff may hide a complaint from the public list (e.g. it names a private person).
+    hidden_from_public: Mapped[bool] = mapped_column(Boolean, default=False)
     # Optimistic locking: two officers acting at once cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -396,6 +398,56 @@ class Attachment(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
     complaint: Mapped[Complaint] = relationship(back_populates="attachments")
+
+
+class SurveyResponse(Model):
+    """The citizen's SKM answers (PermenPAN-RB 14/2017): nine elements on a 1–4 scale."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = tuple(
+        CheckConstraint(f"{name} BETWEEN 1 AND 4", name=name)
+        for name in (
+            "requirements",
+            "procedure",
+            "timeliness",
+            "cost",
+            "product",
+            "competence",
+            "conduct",
+            "facilities",
+            "complaint_handling",
+        )
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), unique=True)
+    # Denormalised for per-unit IKM over a period without joining every complaint.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    requirements: Mapped[int] = mapped_column(Integer)  # persyaratan
+    procedure: Mapped[int] = mapped_column(Integer)  # prosedur
+    timeliness: Mapped[int] = mapped_column(Integer)  # waktu pelayanan
+    cost: Mapped[int] = mapped_column(Integer)  # biaya/tarif
+    product: Mapped[int] = mapped_column(Integer)  # produk layanan
+    competence: Mapped[int] = mapped_column(Integer)  # kompetensi pelaksana
+    conduct: Mapped[int] = mapped_column(Integer)  # perilaku pelaksana
+    facilities: Mapped[int] = mapped_column(Integer)  # sarana dan prasarana
+    complaint_handling: Mapped[int] = mapped_column(Integer)  # penanganan pengaduan
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
+
+
+class ReportRun(Model):
+    """A periodic report generated (evidence for indicator 27)."""
+
+    __tablename__ = "report_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    format: Mapped[str] = mapped_column(String(8))
 
 
 class Escalation(Model):
