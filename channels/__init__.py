@@ -13,3 +13,17 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(web_views.bp)
     telegram.init_app(app)
     sms.init_app(app)
+
+
+def channel_status(app: Flask) -> list[dict[str, object]]:
+    """Which channels are on, for the admin page (a channel without credentials is off)."""
+    from . import sms, telegram
+
+    statuses: list[dict[str, object]] = [{"channel": "web", "configured": True}]
+    for module in (telegram, sms):
+        report = getattr(module, "channel_status", None)
+        if report is not None:
+            statuses.append(report(app))
+        else:
+            statuses.append({"channel": module.__name__.rsplit(".", 1)[-1], "configured": False})
+    return statuses

@@ -14,6 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import sla
+
 from .config import load_config
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
@@ -57,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     channels.init_app(app)
 
+    from .staff import admin, board  # noqa: F401 -- their routes join the staff blueprint
     from .staff import views as staff_views
 
     app.register_blueprint(staff_views.bp)
@@ -65,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     security.init_app(app)
     cli.init_app(app)
+    sla.init_app(app)
     _register_health(app)
     return app
 

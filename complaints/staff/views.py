@@ -32,6 +32,7 @@ from complaints.extensions import db, limiter, login_manager
 from complaints.models import (
     Attachment,
     AuditLog,
+    CannedReply,
     Category,
     Complaint,
     Notification,
@@ -244,6 +245,7 @@ def complaint_view(code: str) -> str:
         merge_form=MergeForm(),
         priority_form=PriorityForm(priority=complaint.priority),
         duplicates=_likely_duplicates(complaint) if complaint.is_open else [],
+        canned=canned_replies(complaint),
         deadline=queue.current_deadline(complaint),
         now=clock.now(),
     )
@@ -351,11 +353,32 @@ def start(complaint: Complaint, actor: Actor) -> str:
     return gettext("Work started.")
 
 
+def canned_replies(complaint: Complaint) -> list[CannedReply]:
+    """Reply templates for the complaint's category, then the general ones."""
+    return list(
+        db.session.scalars(
+            select(CannedReply)
+            .where(
+                (CannedReply.category_id == complaint.category_id)
+                | CannedReply.category_id.is_(None)
+            )
+            .order_by(CannedReply.category_id.is_(None), CannedReply.title)
+        )
+    )
+
+
 @_action("reply")
 def reply(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
-    workflow.reply_to_citizen(complaint, actor, form.body.data)
+    body = (form.body.data or "").strip()
+    canned_id = request.form.get("canned", "")
+    if not body and canned_id.isdigit():
+        canned = db.session.get(CannedReply, int(canned_id))
+        if canned is not None:
+            # The citizen reads it in their own language when a translation exists.
+            body = canned.body_en if complaint.locale == "en" and canned.body_en else canned.body_id
+    workflow.reply_to_citizen(complaint, actor, body)
     return gettext("Reply sent to the citizen.")
 
 

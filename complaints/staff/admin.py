@@ -1,0 +1,378 @@
+"""Admin pages: configuration (units, categories, SLA policies, users, holidays,
+canned replies), channel status, the outbox backlog and the audit log.
+
+Every route here is for admins only; the access matrix test covers them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from complaints import clock
+from complaints.auth import hash_password
+from complaints.codes import normalize_code
+from complaints.extensions import db
+from complaints.intake import normalize_phone
+from complaints.models import (
+    AuditLog,
+    CannedReply,
+    Category,
+    Complaint,
+    Holiday,
+    OutboundMessage,
+    OutboxStatus,
+    Role,
+    SlaPolicy,
+    Unit,
+    User,
+)
+from complaints.outbox import backlog, transports
+from sla.policies import forget_calendar
+
+from .admin_forms import (
+    CannedReplyForm,
+    CategoryForm,
+    ConfirmForm,
+    HolidayForm,
+    PolicyForm,
+    UnitForm,
+    UserForm,
+)
+from .views import audit, bp, staff_user
+
+logger = logging.getLogger(__name__)
+
+
+def admin_only(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        if staff_user().role != Role.ADMIN:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return login_required(checked)
+
+
+def _units() -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [
+        SelectChoice(str(unit.id), f"{unit.code} — {unit.name}")
+        for unit in db.session.scalars(select(Unit).order_by(Unit.code))
+    ]
+
+
+def _policies() -> list[SelectChoice]:
+    return [
+        SelectChoice(str(policy.id), policy.name)
+        for policy in db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.code))
+    ]
+
+
+def _categories() -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [
+        SelectChoice(str(category.id), category.name_id)
+        for category in db.session.scalars(select(Category).order_by(Category.sort_order))
+    ]
+
+
+def _id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One editable kind of configuration: its model, form, and how they map."""
+
+    name: str
+    title: Any  # a lazy translated string
+    model: type[Any]
+    form: type[FlaskForm]
+    columns: tuple[str, ...]
+    prepare: Callable[[FlaskForm], None]
+    load: Callable[[FlaskForm, Any], None]
+    save: Callable[[FlaskForm, Any], None]
+    order_by: Any
+
+
+def _prepare_unit(form: Any) -> None:
+    form.parent.choices = _units()
+
+
+def _load_unit(form: Any, unit: Unit) -> None:
+    form.parent.data = str(unit.parent_id or "")
+
+
+def _save_unit(form: Any, unit: Unit) -> None:
+    unit.code = form.code.data.strip().upper()
+    unit.name = form.name.data.strip()
+    parent_id = _id(form.parent.data)
+    if parent_id is not None and parent_id == unit.id:
+        raise ValueError(gettext("A unit cannot report to itself."))
+    unit.parent_id = parent_id
+    unit.is_regency_level = form.is_regency_level.data
+    unit.is_front_office = form.is_front_office.data
+    unit.active = form.active.data
+
+
+def _prepare_category(form: Any) -> None:
+    form.default_unit.choices = _units()[1:]
+    form.sla_policy.choices = _policies()
+
+
+def _load_category(form: Any, category: Category) -> None:
+    form.default_unit.data = str(category.default_unit_id or "")
+    form.sla_policy.data = str(category.sla_policy_id or "")
+
+
+def _save_category(form: Any, category: Category) -> None:
+    category.code = form.code.data.strip().lower()
+    category.name_id = form.name_id.data.strip()
+    category.name_en = form.name_en.data.strip()
+    category.default_unit_id = _id(form.default_unit.data)
+    category.sla_policy_id = _id(form.sla_policy.data)
+    category.default_kind = form.default_kind.data
+    category.keywords = (form.keywords.data or "").strip().lower()
+    category.sort_order = form.sort_order.data or 0
+    category.active = form.active.data
+
+
+def _no_choices(form: Any) -> None:
+    return None
+
+
+def _no_load(form: Any, item: Any) -> None:
+    return None
+
+
+def _save_policy(form: Any, policy: SlaPolicy) -> None:
+    for name in (
+        "code",
+        "name",
+        "verify_days",
+        "response_days",
+        "resolve_days",
+        "urgent_resolve_days",
+        "confirm_days",
+        "reminder_percent",
+        "level2_after_days",
+    ):
+        setattr(policy, name, getattr(form, name).data)
+    policy.source = form.source.data or ""
+
+
+def _prepare_user(form: Any) -> None:
+    form.unit.choices = _units()
+
+
+def _load_user(form: Any, user: User) -> None:
+    form.unit.data = str(user.unit_id or "")
+    form.password.data = ""
+
+
+def _save_user(form: Any, user: User) -> None:
+    user.email = form.email.data.strip().lower()
+    user.name = (form.name.data or "").strip()
+    user.role = form.role.data
+    user.unit_id = _id(form.unit.data)
+    if user.role != Role.ADMIN and user.unit_id is None:
+        raise ValueError(gettext("Officers and supervisors belong to a unit."))
+    phone = (form.phone.data or "").strip()
+    user.phone = normalize_phone(phone) if phone else None
+    if phone and user.phone is None:
+        raise ValueError(gettext("This is not a valid phone number."))
+    if form.password.data:
+        user.password_hash = hash_password(form.password.data)
+    elif user.password_hash is None:
+        raise ValueError(gettext("A new account needs a password."))
+    user.active = form.active.data
+
+
+def _prepare_canned(form: Any) -> None:
+    form.category.choices = _categories()
+
+
+def _load_canned(form: Any, reply: CannedReply) -> None:
+    form.category.data = str(reply.category_id or "")
+
+
+def _save_canned(form: Any, reply: CannedReply) -> None:
+    reply.category_id = _id(form.category.data)
+    reply.title = form.title.data.strip()
+    reply.body_id = form.body_id.data.strip()
+    reply.body_en = (form.body_en.data or "").strip()
+
+
+SECTIONS = {
+    section.name: section
+    for section in (
+        Section("units", _l("Units"), Unit, UnitForm, ("code", "name", "active"),
+                _prepare_unit, _load_unit, _save_unit, Unit.code),
+        Section("categories", _l("Categories"), Category, CategoryForm,
+                ("code", "name_id", "active"), _prepare_category, _load_category,
+                _save_category, Category.sort_order),
+        Section("policies", _l("SLA policies"), SlaPolicy, PolicyForm,
+                ("code", "name", "verify_days", "response_days", "resolve_days"),
+                _no_choices, _no_load, _save_policy, SlaPolicy.code),
+        Section("users", _l("Users"), User, UserForm, ("email", "role", "active"),
+                _prepare_user, _load_user, _save_user, User.email),
+        Section("canned", _l("Canned replies"), CannedReply, CannedReplyForm, ("title",),
+                _prepare_canned, _load_canned, _save_canned, CannedReply.title),
+    )
+}  # fmt: skip
+
+
+def _section(name: str) -> Section:
+    section = SECTIONS.get(name)
+    if section is None:
+        abort(404)
+    return section
+
+
+@bp.get("/admin/")
+@admin_only
+def admin_home() -> str:
+    from channels import channel_status
+
+    return render_template(
+        "staff/admin/home.html",
+        channels=channel_status(current_app),
+        transports=sorted(transports()),
+        backlog=backlog(),
+        failed=db.session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.status == OutboxStatus.FAILED.value)
+            .order_by(OutboundMessage.id.desc())
+            .limit(50)
+        ).all(),
+        sections=SECTIONS.values(),
+        form=ConfirmForm(),
+    )
+
+
+@bp.get("/admin/<section_name>/")
+@admin_only
+def admin_list(section_name: str) -> str:
+    section = _section(section_name)
+    items = db.session.scalars(select(section.model).order_by(section.order_by)).all()
+    return render_template("staff/admin/list.html", section=section, items=items)
+
+
+@bp.route("/admin/<section_name>/new", methods=["GET", "POST"])
+@bp.route("/admin/<section_name>/<int:item_id>", methods=["GET", "POST"])
+@admin_only
+def admin_edit(section_name: str, item_id: int | None = None) -> ResponseReturnValue:
+    section = _section(section_name)
+    item = db.session.get(section.model, item_id) if item_id is not None else None
+    if item_id is not None and item is None:
+        abort(404)
+    form = section.form(obj=item) if request.method == "GET" else section.form()
+    section.prepare(form)
+    if request.method == "GET" and item is not None:
+        section.load(form, item)
+    if form.validate_on_submit():
+        target = item if item is not None else section.model()
+        try:
+            section.save(form, target)
+            db.session.add(target)
+            db.session.flush()
+            audit(f"admin_{section.name}_saved", staff_user(), None, id=target.id)
+            db.session.commit()
+        except ValueError as refusal:
+            db.session.rollback()
+            flash(str(refusal), "danger")
+        except IntegrityError:
+            db.session.rollback()
+            flash(gettext("That code or e-mail is already used."), "danger")
+        else:
+            flash(gettext("Saved."), "success")
+            return redirect(url_for("staff.admin_list", section_name=section.name))
+    status = 422 if request.method == "POST" else 200
+    return render_template("staff/admin/edit.html", section=section, form=form, item=item), status
+
+
+@bp.route("/admin/holidays", methods=["GET", "POST"])
+@admin_only
+def admin_holidays() -> ResponseReturnValue:
+    form = HolidayForm()
+    if form.validate_on_submit():
+        try:
+            db.session.add(Holiday(day=form.day.data, name=form.name.data.strip()))
+            audit("admin_holiday_added", staff_user(), None, day=str(form.day.data))
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            flash(gettext("That day is already a holiday."), "danger")
+        else:
+            forget_calendar()
+            flash(gettext("Holiday added. New deadlines skip it."), "success")
+            return redirect(url_for("staff.admin_holidays"))
+    holidays = db.session.scalars(select(Holiday).order_by(Holiday.day.desc())).all()
+    return render_template(
+        "staff/admin/holidays.html", form=form, holidays=holidays, delete_form=ConfirmForm()
+    )
+
+
+@bp.post("/admin/holidays/<int:holiday_id>/delete")
+@admin_only
+def admin_holiday_delete(holiday_id: int) -> Response:
+    holiday = db.session.get(Holiday, holiday_id)
+    if holiday is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        audit("admin_holiday_removed", staff_user(), None, day=str(holiday.day))
+        db.session.delete(holiday)
+        db.session.commit()
+        forget_calendar()
+        flash(gettext("Holiday removed."), "success")
+    return redirect(url_for("staff.admin_holidays"))
+
+
+@bp.post("/admin/outbox/<int:message_id>/retry")
+@admin_only
+def admin_outbox_retry(message_id: int) -> Response:
+    message = db.session.get(OutboundMessage, message_id)
+    if message is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit() and message.status == OutboxStatus.FAILED:
+        message.status = OutboxStatus.PENDING.value
+        message.attempts = 0
+        message.next_attempt_at = clock.now()
+        audit("admin_outbox_retry", staff_user(), None, message=message.id)
+        db.session.commit()
+        flash(gettext("The message will be sent again."), "success")
+    return redirect(url_for("staff.admin_home"))
+
+
+@bp.get("/admin/audit")
+@admin_only
+def admin_audit() -> str:
+    """The audit log, by user (``?user=ID``) or for one complaint (``?complaint=CODE``)."""
+    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(200)
+    complaint = None
+    if (user_id := _id(request.args.get("user"))) is not None:
+        query = query.where(AuditLog.actor_user_id == user_id)
+    if code := normalize_code(request.args.get("complaint", "")):
+        complaint = db.session.scalar(select(Complaint).where(Complaint.code == code))
+        if complaint is None:
+            abort(404)
+        query = query.where(AuditLog.target_type == "complaint", AuditLog.target_id == complaint.id)
+    return render_template(
+        "staff/admin/audit.html",
+        entries=db.session.scalars(query).all(),
+        complaint=complaint,
+        users=db.session.scalars(select(User).order_by(User.email)).all(),
+    )

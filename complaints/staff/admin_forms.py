@@ -1,0 +1,123 @@
+"""Forms of the admin pages (configuration): units, categories, policies, users, holidays."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from complaints.auth import MIN_PASSWORD_LENGTH
+from complaints.models import Kind, Role
+
+CODE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", message=_l("Letters, digits, - and _ only."))
+DAYS = NumberRange(min=1, max=365)
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), CODE])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    parent = SelectField(_l("Reports to (supervisor chain)"), validators=[Optional()])
+    is_regency_level = BooleanField(_l("Regency level (receives level-2 escalations)"))
+    is_front_office = BooleanField(_l("Front office (sees the intake desk)"))
+    active = BooleanField(_l("Active"), default=True)
+    submit = SubmitField(_l("Save"))
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(
+        _l("Code (Open311 service_code)"), validators=[DataRequired(), Length(max=64), CODE]
+    )
+    name_id = StringField(_l("Name in Indonesian"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
+    default_unit = SelectField(_l("Routed to unit"), validators=[DataRequired()])
+    sla_policy = SelectField(_l("SLA policy"), validators=[DataRequired()])
+    default_kind = SelectField(
+        _l("Default kind"),
+        choices=[
+            SelectChoice(Kind.COMPLAINT.value, _l("Complaint")),
+            SelectChoice(Kind.ASPIRATION.value, _l("Aspiration")),
+            SelectChoice(Kind.INFORMATION_REQUEST.value, _l("Information request")),
+        ],
+    )
+    keywords = StringField(
+        _l("Keywords for SMS routing (space-separated)"), validators=[Optional(), Length(max=2000)]
+    )
+    sort_order = IntegerField(_l("Order"), default=100, validators=[NumberRange(0, 10_000)])
+    active = BooleanField(_l("Active"), default=True)
+    submit = SubmitField(_l("Save"))
+
+
+class PolicyForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), CODE])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    verify_days = IntegerField(_l("Working days to verify"), validators=[DAYS])
+    response_days = IntegerField(_l("Working days to first response"), validators=[DAYS])
+    resolve_days = IntegerField(_l("Working days to resolve"), validators=[DAYS])
+    urgent_resolve_days = IntegerField(
+        _l("Working days to resolve when urgent"), validators=[Optional(), DAYS]
+    )
+    confirm_days = IntegerField(_l("Working days for the citizen to confirm"), validators=[DAYS])
+    reminder_percent = IntegerField(
+        _l("Remind at this % of a deadline"), validators=[NumberRange(1, 99)]
+    )
+    level2_after_days = IntegerField(
+        _l("Working days after a deadline before the regency level is told"),
+        validators=[NumberRange(0, 365)],
+    )
+    source = TextAreaField(_l("Legal basis"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Save"))
+
+
+class UserForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice(Role.OFFICER.value, _l("Officer")),
+            SelectChoice(Role.SUPERVISOR.value, _l("Supervisor")),
+            SelectChoice(Role.ADMIN.value, _l("Administrator")),
+        ],
+    )
+    unit = SelectField(_l("Unit"), validators=[Optional()])
+    phone = StringField(_l("Phone (for SMS notices)"), validators=[Optional(), Length(max=32)])
+    password = PasswordField(
+        _l("Password (leave empty to keep)"),
+        validators=[
+            Optional(),
+            Length(min=MIN_PASSWORD_LENGTH, message=_l("At least %(min)d characters.")),
+        ],
+    )
+    active = BooleanField(_l("Active"), default=True)
+    submit = SubmitField(_l("Save"))
+
+
+class HolidayForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Add holiday"))
+
+
+class CannedReplyForm(FlaskForm):
+    category = SelectField(_l("Category (empty: all)"), validators=[Optional()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    body_id = TextAreaField(_l("Text in Indonesian"), validators=[DataRequired(), Length(max=5000)])
+    body_en = TextAreaField(_l("Text in English"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Save"))
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a CSRF-protected button (delete, retry)."""
+
+    submit = SubmitField(_l("Confirm"))

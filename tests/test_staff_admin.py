@@ -1,0 +1,198 @@
+"""Admin configuration pages and the supervisors' SLA board, through HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from complaints.extensions import db
+from complaints.models import AuditLog, Holiday, SlaPolicy, Unit, User
+from tests.conftest import Cast, MakeComplaint, category, unit
+from tests.staff_helpers import session_csrf, signed_in
+
+
+def post(client: FlaskClient, url: str, **data: str):
+    return client.post(url, data={**data, "csrf_token": session_csrf(client)})
+
+
+def test_an_admin_adds_a_unit_and_a_category_routed_to_it(app: Flask, cast: Cast) -> None:
+    admin = signed_in(app, cast.admin.email)
+    setda = unit("SETDA")
+    response = post(
+        admin,
+        "/staff/admin/units/new",
+        code="bpbd",
+        name="Badan Penanggulangan Bencana Daerah",
+        parent=str(setda.id),
+        active="y",
+    )
+    assert response.status_code == 302
+    bpbd = unit("BPBD")
+    assert bpbd.parent_id == setda.id
+    standard = db.session.scalar(select(SlaPolicy).where(SlaPolicy.code == "standard"))
+    assert standard is not None
+    response = post(
+        admin,
+        "/staff/admin/categories/new",
+        code="disaster",
+        name_id="Bencana alam",
+        name_en="Natural disaster",
+        default_unit=str(bpbd.id),
+        sla_policy=str(standard.id),
+        default_kind="complaint",
+        keywords="banjir longsor gempa",
+        sort_order="5",
+        active="y",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    disaster = category("disaster")
+    assert disaster.default_unit_id == bpbd.id
+    # Citizens can now choose it.
+    assert "Bencana alam" in app.test_client().get("/complaints/new").get_data(as_text=True)
+    actions = db.session.scalars(select(AuditLog.action)).all()
+    assert "admin_units_saved" in actions and "admin_categories_saved" in actions
+
+
+def test_a_duplicate_code_is_refused_with_a_message(app: Flask, cast: Cast) -> None:
+    admin = signed_in(app, cast.admin.email)
+    response = post(admin, "/staff/admin/units/new", code="PUPR", name="Dua", active="y")
+    assert response.status_code == 422
+    assert db.session.scalar(select(Unit).where(Unit.name == "Dua")) is None
+
+
+def test_an_admin_changes_a_policy_and_new_deadlines_follow_it(
+    app: Flask, cast: Cast, make_complaint: MakeComplaint
+) -> None:
+    admin = signed_in(app, cast.admin.email)
+    policy = db.session.scalar(select(SlaPolicy).where(SlaPolicy.code == "standard"))
+    assert policy is not None
+    response = post(
+        admin,
+        f"/staff/admin/policies/{policy.id}",
+        code="standard",
+        name=policy.name,
+        verify_days="1",
+        response_days="5",
+        resolve_days="14",
+        urgent_resolve_days="5",
+        confirm_days="10",
+        reminder_percent="75",
+        level2_after_days="3",
+        source="Perbup Bone Bolango (contoh)",
+    )
+    assert response.status_code == 302
+    db.session.expire_all()  # the test's own session still holds the old policy
+    complaint = make_complaint(category_code="waste")
+    # Wednesday 10:00 WITA + 1 working day = Thursday 10:00 WITA.
+    assert complaint.verify_due_at is not None
+    assert complaint.verify_due_at.isoformat() == "2026-11-26T02:00:00+00:00"
+
+
+def test_a_regional_holiday_moves_new_deadlines(
+    app: Flask, cast: Cast, make_complaint: MakeComplaint
+) -> None:
+    admin = signed_in(app, cast.admin.email)
+    response = post(admin, "/staff/admin/holidays", day="2026-11-30", name="Hari Jadi Bone Bolango")
+    assert response.status_code == 302
+    assert db.session.scalar(select(Holiday.name)) == "Hari Jadi Bone Bolango"
+    complaint = make_complaint(category_code="waste")
+    # Wed 10:00 + 3 working days skips the weekend and Monday the 30th: Tuesday 10:00.
+    assert complaint.verify_due_at is not None
+    assert complaint.verify_due_at.isoformat() == "2026-12-01T02:00:00+00:00"
+
+
+def test_an_admin_creates_an_officer_who_can_sign_in(app: Flask, cast: Cast) -> None:
+    admin = signed_in(app, cast.admin.email)
+    response = post(
+        admin,
+        "/staff/admin/users/new",
+        email="nurul@bonebolangokab.go.id",
+        name="Nurul",
+        role="officer",
+        unit=str(unit("DINSOS").id),
+        phone="0812 7777 8888",
+        password="sebuah-kata-sandi-panjang",
+        active="y",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    user = db.session.scalar(select(User).where(User.email == "nurul@bonebolangokab.go.id"))
+    assert user is not None and user.phone == "+6281277778888"
+    signed_in(app, "nurul@bonebolangokab.go.id", "sebuah-kata-sandi-panjang")
+
+
+def test_a_deactivated_user_cannot_sign_in(app: Flask, cast: Cast) -> None:
+    cast.officer_b.active = False
+    db.session.commit()
+    client = app.test_client()
+    from tests.conftest import STAFF_PASSWORD, csrf_token_from
+
+    token = csrf_token_from(client.get("/staff/login").get_data(as_text=True))
+    response = client.post(
+        "/staff/login",
+        data={"email": cast.officer_b.email, "password": STAFF_PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 401
+
+
+def test_the_admin_page_shows_channel_state_and_the_outbox_backlog(
+    app: Flask, cast: Cast, make_complaint: MakeComplaint
+) -> None:
+    make_complaint(phone="0812 3456 7890")
+    page = signed_in(app, cast.admin.email).get("/staff/admin/").get_data(as_text=True)
+    assert "telegram" in page and "sms" in page
+    assert "1" in page  # one acknowledgement waits to be sent
+
+
+def test_the_audit_log_shows_a_users_sign_ins_and_a_complaints_history(
+    app: Flask, cast: Cast, make_complaint: MakeComplaint
+) -> None:
+    complaint = make_complaint()
+    signed_in(app, cast.officer_a.email)
+    admin = signed_in(app, cast.admin.email)
+    page = admin.get(f"/staff/admin/audit?user={cast.officer_a.id}").get_data(as_text=True)
+    assert "login" in page
+    page = admin.get(f"/staff/admin/audit?complaint={complaint.code}").get_data(as_text=True)
+    assert complaint.code in page and "received" in page
+
+
+def test_the_sla_board_lists_overdue_complaints_of_the_supervisors_unit(
+    app: Flask, cast: Cast, make_complaint: MakeComplaint, set_now
+) -> None:
+    late = make_complaint(category_code="road-damage")
+    elsewhere = make_complaint(category_code="waste")
+    assert late.verify_due_at is not None
+    set_now(late.verify_due_at + timedelta(days=2))
+    page = signed_in(app, cast.supervisor.email).get("/staff/sla").get_data(as_text=True)
+    assert late.code in page
+    assert elsewhere.code not in page  # another unit's complaint
+    assert (
+        db.session.scalar(select(AuditLog.id).where(AuditLog.action == "sla_board_viewed"))
+        is not None
+    )
+
+
+def test_a_canned_reply_is_sent_in_the_citizens_language(
+    app: Flask, cast: Cast, make_complaint: MakeComplaint
+) -> None:
+    from complaints.models import CannedReply, Message
+
+    admin = signed_in(app, cast.admin.email)
+    response = post(
+        admin,
+        "/staff/admin/canned/new",
+        category=str(category("road-damage").id),
+        title="Survei dijadwalkan",
+        body_id="Petugas akan meninjau lokasi dalam 3 hari kerja.",
+        body_en="An officer will inspect the site within 3 working days.",
+    )
+    assert response.status_code == 302
+    canned = db.session.scalars(select(CannedReply)).one()
+    complaint = make_complaint(status="verified", locale="en")
+    officer = signed_in(app, cast.officer_a.email)
+    post(officer, f"/staff/complaints/{complaint.code}/reply", body="", canned=str(canned.id))
+    db.session.expire_all()
+    bodies = [m.body for m in db.session.scalars(select(Message)).all()]
+    assert bodies == ["An officer will inspect the site within 3 working days."]
