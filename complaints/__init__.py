@@ -99,10 +99,19 @@ def _register_health(app: Flask) -> None:
     @app.get("/healthz")
     @limiter.exempt
     def healthz() -> tuple[Response, int]:
+        from .outbox import backlog
+
         try:
             db.session.execute(text("SELECT 1"))
+            waiting = backlog()
         except SQLAlchemyError as error:
             logger.error("health check: database unreachable: %s", error)
             db.session.rollback()
             return jsonify(status="error", database="unreachable"), 503
-        return jsonify(status="ok", database="ok"), 200
+        oldest = waiting.oldest_pending_at
+        outbox = {
+            "pending": waiting.pending,
+            "failed": waiting.failed,
+            "oldest_pending_at": oldest.isoformat() if oldest else None,
+        }
+        return jsonify(status="ok", database="ok", outbox=outbox), 200

@@ -33,7 +33,10 @@ def local_time(moment: datetime | None, style: str = "medium") -> str:
 
 
 def init_app(app: Flask) -> None:
+    from .notify import status_label
+
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["status_label"] = status_label
 
     @app.context_processor
     def language_context() -> dict[str, object]:

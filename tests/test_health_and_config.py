@@ -16,6 +16,13 @@ def test_healthz_answers_200_when_the_database_answers(client) -> None:
     assert response.get_json()["database"] == "ok"
 
 
+def test_healthz_shows_the_outbox_backlog(client, make_complaint) -> None:
+    make_complaint(phone="0812 3456 7890")
+    outbox = client.get("/healthz").get_json()["outbox"]
+    assert outbox["pending"] == 1 and outbox["failed"] == 0
+    assert outbox["oldest_pending_at"].endswith("+00:00")
+
+
 def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     app = create_app(
         {
