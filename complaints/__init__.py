@@ -59,15 +59,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     channels.init_app(app)
 
-    from .staff import admin, board  # noqa: F401 -- their routes join the staff blueprint
+    from .staff import admin, board, profile  # noqa: F401 -- their routes join the staff blueprint
     from .staff import views as staff_views
 
     app.register_blueprint(staff_views.bp)
 
-    from . import cli, security
+    from .api import init_app as init_api
+
+    init_api(app)
+
+    from .reports import init_app as init_reports
+
+    init_reports(app)
+
+    from . import cli, outbox, security
 
     security.init_app(app)
     cli.init_app(app)
+    outbox.init_app(app)  # before sla.init_app starts the scheduler with every job
     sla.init_app(app)
     _register_health(app)
     return app

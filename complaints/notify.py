@@ -11,7 +11,9 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale, gettext
 
-from .models import Complaint, ComplaintEvent, Status
+from . import clock
+from .extensions import db
+from .models import Complaint, ComplaintEvent, Notification, Status, User
 from .outbox import enqueue
 
 
@@ -100,3 +102,38 @@ def _send(complaint: Complaint, event: ComplaintEvent, body: str) -> None:
         return
     channel, address = target
     enqueue(channel, address, body, key=f"event-{event.id}", complaint_id=complaint.id)
+
+
+def staff_channel(telegram_chat_id: str | None, phone: str | None) -> tuple[str, str] | None:
+    """Where a staff member gets copies outside the app: Telegram if linked, else SMS."""
+    if telegram_chat_id:
+        return "telegram", telegram_chat_id
+    if phone:
+        return "sms", phone
+    return None
+
+
+def notify_staff(
+    user: User, kind: str, body: str, key: str, complaint: Complaint | None = None
+) -> None:
+    """An in-app notice for ``user``, copied to their Telegram or SMS (not committed)."""
+    db.session.add(
+        Notification(
+            user_id=user.id,
+            complaint_id=complaint.id if complaint else None,
+            kind=kind,
+            body=body,
+            created_at=clock.now(),
+        )
+    )
+    target = staff_channel(user.telegram_chat_id, user.phone)
+    if target is not None:
+        channel, address = target
+        enqueue(
+            channel,
+            address,
+            body,
+            key=key,
+            complaint_id=complaint.id if complaint else None,
+            user_id=user.id,
+        )

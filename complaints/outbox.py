@@ -73,6 +73,16 @@ class Transport(Protocol):
         ...
 
 
+DRAIN_INTERVAL_SECONDS = 5
+
+
+def init_app(app: Flask) -> None:
+    """Deliver due messages every few seconds wherever the scheduler runs."""
+    from sla.scheduler import register_job
+
+    register_job(app, "outbox-drain", drain, seconds=DRAIN_INTERVAL_SECONDS)
+
+
 def register_transport(app: Flask, transport: Transport) -> None:
     """Make ``transport`` deliver this app's messages for ``transport.channel``."""
     app.extensions.setdefault("aduan_transports", {})[transport.channel] = transport

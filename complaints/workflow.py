@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from flask_babel import gettext
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from sla.deadlines import apply_deadlines, next_action
 
-from . import clock, notify
+from . import clock, ikm, notify
 from .errors import ConcurrentChange, DomainError, InvalidTransition, ValidationFailed
 from .extensions import db
 from .models import (
@@ -33,6 +34,7 @@ from .models import (
     MessageKind,
     Priority,
     Status,
+    SurveyResponse,
     Unit,
     User,
 )
@@ -367,19 +369,49 @@ def change_priority(
 
 @guarded
 def rate_complaint(
-    complaint: Complaint, score: int, comment: str | None = None, *, now: datetime | None = None
+    complaint: Complaint,
+    answers: Mapping[str, int],
+    comment: str | None = None,
+    *,
+    now: datetime | None = None,
 ) -> ComplaintEvent:
-    """The citizen's satisfaction rating (1–5), once, after resolution."""
+    """The citizen's SKM survey (PermenPAN-RB 14/2017): nine answers on 1–4, once.
+
+    Writes one ``SurveyResponse`` (unique per complaint, with the complaint's
+    unit for the per-unit IKM) and a ``rating`` event. ``Complaint.satisfaction``
+    keeps a 1–5 summary of the answers (see :func:`complaints.ikm.satisfaction_on_five`)
+    so "has this complaint been rated" stays one column.
+    """
     if complaint.status not in (Status.RESOLVED, Status.CLOSED):
         raise DomainError(gettext("A complaint can be rated once it is resolved."))
-    if complaint.satisfaction is not None:
+    already = db.session.scalar(
+        select(SurveyResponse.id).where(SurveyResponse.complaint_id == complaint.id)
+    )
+    if complaint.satisfaction is not None or already is not None:
         raise DomainError(gettext("This complaint has already been rated."))
-    if not 1 <= score <= 5:
-        raise ValidationFailed({"score": gettext("Choose a rating from 1 to 5.")})
+    scores = {name: answers.get(name) for name in ikm.ELEMENT_NAMES}
+    missing = [
+        name
+        for name, score in scores.items()
+        if not isinstance(score, int) or not ikm.MIN_SCORE <= score <= ikm.MAX_SCORE
+    ]
+    if missing:
+        raise ValidationFailed({name: gettext("Choose an answer from 1 to 4.") for name in missing})
+    checked = {name: int(score) for name, score in scores.items() if score is not None}
     moment = now or clock.now()
-    complaint.satisfaction = score
-    complaint.satisfaction_comment = (comment or "").strip() or None
+    text = (comment or "").strip() or None
+    db.session.add(
+        SurveyResponse(
+            complaint_id=complaint.id,
+            unit_id=complaint.unit_id,
+            comment=text,
+            created_at=moment,
+            **checked,
+        )
+    )
+    complaint.satisfaction = ikm.satisfaction_on_five(checked)
+    complaint.satisfaction_comment = text
     complaint.rated_at = moment
     return record_event(
-        complaint, Actor.citizen(), "rating", data={"score": score}, public=False, now=moment
+        complaint, Actor.citizen(), "rating", data={"survey": checked}, public=False, now=moment
     )

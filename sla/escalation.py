@@ -22,24 +22,37 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from complaints.extensions import db
-from complaints.i18n import local_time
-from complaints.models import Complaint, Escalation, Notification, Role, Unit, User
+from complaints.i18n import LOCALES, local_time
+from complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    Escalation,
+    Notification,
+    Role,
+    Unit,
+    User,
+)
+from complaints.notify import staff_channel
 from complaints.outbox import enqueue
-from complaints.workflow import Actor, record_event
+from complaints.workflow import Actor
 
 from .ladder import REGENCY_LEVEL, REMINDER, UNIT_SUPERVISOR, Deadline, EscalationStep
 
 logger = logging.getLogger(__name__)
 
 SLA_ACTOR = Actor.system("sla")
+# How a due instant reads in staff texts (in the office time zone), e.g. "30 Nov 2026 10:00".
+DUE_FORMAT = "d MMM yyyy HH:mm"
 
 
 @dataclass(frozen=True)
@@ -55,11 +68,7 @@ class StaffContact:
 
     def outbound_address(self) -> tuple[str, str] | None:
         """(channel, address) for a Telegram or SMS copy, Telegram first; None without either."""
-        if self.telegram_chat_id:
-            return "telegram", self.telegram_chat_id
-        if self.phone:
-            return "sms", self.phone
-        return None
+        return staff_channel(self.telegram_chat_id, self.phone)
 
 
 @dataclass(frozen=True)
@@ -95,8 +104,10 @@ class StaffDirectory:
             if regency and active:
                 self._regency_units.append(unit_id)
         for user in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)):
+            # A locale the catalogs do not have would fail every text for this person.
+            locale = user.locale if user.locale in LOCALES else LOCALES[0]
             person = StaffContact(
-                user.id, user.unit_id, user.role, user.locale, user.telegram_chat_id, user.phone
+                user.id, user.unit_id, user.role, locale, user.telegram_chat_id, user.phone
             )
             self._people[person.user_id] = person
             self._by_unit_role[(person.unit_id, person.role)].append(person)
@@ -141,121 +152,193 @@ class StaffDirectory:
 
 def deadline_label(deadline: Deadline) -> str:
     """The deadline in plain words, in the current locale."""
-    labels = {
-        Deadline.VERIFY: gettext("verification"),
-        Deadline.RESPONSE: gettext("first response"),
-        Deadline.RESOLVE: gettext("resolution"),
-    }
-    return labels[deadline]
+    if deadline == Deadline.VERIFY:
+        return gettext("verification")
+    if deadline == Deadline.RESPONSE:
+        return gettext("first response")
+    return gettext("resolution")
 
 
-def _staff_text(complaint: Complaint, step: EscalationStep) -> str:
-    fields = {
-        "code": complaint.code,
-        "deadline": deadline_label(step.deadline),
-        "due": local_time(step.due_at, "d MMM yyyy HH:mm"),
-    }
-    if step.level == REMINDER:
-        return gettext(
-            "Reminder: the %(deadline)s deadline of complaint %(code)s is %(due)s.", **fields
-        )
-    if step.level == UNIT_SUPERVISOR:
+def _staff_template(level: int) -> str:
+    # gettext without variables returns the translated template; StepWording
+    # fills it in, so each template is translated once per sweep, not per step.
+    if level == REMINDER:
+        return gettext("Reminder: the %(deadline)s deadline of complaint %(code)s is %(due)s.")
+    if level == UNIT_SUPERVISOR:
         return gettext(
             "Complaint %(code)s missed its %(deadline)s deadline (%(due)s) "
-            "and is escalated to you as supervisor.",
-            **fields,
+            "and is escalated to you as supervisor."
         )
     return gettext(
         "Complaint %(code)s is still overdue after its %(deadline)s deadline (%(due)s) "
-        "and is escalated to the regency level.",
-        **fields,
+        "and is escalated to the regency level."
     )
 
 
-def _event_note(step: EscalationStep) -> str:
-    # Event notes are read by every staff member, so they are written once in the
-    # service's default language rather than in one reader's.
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "id")):
-        due = local_time(step.due_at, "d MMM yyyy HH:mm")
-        if step.level == REMINDER:
-            return gettext(
-                "Reminder sent: the %(deadline)s deadline is %(due)s.",
-                deadline=deadline_label(step.deadline),
-                due=due,
-            )
-        return gettext(
-            "Escalated to level %(level)d: the %(deadline)s deadline (%(due)s) has passed.",
-            level=step.level,
-            deadline=deadline_label(step.deadline),
-            due=due,
-        )
+def _note_template(level: int) -> str:
+    if level == REMINDER:
+        return gettext("Reminder sent: the %(deadline)s deadline is %(due)s.")
+    return gettext("Escalated to level %(level)d: the %(deadline)s deadline (%(due)s) has passed.")
 
 
-def escalate_complaint(
-    complaint: Complaint, step: EscalationStep, now: datetime, directory: StaffDirectory
-) -> Audience:
-    """Fire ``step`` for ``complaint`` at ``now``, in the caller's transaction.
+class StepWording:
+    """The texts of fired steps, in the readers' languages.
 
-    1. choose the audience for the step's level;
-    2. write the escalation row and the internal event (flushed, so a step
-       fired twice fails here on the unique key);
-    3. add an in-app notification per person, and an outbox message for
-       those with Telegram or a phone, in their own language;
-    4. raise the complaint's ``escalation_level`` to the step's level.
+    Translations and formatted instants are cached for the object's life (a
+    sweep), since thousands of steps share a handful of templates, deadlines
+    and due instants.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str, object], str] = {}
+
+    def _memo(self, locale: str, what: str, value: object, make: Callable[[], str]) -> str:
+        key = (locale, what, value)
+        phrase = self._cache.get(key)
+        if phrase is None:
+            with force_locale(locale):
+                phrase = make()
+            self._cache[key] = phrase
+        return phrase
+
+    def _fields(self, locale: str, step: EscalationStep) -> dict[str, object]:
+        deadline, due = step.deadline, step.due_at
+        return {
+            "deadline": self._memo(locale, "deadline", deadline, lambda: deadline_label(deadline)),
+            "due": self._memo(locale, "due", due, lambda: local_time(due, DUE_FORMAT)),
+            "level": step.level,
+        }
+
+    def staff_text(self, locale: str, complaint: Complaint, step: EscalationStep) -> str:
+        """What a staff member reading ``locale`` is told about ``step``."""
+        level = step.level
+        template = self._memo(locale, "staff", level, lambda: _staff_template(level))
+        return template % {"code": complaint.code, **self._fields(locale, step)}
+
+    def event_note(self, step: EscalationStep) -> str:
+        """The event's note, in the service's default language: every staff member reads it."""
+        locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
+        level = step.level
+        template = self._memo(locale, "note", level, lambda: _note_template(level))
+        return template % self._fields(locale, step)
+
+
+@dataclass(frozen=True)
+class PreparedStep:
+    """A step with everything decided: who is told, and the texts they get."""
+
+    step: EscalationStep
+    audience: Audience
+    note: str
+    # The staff text per locale of the people told.
+    texts: dict[str, str]
+
+
+def prepare_step(
+    complaint: Complaint, step: EscalationStep, directory: StaffDirectory, wording: StepWording
+) -> PreparedStep:
+    """Decide who hears about ``step`` and what they read; writes nothing.
+
+    Everything that can fail on bad data fails here, before any row is added,
+    so a sweep can drop the complaint without undoing half a step.
     """
     audience = directory.audience(complaint, step.level)
-    db.session.add(
-        Escalation(
-            complaint_id=complaint.id,
-            deadline=step.deadline.value,
-            level=step.level,
-            due_at=step.due_at,
-            fired_at=now,
-            target_unit_id=audience.unit_id,
+    texts = {
+        locale: wording.staff_text(locale, complaint, step)
+        for locale in {person.locale for person in audience.staff}
+    }
+    return PreparedStep(step, audience, wording.event_note(step), texts)
+
+
+def record_steps(fired: Sequence[tuple[Complaint, PreparedStep]], now: datetime) -> None:
+    """Write the rows of fired steps at ``now``, in the caller's transaction.
+
+    1. an escalation row per step (its unique key on complaint, deadline and
+       level stops a second firing);
+    2. an internal event per step by the actor ``sla``;
+    3. an in-app notification per person told;
+    4. an outbox message for each person told who has Telegram or a phone.
+
+    The first three are one bulk INSERT each however many steps there are
+    (the sweep passes a whole chunk); the outbox goes through its own
+    ``enqueue``. The caller stores the complaints' new ``escalation_level``
+    and ``next_action_at``.
+    """
+    escalations: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = []
+    for complaint, prepared in fired:
+        step, audience = prepared.step, prepared.audience
+        escalations.append(
+            {
+                "complaint_id": complaint.id,
+                "deadline": step.stored_deadline,
+                "level": step.level,
+                "due_at": step.due_at,
+                "fired_at": now,
+                "target_unit_id": audience.unit_id,
+            }
         )
-    )
-    record_event(
-        complaint,
-        SLA_ACTOR,
-        step.kind,
-        note=_event_note(step),
-        public=False,
-        data={
-            "deadline": step.deadline.value,
+        events.append(_event_row(complaint, prepared, now))
+        for person in audience.staff:
+            body = prepared.texts[person.locale]
+            notifications.append(
+                {
+                    "user_id": person.user_id,
+                    "complaint_id": complaint.id,
+                    "kind": step.kind,
+                    "body": body,
+                    "created_at": now,
+                }
+            )
+            _copy_outside_the_app(complaint, step, person, body)
+        if not audience.staff:
+            logger.warning(
+                "complaint %s: %s step %s/%d has nobody to notify",
+                complaint.code,
+                step.kind,
+                step.stored_deadline,
+                step.level,
+            )
+    # Bulk INSERTs (executemany, no RETURNING): nobody needs the new ids, and
+    # ORM objects would cost one round trip per row on SQLite.
+    for model, rows in ((Escalation, escalations), (ComplaintEvent, events)):
+        if rows:
+            db.session.execute(insert(model), rows)
+    if notifications:
+        db.session.execute(insert(Notification), notifications)
+
+
+def _event_row(complaint: Complaint, prepared: PreparedStep, now: datetime) -> dict[str, Any]:
+    """The ``complaint_events`` row of a fired step, as workflow.record_event would write it."""
+    step, audience = prepared.step, prepared.audience
+    return {
+        "complaint_id": complaint.id,
+        "at": now,
+        "kind": step.kind,
+        "actor_user_id": None,
+        "actor_label": SLA_ACTOR.label,
+        "note": prepared.note,
+        "public": False,
+        "data": {
+            "deadline": step.stored_deadline,
             "level": step.level,
             "due_at": step.due_at.isoformat(),
             "target_unit_id": audience.unit_id,
             "notified": [person.user_id for person in audience.staff],
         },
-        now=now,
-    )
-    texts: dict[str, str] = {}
-    for person in audience.staff:
-        if person.locale not in texts:
-            with force_locale(person.locale):
-                texts[person.locale] = _staff_text(complaint, step)
-        body = texts[person.locale]
-        db.session.add(
-            Notification(
-                user_id=person.user_id,
-                complaint_id=complaint.id,
-                kind=step.kind,
-                body=body,
-                created_at=now,
-            )
-        )
-        address = person.outbound_address()
-        if address is not None:
-            channel, to = address
-            key = f"sla-{complaint.id}-{step.deadline.value}-{step.level}-user-{person.user_id}"
-            enqueue(channel, to, body, key, complaint_id=complaint.id, user_id=person.user_id)
-    if not audience.staff:
-        logger.warning(
-            "complaint %s: %s step %s/%d has nobody to notify",
-            complaint.code,
-            step.kind,
-            step.deadline.value,
-            step.level,
-        )
-    complaint.escalation_level = max(complaint.escalation_level or 0, step.level)
-    return audience
+    }
+
+
+def _copy_outside_the_app(
+    complaint: Complaint, step: EscalationStep, person: StaffContact, body: str
+) -> None:
+    address = person.outbound_address()
+    if address is None:
+        return
+    channel, to = address
+    key = f"sla-{complaint.id}-{step.stored_deadline}-{step.level}-user-{person.user_id}"
+    # No autoflush: the key is new by construction, and a flush here would
+    # send the caller's pending rows one statement at a time.
+    with db.session.no_autoflush:
+        enqueue(channel, to, body, key, complaint_id=complaint.id, user_id=person.user_id)

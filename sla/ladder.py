@@ -8,6 +8,10 @@ while verified or in progress) has three steps, measured in working time:
 * level 1, the unit's supervisor, at the due instant itself;
 * level 2, the regency level, ``level2_after_days`` working days later.
 
+``response`` runs only until the first response. Each step fires once per
+complaint and deadline; a sweep that runs late fires every step it missed, in
+order, at once.
+
 Everything here is pure computation over a complaint's stored columns, the
 policy's knobs and the calendar, except :func:`fired_steps`, which reads the
 ``escalations`` rows already written. The sweep fires steps
@@ -33,12 +37,16 @@ REMINDER = 0
 UNIT_SUPERVISOR = 1
 REGENCY_LEVEL = 2
 
-# (deadline name, level) of every step already fired for a complaint.
+# (stored deadline, level) of every step already fired for a complaint.
 FiredSteps = Collection[tuple[str, int]]
 
 
 class Deadline(enum.StrEnum):
-    """The deadlines that have a ladder; the values are stored in ``escalations.deadline``."""
+    """The deadlines that have a ladder, as stored in ``escalations.deadline``.
+
+    A resolution period restarted by a reopening is stored as ``resolve#1``,
+    ``resolve#2`` … (see :attr:`EscalationStep.stored_deadline`).
+    """
 
     VERIFY = "verify"
     RESPONSE = "response"
@@ -77,11 +85,15 @@ class LadderRules:
 
 @dataclass(frozen=True)
 class ActiveDeadline:
-    """A deadline whose clock runs: ``started_at`` is when it began, ``due_at`` when it ends."""
+    """A deadline whose clock runs: ``started_at`` is when it began, ``due_at`` when it ends.
+
+    ``period`` counts restarts of the same deadline (reopenings, for ``resolve``).
+    """
 
     name: Deadline
     started_at: datetime
     due_at: datetime
+    period: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,15 +104,26 @@ class EscalationStep:
     deadline: Deadline
     level: int
     due_at: datetime
+    period: int = 0
 
     @property
     def kind(self) -> str:
-        """The event and notification kind: ``reminder`` before the deadline, else ``escalation``."""
+        """The event and notification kind: ``reminder`` (level 0) or ``escalation``."""
         return "reminder" if self.level == REMINDER else "escalation"
 
     @property
+    def stored_deadline(self) -> str:
+        """The ``escalations.deadline`` value: ``resolve``, or ``resolve#1`` once reopened.
+
+        A citizen who reopens a complaint starts a fresh resolution period,
+        whose steps must fire again although the first period's already did.
+        """
+        return self.deadline.value if self.period == 0 else f"{self.deadline.value}#{self.period}"
+
+    @property
     def key(self) -> tuple[str, int]:
-        return (self.deadline.value, self.level)
+        """The step's identity in ``escalations``: (stored deadline, level)."""
+        return (self.stored_deadline, self.level)
 
     def sort_key(self) -> tuple[datetime, int, int]:
         return (self.at, _DEADLINE_ORDER[self.deadline], self.level)
@@ -123,11 +146,11 @@ def active_deadlines(complaint: Complaint) -> list[ActiveDeadline]:
     if complaint.first_response_at is None and complaint.response_due_at is not None:
         found.append(ActiveDeadline(Deadline.RESPONSE, verified, complaint.response_due_at))
     if complaint.resolve_due_at is not None:
-        started = verified
+        started, period = verified, 0
         if complaint.reopened_count > 0 and complaint.in_progress_at is not None:
             # A citizen's reopening restarts the resolution clock (see apply_deadlines).
-            started = complaint.in_progress_at
-        found.append(ActiveDeadline(Deadline.RESOLVE, started, complaint.resolve_due_at))
+            started, period = complaint.in_progress_at, complaint.reopened_count
+        found.append(ActiveDeadline(Deadline.RESOLVE, started, complaint.resolve_due_at, period))
     return found
 
 
@@ -143,12 +166,11 @@ def ladder_steps(
     # can lie after a due instant that was itself set outside office hours.
     reminder_at = min(reminder_at, deadline.due_at)
     level2_at = calendar.add_working_days(deadline.due_at, rules.level2_after_days)
+    name, due, period = deadline.name, deadline.due_at, deadline.period
     return [
-        EscalationStep(reminder_at, deadline.name, REMINDER, deadline.due_at),
-        EscalationStep(deadline.due_at, deadline.name, UNIT_SUPERVISOR, deadline.due_at),
-        EscalationStep(
-            max(level2_at, deadline.due_at), deadline.name, REGENCY_LEVEL, deadline.due_at
-        ),
+        EscalationStep(reminder_at, name, REMINDER, due, period),
+        EscalationStep(due, name, UNIT_SUPERVISOR, due, period),
+        EscalationStep(max(level2_at, due), name, REGENCY_LEVEL, due, period),
     ]
 
 

@@ -35,7 +35,9 @@ def test_a_complaint_is_stored_with_its_event_deadline_and_acknowledgement(app_c
     assert complaint.status == "received"
     assert complaint.unit is not None and complaint.unit.code == "DLH"
     assert complaint.verify_due_at is not None
-    assert complaint.next_action_at == complaint.verify_due_at
+    # The sweep's next job is the reminder at 75 % of the verification span.
+    assert complaint.next_action_at is not None
+    assert complaint.created_at < complaint.next_action_at < complaint.verify_due_at
     assert [(e.kind, e.to_status, e.actor_label) for e in complaint.events] == [
         ("status", "received", "sms")
     ]

@@ -173,3 +173,9 @@ def test_backoff_grows_and_is_capped(attempts: int) -> None:
     delay = retry_delay(attempts)
     assert delay >= timedelta(seconds=30) * min(2 ** (attempts - 1), 720)
     assert delay <= LONGEST_RETRY * 1.1
+
+
+def test_the_drain_is_a_scheduled_job(app) -> None:
+    from sla.scheduler import state_of
+
+    assert "outbox-drain" in state_of(app).jobs

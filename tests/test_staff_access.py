@@ -14,7 +14,7 @@ from PIL import Image
 
 from complaints.attachments import NewAttachment
 from complaints.extensions import db
-from complaints.models import Holiday, Notification, OutboundMessage
+from complaints.models import BlockedAddress, Holiday, Notification, OutboundMessage
 from tests.conftest import Cast, MakeComplaint, csrf_token_from
 from tests.staff_helpers import session_csrf, signed_in
 
@@ -53,6 +53,18 @@ RULES: dict[str, set[str]] = {
     "staff.admin_holiday_delete": ADMINS,
     "staff.admin_outbox_retry": ADMINS,
     "staff.admin_audit": ADMINS,
+    "staff.admin_blocked": ADMINS,
+    "staff.admin_unblock": ADMINS,
+    "staff.profile": ALL_STAFF,
+    "staff.profile_telegram_code": ALL_STAFF,
+    "staff.profile_telegram_unlink": ALL_STAFF,
+    "reports.dashboard": SUPERVISORS,
+    "reports.evidence": SUPERVISORS,
+    "reports.figures_csv": SUPERVISORS,
+    "reports.complaints_csv": SUPERVISORS,
+    "reports.workbook": SUPERVISORS,
+    "reports.intake": ALL_STAFF,
+    "reports.lapor_import": SUPERVISORS,  # and officers of a front-office unit
 }
 
 
@@ -85,7 +97,8 @@ def test_the_access_matrix(
     notice = Notification(user_id=notification_owner.id, kind="test", body="x")
     holiday = Holiday(day=date(2026, 12, 4), name="Hari jadi")
     message = OutboundMessage(key="k", channel="sms", address="+62812", body="x", status="failed")
-    db.session.add_all([notice, holiday, message])
+    blocked = BlockedAddress(channel="sms", address="+6281299990000", reason="flood")
+    db.session.add_all([notice, holiday, message, blocked])
     db.session.commit()
     values = {
         "code": complaint.code,
@@ -95,6 +108,7 @@ def test_the_access_matrix(
         "item_id": complaint.unit_id,
         "holiday_id": holiday.id,
         "message_id": message.id,
+        "blocked_id": blocked.id,
     }
     client = signed_in(app, person.email) if person else app.test_client()
     if person:

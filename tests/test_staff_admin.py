@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import Flask
@@ -196,3 +197,36 @@ def test_a_canned_reply_is_sent_in_the_citizens_language(
     db.session.expire_all()
     bodies = [m.body for m in db.session.scalars(select(Message)).all()]
     assert bodies == ["An officer will inspect the site within 3 working days."]
+
+
+def test_an_admin_blocks_and_unblocks_a_flooding_number(app: Flask, cast: Cast) -> None:
+    from complaints.models import BlockedAddress
+
+    admin = signed_in(app, cast.admin.email)
+    response = post(
+        admin, "/staff/admin/blocked", channel="sms", address="0812 9999 0000", reason="flood"
+    )
+    assert response.status_code == 302
+    blocked = db.session.scalars(select(BlockedAddress)).one()
+    assert blocked.address == "+6281299990000"
+    post(admin, f"/staff/admin/blocked/{blocked.id}/remove")
+    db.session.expire_all()
+    assert db.session.scalars(select(BlockedAddress)).all() == []
+
+
+def test_staff_set_their_sms_number_and_get_a_telegram_link_code(app: Flask, cast: Cast) -> None:
+    app.config["TELEGRAM_BOT_TOKEN"] = "123:ABC"
+    client = signed_in(app, cast.officer_a.email)
+    assert post(client, "/staff/profile", phone="0813 1234 5678", locale="id").status_code == 302
+    page = post(client, "/staff/profile/telegram").get_data(as_text=True)
+    code = re.search(r"/link ([0-9A-Z]{4}-[0-9A-Z]{4})", page)
+    assert code is not None
+    from channels.telegram.linking import link_chat
+
+    user = link_chat(code.group(1), 424242)
+    db.session.commit()
+    assert user is not None and user.id == cast.officer_a.id
+    db.session.expire_all()
+    officer = db.session.get(User, cast.officer_a.id)
+    assert officer is not None
+    assert officer.phone == "+6281312345678" and officer.telegram_chat_id == "424242"

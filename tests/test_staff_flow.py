@@ -211,3 +211,24 @@ def test_staff_change_their_password(app: Flask, cast: Cast) -> None:
     signed_in(app, cast.officer_b.email, "a-much-longer-passphrase")
     user = db.session.get(User, cast.officer_b.id)
     assert user is not None and user.password_hash.startswith("$argon2id$")
+
+
+def test_an_assignment_reaches_the_officer_in_the_app_and_by_sms(
+    app: Flask, cast: Cast, make_complaint: MakeComplaint
+) -> None:
+    from complaints.models import Notification
+
+    cast.officer_a.phone = "+6281311112222"
+    db.session.commit()
+    complaint = make_complaint(status="verified")
+    supervisor = signed_in(app, cast.supervisor.email)
+    act(supervisor, complaint, "assign", assignee=str(cast.officer_a.id))
+    notices = db.session.scalars(
+        select(Notification).where(Notification.user_id == cast.officer_a.id)
+    ).all()
+    assert [n.kind for n in notices] == ["assignment"]
+    assert complaint.code in notices[0].body
+    sms = db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.user_id == cast.officer_a.id)
+    ).all()
+    assert [(m.channel, m.address) for m in sms] == [("sms", "+6281311112222")]

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from complaints import workflow
 from complaints.extensions import db
-from complaints.models import ComplaintEvent
+from complaints.models import ComplaintEvent, SurveyResponse
 from complaints.workflow import Actor
 from tests.conftest import MakeComplaint, csrf_token_from
 
@@ -123,16 +123,42 @@ def test_confirming_before_resolution_is_refused(client, make_complaint: MakeCom
     assert complaint.status == "verified"
 
 
-def test_the_citizen_rates_once(client, make_complaint: MakeComplaint) -> None:
+SURVEY = {
+    "requirements": "4",
+    "procedure": "4",
+    "timeliness": "3",
+    "cost": "4",
+    "product": "3",
+    "competence": "4",
+    "conduct": "4",
+    "facilities": "3",
+    "complaint_handling": "4",
+}
+
+
+def test_the_citizen_answers_the_survey_once(client, make_complaint: MakeComplaint) -> None:
     complaint = make_complaint(status="closed")
-    html = post_form(client, complaint.code, "rate", {"score": "4", "comment": "Cepat"})
+    html = post_form(client, complaint.code, "rate", {**SURVEY, "comment": "Cepat"})
     db.session.expire_all()
-    assert complaint.satisfaction == 4 and complaint.satisfaction_comment == "Cepat"
-    assert "4" in html
+    response = db.session.scalar(select(SurveyResponse))
+    assert response is not None and response.complaint_id == complaint.id
+    assert (response.timeliness, response.conduct, response.comment) == (3, 4, "Cepat")
+    # mean 33/9 on 1–4 is 1 + (33/9 - 1) * 4/3 = 4.56 on 1–5
+    assert complaint.satisfaction == 5 and complaint.satisfaction_comment == "Cepat"
+    assert 'name="timeliness"' not in html
     token = csrf_token_from(page(client, make_complaint(status="resolved").code))
-    client.post(f"/track/{complaint.code}/rate", data={"score": "1", "csrf_token": token})
+    client.post(f"/track/{complaint.code}/rate", data={**SURVEY, "cost": "1", "csrf_token": token})
     db.session.expire_all()
-    assert complaint.satisfaction == 4
+    assert db.session.scalars(select(SurveyResponse)).all() == [response]
+    assert response.cost == 4
+
+
+def test_a_survey_with_a_missing_answer_is_refused(client, make_complaint: MakeComplaint) -> None:
+    complaint = make_complaint(status="resolved")
+    html = post_form(client, complaint.code, "rate", {**SURVEY, "facilities": ""})
+    db.session.expire_all()
+    assert db.session.scalar(select(SurveyResponse)) is None
+    assert "notice-danger" in html and complaint.satisfaction is None
 
 
 def test_confirm_without_csrf_is_rejected(client, make_complaint: MakeComplaint) -> None:

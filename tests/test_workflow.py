@@ -101,7 +101,9 @@ def test_verifying_routes_to_the_category_unit_and_sets_deadlines(
     assert complaint.unit is not None and complaint.unit.code == "DLH"
     assert complaint.verified_at is not None
     assert complaint.response_due_at is not None and complaint.resolve_due_at is not None
-    assert complaint.next_action_at == complaint.response_due_at
+    # The sweep's next job is the reminder at 75 % of the first-response span.
+    assert complaint.next_action_at is not None
+    assert complaint.verified_at < complaint.next_action_at < complaint.response_due_at
 
 
 def test_a_reopened_complaint_gets_a_fresh_resolution_deadline(

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from complaints.ikm import ELEMENT_NAMES
 from complaints.intake import MAX_DESCRIPTION, MIN_DESCRIPTION
 from complaints.models import Kind
 
@@ -120,17 +121,37 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField(_l("Send answer"))
 
 
-class RateForm(FlaskForm):
-    score = RadioField(
-        _l("How satisfied are you with how your report was handled?"),
+def _skm_question(question: object) -> RadioField:
+    """One SKM element, answered on the regulation's 1–4 scale (best first)."""
+    return RadioField(
+        question,
         choices=[
-            SelectChoice("5", _l("5 — very satisfied")),
-            SelectChoice("4", _l("4 — satisfied")),
-            SelectChoice("3", _l("3 — neither")),
-            SelectChoice("2", _l("2 — dissatisfied")),
-            SelectChoice("1", _l("1 — very dissatisfied")),
+            SelectChoice("4", _l("4 — very good")),
+            SelectChoice("3", _l("3 — good")),
+            SelectChoice("2", _l("2 — less than good")),
+            SelectChoice("1", _l("1 — not good")),
         ],
-        validators=[DataRequired(_l("Choose a rating."))],
+        validators=[DataRequired(_l("Choose an answer."))],
     )
+
+
+class RateForm(FlaskForm):
+    """The SKM survey (PermenPAN-RB 14/2017): the nine elements, named as SurveyResponse's."""
+
+    requirements = _skm_question(_l("Requirements: were they clear and appropriate?"))
+    procedure = _skm_question(_l("Procedure: was it easy to follow?"))
+    timeliness = _skm_question(_l("Service time: was your report handled quickly enough?"))
+    cost = _skm_question(_l("Cost: was it free or fair, as announced?"))
+    product = _skm_question(_l("Result: did you get what the service promised?"))
+    competence = _skm_question(_l("Staff competence: did the staff know their work?"))
+    conduct = _skm_question(_l("Staff conduct: were the staff polite and helpful?"))
+    facilities = _skm_question(_l("Facilities: were the ways to reach us adequate?"))
+    complaint_handling = _skm_question(_l("Complaint handling: how was your report handled?"))
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
-    submit = SubmitField(_l("Send rating"))
+    submit = SubmitField(_l("Send answers"))
+
+    element_names = ELEMENT_NAMES
+
+    def answers(self) -> dict[str, int]:
+        """The nine answers as integers, keyed by element (call after validation)."""
+        return {name: int(self[name].data) for name in ELEMENT_NAMES}

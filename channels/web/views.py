@@ -189,16 +189,16 @@ def rate(code: str) -> Response:
     complaint = _complaint_or_404(code)
     form = RateForm()
     if not form.validate_on_submit():
-        flash(gettext("Choose a rating from 1 to 5."), "danger")
+        flash(gettext("Please answer all nine questions, each from 1 to 4."), "danger")
         return redirect(url_for("web.track", code=complaint.code))
     try:
-        workflow.rate_complaint(complaint, int(form.score.data), form.comment.data)
+        workflow.rate_complaint(complaint, form.answers(), form.comment.data)
         workflow.commit()
     except DomainError as refusal:
         db.session.rollback()
         flash(refusal.message, "danger")
         return redirect(url_for("web.track", code=complaint.code))
-    flash(gettext("Thank you for your rating."), "success")
+    flash(gettext("Thank you for answering the survey."), "success")
     return redirect(url_for("web.track", code=complaint.code))
 
 

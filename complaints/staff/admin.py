@@ -26,10 +26,12 @@ from wtforms.fields.choices import SelectChoice
 from complaints import clock
 from complaints.auth import hash_password
 from complaints.codes import normalize_code
+from complaints.errors import ValidationFailed
 from complaints.extensions import db
 from complaints.intake import normalize_phone
 from complaints.models import (
     AuditLog,
+    BlockedAddress,
     CannedReply,
     Category,
     Complaint,
@@ -45,6 +47,7 @@ from complaints.outbox import backlog, transports
 from sla.policies import forget_calendar
 
 from .admin_forms import (
+    BlockForm,
     CannedReplyForm,
     CategoryForm,
     ConfirmForm,
@@ -376,3 +379,50 @@ def admin_audit() -> str:
         complaint=complaint,
         users=db.session.scalars(select(User).order_by(User.email)).all(),
     )
+
+
+@bp.route("/admin/blocked", methods=["GET", "POST"])
+@admin_only
+def admin_blocked() -> ResponseReturnValue:
+    """Senders whose SMS, WhatsApp or Telegram messages are refused."""
+    from channels.sms.blocklist import block_address, blocked_addresses
+
+    form = BlockForm()
+    if form.validate_on_submit():
+        try:
+            block_address(
+                form.channel.data or "sms",
+                form.address.data or "",
+                form.reason.data or "",
+                staff_user(),
+            )
+            audit("admin_sender_blocked", staff_user(), None, channel=form.channel.data)
+            db.session.commit()
+        except ValidationFailed as failure:
+            db.session.rollback()
+            form.address.errors = list(failure.fields.values())
+        else:
+            flash(gettext("Sender blocked."), "success")
+            return redirect(url_for("staff.admin_blocked"))
+    return render_template(
+        "staff/admin/blocked.html",
+        form=form,
+        blocked=blocked_addresses(),
+        remove_form=ConfirmForm(),
+    )
+
+
+@bp.post("/admin/blocked/<int:blocked_id>/remove")
+@admin_only
+def admin_unblock(blocked_id: int) -> Response:
+    from channels.sms.blocklist import unblock_address
+
+    blocked = db.session.get(BlockedAddress, blocked_id)
+    if blocked is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        unblock_address(blocked.channel, blocked.address, staff_user())
+        audit("admin_sender_unblocked", staff_user(), None, channel=blocked.channel)
+        db.session.commit()
+        flash(gettext("Sender unblocked."), "success")
+    return redirect(url_for("staff.admin_blocked"))

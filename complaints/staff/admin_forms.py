@@ -121,3 +121,19 @@ class ConfirmForm(FlaskForm):
     """An empty form: a CSRF-protected button (delete, retry)."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class BlockForm(FlaskForm):
+    channel = SelectField(
+        _l("Channel"),
+        choices=[
+            SelectChoice("sms", "SMS"),
+            SelectChoice("whatsapp", "WhatsApp"),
+            SelectChoice("telegram", "Telegram"),
+        ],
+    )
+    address = StringField(
+        _l("Phone number or chat id"), validators=[DataRequired(), Length(max=128)]
+    )
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Block"))

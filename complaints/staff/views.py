@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -40,6 +40,7 @@ from complaints.models import (
     Unit,
     User,
 )
+from complaints.notify import notify_staff
 from complaints.workflow import Actor
 
 from . import access, queue
@@ -331,16 +332,12 @@ def assign(complaint: Complaint, actor: Actor) -> str:
     )
     _form_or_refuse(form)
     assignee = db.session.get(User, int(form.assignee.data)) if form.assignee.data else None
-    workflow.assign_complaint(complaint, actor, assignee)
+    event = workflow.assign_complaint(complaint, actor, assignee)
     if assignee is not None and assignee.id != staff_user().id:
-        db.session.add(
-            Notification(
-                user_id=assignee.id,
-                complaint_id=complaint.id,
-                kind="assignment",
-                body=gettext("Complaint %(code)s was assigned to you.", code=complaint.code),
-                created_at=clock.now(),
-            )
+        with force_locale(assignee.locale):
+            body = gettext("Complaint %(code)s was assigned to you.", code=complaint.code)
+        notify_staff(
+            assignee, "assignment", body, key=f"event-{event.id}-staff", complaint=complaint
         )
     return gettext("Assignment saved.")
 

@@ -1,0 +1,278 @@
+"""Benchmark: the full assessment report over many complaints, beside a bare GROUP BY.
+
+Bulk-seeds ``--rows`` complaints (default 1,000,000) with their events,
+escalations and survey answers straight in SQL (``generate_series`` on
+PostgreSQL, a recursive CTE on SQLite), then times, for one year:
+
+* the bare aggregate ``SELECT unit_id, count(*) … GROUP BY unit_id``;
+* ``complaints.metrics.report()`` (every figure, durations included);
+* ``GET /stats`` served from its cache.
+
+Goal (issue 7): the report within 3× the bare aggregate and under 2 s on
+PostgreSQL; ``/stats`` from cache under 20 ms.
+
+    .venv/bin/python bench/bench_metrics.py --rows 100000
+    .venv/bin/python bench/bench_metrics.py --rows 100000 --backend postgresql
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade
+
+from complaints import clock, create_app, metrics
+from complaints.extensions import db
+from complaints.seed import seed_reference_data
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+YEAR_SECONDS = 365 * 86_400
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+def _config(url: str) -> dict[str, Any]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "ADUAN_SCHEDULER": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "bench.local",
+    }
+
+
+def _timestamp(dialect: str, seconds: str) -> str:
+    """SQL for 2025-01-01 00:00 UTC plus ``seconds`` (an SQL integer expression)."""
+    if dialect == "postgresql":
+        return f"(TIMESTAMPTZ '2025-01-01 00:00:00+00' + make_interval(secs => {seconds}))"
+    return (
+        f"(strftime('%Y-%m-%d %H:%M:%S', '2025-01-01 00:00:00', '+' || ({seconds}) || "
+        f"' seconds') || '.000000')"
+    )
+
+
+def _series(dialect: str, rows: int) -> tuple[str, str]:
+    """(WITH prefix, FROM clause) yielding i = 1..rows."""
+    if dialect == "postgresql":
+        return "", f"generate_series(1::bigint, {rows}) AS s(i)"  # i * 7919 passes 2^31
+    return (
+        f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {rows}) ",
+        "s",
+    )
+
+
+def seed(rows: int) -> None:
+    """Insert ``rows`` complaints spread over 2025 with a realistic mix of outcomes."""
+    dialect = db.engine.dialect.name
+    prefix, source = _series(dialect, rows)
+    created = f"((i * 7919) % {YEAR_SECONDS})"
+    verified = f"({created} + (i * 13) % 300000)"
+    responded = f"({verified} + (i * 17) % 400000)"
+    resolved = f"({responded} + (i * 29) % 2000000)"
+    # status by i % 20: 0 received, 1 rejected, 2 merged, 3-4 verified, 5-6 in progress,
+    # 7-9 resolved, 10-19 closed
+    status = (
+        "CASE WHEN i % 20 = 0 THEN 'received' WHEN i % 20 = 1 THEN 'rejected' "
+        "WHEN i % 20 = 2 THEN 'merged' WHEN i % 20 < 5 THEN 'verified' "
+        "WHEN i % 20 < 7 THEN 'in_progress' WHEN i % 20 < 10 THEN 'resolved' ELSE 'closed' END"
+    )
+    channel = (
+        "CASE WHEN i % 10 < 4 THEN 'web' WHEN i % 10 = 4 THEN 'telegram' "
+        "WHEN i % 10 = 5 THEN 'sms' WHEN i % 10 = 6 THEN 'counter' "
+        "WHEN i % 10 < 9 THEN 'lapor' ELSE 'api' END"
+    )
+    kind = (
+        "CASE WHEN i % 7 = 0 THEN 'aspiration' WHEN i % 7 = 1 THEN 'information_request' "
+        "ELSE 'complaint' END"
+    )
+    ts = lambda seconds: _timestamp(dialect, seconds)  # noqa: E731
+    when = lambda condition, seconds: f"CASE WHEN {condition} THEN {ts(seconds)} END"  # noqa: E731
+    false, true = ("false", "true") if dialect == "postgresql" else ("0", "1")
+    categories = db.session.scalar(sa.text("SELECT count(*) FROM categories"))
+    insert = f"""
+        {prefix}
+        INSERT INTO complaints (
+            code, kind, channel, external_id, lapor_id, status, priority, category_id, unit_id,
+            description, anonymous, confidential, locale, created_at, updated_at,
+            verified_at, first_response_at, in_progress_at, resolved_at, closed_at,
+            rejected_at, merged_at, reopened_count, verify_due_at, response_due_at,
+            resolve_due_at, escalation_level, rejection_reason, citizen_confirmed,
+            hidden_from_public, version)
+        SELECT
+            'B' || i, {kind}, {channel}, 'bench-' || i,
+            CASE WHEN i % 10 IN (7, 8) THEN 'LAPOR-' || i END,
+            {status}, 'normal', c.id, c.default_unit_id,
+            'Keluhan uji beban nomor ' || i, {false}, CASE WHEN i % 13 = 0 THEN {true}
+            ELSE {false} END, 'id', {ts(created)}, {ts(created)},
+            {when("i % 20 >= 3", verified)},
+            {when("i % 20 >= 5", responded)},
+            {when("i % 20 >= 5", responded)},
+            {when("i % 20 >= 7", resolved)},
+            {when("i % 20 >= 10", resolved + " + 86400")},
+            {when("i % 20 = 1", created + " + 7200")},
+            {when("i % 20 = 2", created + " + 3600")},
+            CASE WHEN i % 50 = 0 THEN 1 ELSE 0 END,
+            {ts(created + " + 259200")},
+            {when("i % 20 >= 3", verified + " + 604800")},
+            {when("i % 20 >= 3", verified + " + 1728000")},
+            0, CASE WHEN i % 20 = 1 THEN 'Bukan wewenang' END,
+            CASE WHEN i % 20 >= 10 AND i % 3 <> 0 THEN {true} END,
+            {false}, 1
+        FROM {source}
+        JOIN categories c ON c.id = (i % {categories}) + 1
+    """
+    db.session.execute(sa.text(insert))
+    db.session.execute(
+        sa.text(
+            "INSERT INTO complaint_events (complaint_id, at, kind, actor_label, to_status, public) "
+            f"SELECT id, created_at, 'status', 'bench', 'received', {false} FROM complaints"
+        )
+    )
+    db.session.execute(
+        sa.text(
+            "INSERT INTO complaint_events (complaint_id, at, kind, actor_label, from_status, "
+            f"to_status, public) SELECT id, resolved_at, 'status', 'bench', 'in_progress', "
+            f"'resolved', {true} FROM complaints WHERE resolved_at IS NOT NULL"
+        )
+    )
+    db.session.execute(
+        sa.text(
+            "INSERT INTO escalations (complaint_id, deadline, level, due_at, fired_at) "
+            "SELECT id, 'resolve', 1, resolve_due_at, resolve_due_at FROM complaints "
+            "WHERE id % 10 = 0 AND resolve_due_at IS NOT NULL"
+        )
+    )
+    elements = ", ".join(
+        f"1 + (id + {offset}) % 4"
+        for offset in range(9)  # nine answers, varied per complaint
+    )
+    db.session.execute(
+        sa.text(
+            "INSERT INTO survey_responses (complaint_id, unit_id, requirements, procedure, "
+            "timeliness, cost, product, competence, conduct, facilities, complaint_handling, "
+            f"created_at) SELECT id, unit_id, {elements}, closed_at FROM complaints "
+            "WHERE status = 'closed' AND id % 4 = 0"
+        )
+    )
+    db.session.commit()
+    # Only these tables: a bare ANALYZE would wait on every other schema's locks.
+    for table in ("complaints", "complaint_events", "escalations", "survey_responses"):
+        db.session.execute(sa.text(f"ANALYZE {table}"))
+    db.session.commit()
+
+
+def timed(function: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """Best and median wall time in seconds of ``repeat`` runs; returns (median, last result)."""
+    times = []
+    result: object = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def bare_aggregate() -> object:
+    return db.session.execute(
+        sa.text(
+            "SELECT unit_id, count(*) FROM complaints WHERE created_at >= :s AND created_at < :e "
+            "GROUP BY unit_id"
+        ),
+        {"s": datetime(2024, 12, 31, 16, tzinfo=UTC), "e": datetime(2025, 12, 31, 16, tzinfo=UTC)},
+    ).all()
+
+
+def run(url: str, rows: int, repeat: int) -> None:
+    app = create_app(_config(url))
+    clock.set_now(NOW)
+    with app.app_context():
+        upgrade()
+        seed_reference_data()
+        started = time.perf_counter()
+        seed(rows)
+        seeded = time.perf_counter() - started
+        dialect = db.engine.dialect.name
+        print(f"[{dialect}] seeded {rows:,} complaints (with events) in {seeded:.1f} s")
+        bare, _ = timed(bare_aggregate, repeat)
+        full, figures = timed(lambda: metrics.report(date(2025, 1, 1), date(2025, 12, 31)), repeat)
+        assert isinstance(figures, dict)
+        print(f"[{dialect}] bare GROUP BY aggregate: {bare * 1000:8.1f} ms")
+        print(
+            f"[{dialect}] full report:             {full * 1000:8.1f} ms "
+            f"({full / bare:.1f}x the bare aggregate; "
+            f"{figures['totals']['received']:,} complaints in the year)"
+        )
+        for name, step in _steps().items():
+            elapsed, _ = timed(step, 1)
+            print(f"[{dialect}]   {name:<28} {elapsed * 1000:8.1f} ms")
+        db.session.remove()
+    client = app.test_client()
+    client.get("/stats?year=2025")  # fills the cache
+    cached, _ = timed(lambda: client.get("/stats?year=2025"), max(repeat, 20))
+    print(f"[{dialect}] GET /stats from cache:     {cached * 1000:8.1f} ms")
+    clock.set_now(None)
+
+
+def _steps() -> dict[str, Callable[[], object]]:
+    """The report's parts, timed one by one to show where the time goes."""
+    period = metrics.Period.of(date(2025, 1, 1), date(2025, 12, 31))
+    scope = metrics.scope_of(None)
+    from sla.policies import working_calendar
+
+    calendar = working_calendar()
+    return {
+        "grouped counts": lambda: metrics._grouped_counts(period, scope, NOW),
+        "duration histograms": lambda: metrics._duration_histograms(period, scope, calendar, NOW),
+        "backlog": lambda: metrics._backlog(period, scope, calendar, NOW),
+        "indicator 27 evidence": lambda: metrics._indicator_27(
+            period,
+            scope,
+            {"received": 1, "responded": 1, "actionable": 1, "published": 1, "completed": 1},
+        ),
+        "surveys (IKM)": lambda: metrics._surveys(period, scope),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    if args.rows < 1:
+        parser.error("--rows must be at least 1")
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as folder:
+            run(f"sqlite:///{folder}/bench.db", args.rows, args.repeat)
+    if args.backend in ("postgresql", "both"):
+        schema = f"aduan_bench_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(POSTGRES_URL)
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            separator = "&" if "?" in POSTGRES_URL else "?"
+            run(
+                f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}", args.rows, args.repeat
+            )
+        finally:
+            with admin.begin() as connection:
+                connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

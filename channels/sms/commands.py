@@ -1,0 +1,402 @@
+"""The SMS/WhatsApp conversation: commands in Indonesian and English, one message at a time.
+
+Commands (case-insensitive; the first word decides, ``:`` or ``,`` after it is fine):
+
+- ``LAPOR`` / ``ADUAN`` / ``REPORT <text>`` files a complaint through
+  :func:`complaints.intake.submit_complaint` with the sender's number as
+  contact, the category guessed from the admins' keywords (else "other",
+  for staff to route) and the language of the command word; the answer
+  carries the tracking code;
+- ``STATUS`` / ``CEK <code>`` answers with the status in plain words and
+  the unit's latest public text, from the public view: a tracking code is
+  the credential in this system, so anyone holding it may ask, and the
+  answer holds nothing personal;
+- ``INFO`` / ``BANTUAN`` / ``HELP`` and anything else get the help text.
+
+Long complaints. A phone may deliver a long text as several SMS. After
+``LAPOR <text>`` files the complaint, text without a command from the same
+number within two minutes of the previous part is appended to the
+complaint's description while the complaint is still ``received`` (kept as
+an inbound message for staff otherwise, so nothing is lost); the window
+slides with each part. ``LAPOR`` with too little text asks for the details
+and files the complaint when they arrive (within 15 minutes). See
+``conversation.py`` for the state and ``blocklist.py`` for the rate limit.
+
+Idempotency. Each processed MessageSid leaves an InboundReceipt, committed
+with whatever the message changed; the complaint's ``external_id`` is the
+MessageSid of the LAPOR that opened it, so a replayed webhook files nothing
+twice and is answered with the same tracking code.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from complaints import clock, workflow
+from complaints.codes import normalize_code
+from complaints.errors import ConcurrentChange, ValidationFailed
+from complaints.extensions import db
+from complaints.intake import MAX_DESCRIPTION, Contact, submit_complaint
+from complaints.models import (
+    Category,
+    Complaint,
+    InboundReceipt,
+    Message,
+    MessageKind,
+    OutboundMessage,
+    OutboxStatus,
+    Status,
+)
+from complaints.public import public_view
+from complaints.workflow import Actor, record_event
+
+from . import blocklist, replies
+from .conversation import SenderState, lock_sender
+from .inbound import InboundMessage, MediaRef
+from .media import fetch_photos
+from .settings import TwilioSettings
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_CATEGORY = "other"  # "Lainnya": staff route it by hand
+DEFAULT_LOCALE = "id"
+
+
+class Verb(enum.StrEnum):
+    REPORT = "report"
+    STATUS = "status"
+    HELP = "help"
+
+
+# Command word -> (verb, language it gives away; None when both languages use it).
+COMMAND_WORDS: dict[str, tuple[Verb, str | None]] = {
+    "lapor": (Verb.REPORT, "id"),
+    "aduan": (Verb.REPORT, "id"),
+    "report": (Verb.REPORT, "en"),
+    "cek": (Verb.STATUS, "id"),
+    "status": (Verb.STATUS, None),
+    "bantuan": (Verb.HELP, "id"),
+    "info": (Verb.HELP, None),
+    "help": (Verb.HELP, "en"),
+}
+_FIRST_WORD = re.compile(r"\s*[#/!]?(?P<word>[^\W\d_]+)(?P<rest>.*)", re.DOTALL)
+_SEPARATORS = " \t\r\n:.,;-"
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: Verb | None  # None: free text
+    argument: str
+    locale: str | None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to answer in TwiML; ``None`` answers with an empty response (no SMS)."""
+
+    text: str | None = None
+
+
+def parse_command(body: str) -> Command:
+    """Split a message into its command word and argument (verb None for free text)."""
+    match = _FIRST_WORD.match(body)
+    if match is not None:
+        known = COMMAND_WORDS.get(match["word"].lower())
+        if known is not None:
+            verb, locale = known
+            return Command(verb, match["rest"].lstrip(_SEPARATORS).strip(), locale)
+    return Command(None, body.strip(), None)
+
+
+def code_in(argument: str) -> str | None:
+    """The tracking code in a STATUS argument: all of it, or its first word."""
+    return normalize_code(argument) or (
+        normalize_code(argument.split()[0]) if argument.split() else None
+    )
+
+
+def _keyword_matches(word: str, keyword: str) -> bool:
+    # Indonesian affixes: "kebanjiran" is about "banjir", "lampunya" about "lampu".
+    return word == keyword or (len(keyword) >= 4 and keyword in word)
+
+
+def guess_category(text: str) -> Category | None:
+    """The active category whose keywords the text mentions most, else "other".
+
+    On a tie the category mentioned first wins: Indonesian puts the head of
+    a phrase first, so "lampu jalan" (street light) is about the lamp.
+    """
+    categories = list(
+        db.session.scalars(
+            select(Category)
+            .where(Category.active.is_(True))
+            .order_by(Category.sort_order, Category.code)
+        )
+    )
+    words = re.findall(r"[^\W_]+", text.lower())
+    best, best_rank = None, (0, 0)
+    for category in categories:
+        keywords = set(category.keywords.lower().split())
+        hits = [
+            i for i, word in enumerate(words) if any(_keyword_matches(word, k) for k in keywords)
+        ]
+        rank = (len(hits), -hits[0]) if hits else (0, 0)
+        if hits and rank > best_rank:  # a full tie goes to the category listed first
+            best, best_rank = category, rank
+    if best is not None:
+        return best
+    return next((c for c in categories if c.code == FALLBACK_CATEGORY), None)
+
+
+def handle_inbound(
+    message: InboundMessage, settings: TwilioSettings, now: datetime | None = None
+) -> Reply:
+    """Answer one incoming message; every change it makes is committed before returning.
+
+    1. a blocked sender gets nothing and leaves no trace;
+    2. a MessageSid seen before is answered as the first time, changing nothing;
+    3. past the hourly limit the sender is told once, then ignored;
+    4. a part of a complaint in progress joins it;
+    5. otherwise the command word decides.
+    """
+    moment = now or clock.now()
+    if blocklist.is_blocked(message.channel, message.address):
+        logger.info("ignoring a message from a blocked %s sender", message.channel)
+        return Reply()
+    sender = lock_sender(message.channel, message.address)
+    if _seen(message):
+        db.session.rollback()
+        return _replay(message)
+    decision = blocklist.admit(sender, moment, settings.max_inbound_per_hour)
+    command = parse_command(message.body)
+    if decision != blocklist.RateDecision.ADMIT:
+        sender.save()
+        db.session.commit()
+        if decision == blocklist.RateDecision.DROP:
+            return Reply()
+        return _reply(replies.rate_limited(sender.locale or DEFAULT_LOCALE), message)
+    if command.locale is not None:
+        sender.locale = command.locale
+    locale = sender.locale or DEFAULT_LOCALE
+    if sender.window_open(moment) and _continues(command):
+        if sender.collecting(moment):
+            return _complete(message, sender, settings, moment)
+        return _append(message, sender, moment)
+    if command.verb == Verb.REPORT:
+        return _file(
+            message,
+            sender,
+            settings,
+            text=command.argument,
+            media=list(message.media),
+            external_id=message.sid,
+            locale=locale,
+            now=moment,
+        )
+    if command.verb == Verb.STATUS:
+        text = _status_text(command.argument, locale)
+    else:
+        text = replies.help_text(locale)
+    sender.save()
+    _remember(message, moment)
+    db.session.commit()
+    return _reply(text, message)
+
+
+def _reply(text: str, message: InboundMessage) -> Reply:
+    return Reply(replies.for_channel(text, message.channel))
+
+
+def _continues(command: Command) -> bool:
+    """Inside a window, is this message the next part rather than a new command?"""
+    if command.verb is None:
+        return True
+    if command.verb == Verb.STATUS:
+        return code_in(command.argument) is None  # "status jalan ini …" is text
+    if command.verb == Verb.HELP:
+        return bool(command.argument)
+    return False  # a new LAPOR starts a new complaint
+
+
+def _seen(message: InboundMessage) -> bool:
+    return (
+        db.session.scalar(
+            select(InboundReceipt.id).where(
+                InboundReceipt.channel == message.channel,
+                InboundReceipt.external_id == message.sid,
+            )
+        )
+        is not None
+    )
+
+
+def _remember(message: InboundMessage, now: datetime) -> None:
+    """Record the MessageSid in the current transaction (once)."""
+    if not _seen(message):
+        db.session.add(
+            InboundReceipt(channel=message.channel, external_id=message.sid, received_at=now)
+        )
+
+
+def _replay(message: InboundMessage) -> Reply:
+    """A webhook delivered again: the same tracking code if it filed one, else silence."""
+    complaint = _complaint_opened_by(message.channel, message.sid)
+    if complaint is None:
+        return Reply()
+    return _reply(replies.received(complaint.code, complaint.locale), message)
+
+
+def _complaint_opened_by(channel: str, external_id: str | None) -> Complaint | None:
+    if external_id is None:
+        return None
+    return db.session.scalar(
+        select(Complaint).where(Complaint.channel == channel, Complaint.external_id == external_id)
+    )
+
+
+def _status_text(argument: str, locale: str) -> str:
+    code = code_in(argument)
+    if code is None:
+        return replies.status_usage(locale)
+    complaint = db.session.scalar(select(Complaint).where(Complaint.code == code))
+    if complaint is None:
+        return replies.unknown_code(locale)
+    return replies.status(public_view(complaint, locale), locale)
+
+
+def _file(
+    message: InboundMessage,
+    sender: SenderState,
+    settings: TwilioSettings,
+    *,
+    text: str,
+    media: list[MediaRef],
+    external_id: str,
+    locale: str,
+    now: datetime,
+) -> Reply:
+    """File a complaint (or wait for its details when the text is too short)."""
+    photos = fetch_photos(media, settings) if media else []
+    # Open the joining window in the complaint's own transaction, so a next
+    # part processed meanwhile by another worker finds it.
+    sender.start_appending(external_id, message.body, now)
+    sender.save()
+    _remember(message, now)
+    try:
+        result = submit_complaint(
+            channel=message.channel,
+            category=guess_category(text),
+            description=text,
+            contact=Contact(phone=message.phone),
+            locale=locale,
+            external_id=external_id,
+            photos=photos,
+            now=now,
+        )
+    except ValidationFailed as failure:
+        if set(failure.fields) == {"description"}:
+            sender.start_collecting(external_id, text, media, message.body, now)
+            sender.save()
+            db.session.commit()
+            return _reply(replies.ask_details(locale), message)
+        logger.error("could not file an %s complaint: %s", message.channel, failure)
+        db.session.rollback()
+        return _reply(replies.not_filed(locale), message)
+    complaint = result.complaint
+    # Again: intake rolls back and retries on a tracking-code collision,
+    # which drops what we had added to its transaction.
+    sender.start_appending(external_id, message.body, now)
+    sender.save()
+    _remember(message, now)
+    if result.created:
+        _acknowledged_in_reply(complaint, message.channel, now)
+    db.session.commit()
+    return _reply(replies.received(complaint.code, complaint.locale), message)
+
+
+def _acknowledged_in_reply(complaint: Complaint, channel: str, now: datetime) -> None:
+    """Mark intake's queued acknowledgement as delivered by our TwiML answer.
+
+    The TwiML answer already gives the citizen the tracking code, in one
+    GSM-7 segment; sending the acknowledgement too would charge them (and
+    the regency) for the same news twice. Only an untouched row is marked
+    (``attempts == 0``): one a drain has already claimed goes out anyway.
+    """
+    db.session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.complaint_id == complaint.id,
+            OutboundMessage.channel == channel,
+            OutboundMessage.status == OutboxStatus.PENDING.value,
+            OutboundMessage.attempts == 0,
+        )
+        .values(status=OutboxStatus.SENT.value, sent_at=now, provider_status="twiml")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _complete(
+    message: InboundMessage, sender: SenderState, settings: TwilioSettings, now: datetime
+) -> Reply:
+    """The details after a bare LAPOR: file the complaint with everything collected."""
+    text = (sender.text + sender.joiner(message.body) + message.body.strip()).strip()
+    return _file(
+        message,
+        sender,
+        settings,
+        text=text,
+        media=sender.media + list(message.media),
+        external_id=sender.external_id or message.sid,
+        locale=sender.locale or DEFAULT_LOCALE,
+        now=now,
+    )
+
+
+def _append(message: InboundMessage, sender: SenderState, now: datetime) -> Reply:
+    """Add a further part to the complaint the window belongs to (retried once on a race)."""
+    for attempt in (1, 2):
+        try:
+            return _append_once(message, sender, now)
+        except ConcurrentChange:
+            # Staff changed the complaint meanwhile; the second pass sees its new status.
+            if attempt == 2:
+                raise
+            logger.info("complaint changed while appending an SMS part; retrying")
+    raise AssertionError("unreachable")
+
+
+def _append_once(message: InboundMessage, sender: SenderState, now: datetime) -> Reply:
+    complaint = _complaint_opened_by(message.channel, sender.external_id)
+    text = message.body.strip()
+    if complaint is not None and text:
+        joined = complaint.description + sender.joiner(message.body) + text
+        data = {"channel": message.channel, "message_sid": message.sid}
+        if complaint.status == Status.RECEIVED and len(joined) <= MAX_DESCRIPTION:
+            complaint.description = joined
+            complaint.updated_at = now
+            record_event(complaint, Actor.citizen(), "amend", note=text, data=data, now=now)
+        else:
+            # Too late or too long to change the description: staff still see it.
+            db.session.add(
+                Message(
+                    complaint=complaint,
+                    at=now,
+                    kind=MessageKind.INBOUND.value,
+                    body=text,
+                    channel=message.channel,
+                )
+            )
+            record_event(complaint, Actor.citizen(), "inbound", note=text, data=data, now=now)
+    if message.media:
+        logger.info("photos sent after the first message are not attached (%s)", message.sid)
+    sender.next_part(message.body, now)
+    sender.save()
+    _remember(message, now)
+    workflow.commit()
+    return Reply()

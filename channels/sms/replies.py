@@ -1,0 +1,96 @@
+"""Everything the SMS channel says to a citizen, in their language and in few segments.
+
+Source strings are English; the Indonesian catalog holds the default
+wording. Each text is written to stay in GSM-7 (plain quotes and hyphens,
+no em dash) and in one segment, except a status answer that quotes the
+unit's latest reply, which is cut to two.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import force_locale, gettext
+
+from complaints.public import PublicComplaint
+
+from .segments import fit, sms_safe
+
+REPLY_SEGMENTS = 2
+# WhatsApp has no segments; still keep answers short enough to read on a phone.
+WHATSAPP_LIMIT = 1000
+
+
+def for_channel(text: str, channel: str) -> str:
+    """Shape a reply for the channel: GSM-7 and at most two segments for SMS."""
+    if channel == "sms":
+        return fit(sms_safe(text), REPLY_SEGMENTS)
+    return text if len(text) <= WHATSAPP_LIMIT else text[: WHATSAPP_LIMIT - 3] + "..."
+
+
+def help_text(locale: str) -> str:
+    with force_locale(locale):
+        return gettext(
+            "Aduan Bone Bolango: send REPORT <your complaint> to report, "
+            "STATUS <code> to check it, HELP for this list."
+        )
+
+
+def received(code: str, locale: str) -> str:
+    with force_locale(locale):
+        return gettext(
+            "Complaint received. Code: %(code)s. To check it, send STATUS %(code)s", code=code
+        )
+
+
+def ask_details(locale: str) -> str:
+    with force_locale(locale):
+        return gettext(
+            "Please describe the problem (what, where, since when) in your next message."
+        )
+
+
+def status_usage(locale: str) -> str:
+    with force_locale(locale):
+        return gettext("Send STATUS and your code, e.g. STATUS ADU-7K3Q-9M2X")
+
+
+def unknown_code(locale: str) -> str:
+    with force_locale(locale):
+        return gettext("No complaint has this code. Please check it and try again.")
+
+
+def rate_limited(locale: str) -> str:
+    with force_locale(locale):
+        return gettext("Too many messages from this number. Please try again in an hour.")
+
+
+def not_filed(locale: str) -> str:
+    with force_locale(locale):
+        return gettext("Sorry, your complaint could not be filed. Please try again later.")
+
+
+def status(view: PublicComplaint, locale: str) -> str:
+    """Status in plain words and the latest public text of the unit; no personal data.
+
+    ``view`` is the public view (names, phone numbers and ID numbers already
+    redacted), so nothing here can reveal who filed it; the code of a
+    complaint it was merged into is left out, as it is another citizen's key.
+    """
+    with force_locale(locale):
+        text = gettext("%(code)s: %(status)s.", code=view.code, status=view.status_label)
+        latest = latest_public_text(view)
+        if latest:
+            text += " " + gettext("Latest reply: %(reply)s", reply=latest)
+    return text
+
+
+def latest_public_text(view: PublicComplaint) -> str | None:
+    """The newest text the unit made public: a reply, a resolution or a rejection reason."""
+    candidates: list[tuple[datetime, str]] = [
+        (reply.at, reply.body) for reply in view.public_replies
+    ]
+    candidates += [(entry.at, entry.note) for entry in view.history if entry.note]
+    if not candidates:
+        return None
+    return " ".join(max(candidates, key=lambda candidate: candidate[0])[1].split())

@@ -1,0 +1,40 @@
+"""``POST /channels/telegram/webhook``, where Telegram delivers updates. Thin: check, hand on."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import Blueprint, current_app, request
+from flask.typing import ResponseReturnValue
+
+from .updates import is_update, process_payload, telegram_client
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 -- a header name
+
+bp = Blueprint("telegram", __name__, url_prefix="/channels/telegram")
+
+
+def secret_matches(expected: str | None, provided: str | None) -> bool:
+    """Constant-time check of the webhook secret; without a configured secret nothing matches."""
+    if not expected or provided is None:
+        return False
+    return hmac.compare_digest(expected.encode(), provided.encode())
+
+
+@bp.post("/webhook")
+def webhook() -> ResponseReturnValue:
+    client = telegram_client()
+    if client is None or not secret_matches(
+        current_app.config.get("TELEGRAM_WEBHOOK_SECRET"), request.headers.get(SECRET_HEADER)
+    ):
+        logger.warning("telegram webhook refused: bad secret from %s", request.remote_addr)
+        return {"error": {"code": "forbidden", "message": "wrong secret token"}}, 403
+    payload = request.get_json(silent=True)
+    if not is_update(payload):
+        return {"error": {"code": "bad_update", "message": "not a Telegram update"}}, 400
+    process_payload(payload, client)
+    # Telegram reads only the status; 200 also for a duplicate, so it stops redelivering.
+    return {"ok": True}, 200

@@ -1,0 +1,216 @@
+"""Staff actions requested through the API, mapped onto the workflow's service functions.
+
+Every status change goes through :mod:`complaints.workflow`; this module only
+reads the request body, resolves codes and e-mail addresses to rows (within
+what the token's user may see) and picks the service function for the target
+status. The caller commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import request
+from flask_babel import gettext
+from sqlalchemy import select
+
+from complaints import clock, workflow
+from complaints.codes import normalize_code
+from complaints.errors import ConcurrentChange, InvalidTransition, ValidationFailed
+from complaints.extensions import db
+from complaints.models import AuditLog, Complaint, Kind, Message, Status, User
+from complaints.staff import access
+from complaints.workflow import Actor
+
+from .errors import ApiError
+from .inputs import Fields, active_category, unit_by_code
+
+logger = logging.getLogger(__name__)
+
+
+def complaint_by_code(raw_code: str) -> Complaint | None:
+    code = normalize_code(raw_code)
+    if code is None:
+        return None
+    return db.session.scalar(select(Complaint).where(Complaint.code == code))
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "not_found", gettext("No complaint has this tracking code."))
+
+
+def visible_complaint(user: User, raw_code: str) -> Complaint:
+    """The complaint if ``user`` may see it; 404 otherwise, so codes outside reach leak nothing."""
+    complaint = complaint_by_code(raw_code)
+    if complaint is None or not access.can_see(user, complaint):
+        raise not_found()
+    return complaint
+
+
+def audit(user: User, action: str, complaint: Complaint, **detail: Any) -> None:
+    """Record an API action in the audit log (committed with the action)."""
+    db.session.add(
+        AuditLog(
+            at=clock.now(),
+            actor_user_id=user.id,
+            action=f"api_{action}",
+            target_type="complaint",
+            target_id=complaint.id,
+            ip=request.remote_addr,
+            detail={"via": "api", **detail},
+        )
+    )
+
+
+def check_version(complaint: Complaint, expected: int | None) -> None:
+    """Optional optimistic check: refuse when the client acted on an older version."""
+    if expected is not None and expected != complaint.version:
+        raise ConcurrentChange(
+            gettext("This complaint was changed by someone else meanwhile. Please reload it.")
+        )
+
+
+def _assignee(complaint: Complaint, value: Any) -> User | None:
+    """The officer named by e-mail or id, who must be active staff of the complaint's unit."""
+    if value is None or value == "":
+        return None
+    candidates = access.assignable_officers(complaint)
+    for officer in candidates:
+        if value in (officer.email, officer.id) or (
+            isinstance(value, str) and value.strip().lower() == officer.email
+        ):
+            return officer
+    raise ValidationFailed(
+        {"assignee": gettext("Name an active officer of the complaint's unit (e-mail or id).")}
+    )
+
+
+def assign(complaint: Complaint, actor: Actor, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, str | int | None):
+        raise ValidationFailed({"assignee": gettext("Give an e-mail address or a user id.")})
+    workflow.assign_complaint(complaint, actor, _assignee(complaint, value))
+
+
+def _verify(complaint: Complaint, actor: Actor, fields: Fields) -> None:
+    unit_code, category_code = fields.text("unit"), fields.text("category")
+    kind, note = fields.text("kind"), fields.text("note")
+    fields.raise_errors()
+    unit = unit_by_code(unit_code)
+    category = active_category(category_code)
+    errors = {}
+    if unit_code and unit is None:
+        errors["unit"] = gettext("No unit has this code.")
+    if category_code and category is None:
+        errors["category"] = gettext("No category has this code.")
+    if kind is not None and kind not in {k.value for k in Kind}:
+        errors["kind"] = gettext("Choose a kind of report.")
+    if errors:
+        raise ValidationFailed(errors)
+    workflow.verify_complaint(
+        complaint, actor, unit=unit, category=category, kind=kind, note=note or None
+    )
+
+
+def _start(complaint: Complaint, actor: Actor, fields: Fields) -> None:
+    note = fields.text("note")
+    fields.raise_errors()
+    workflow.start_work(complaint, actor, note=note or None)
+
+
+def _resolve(complaint: Complaint, actor: Actor, fields: Fields) -> None:
+    resolution = fields.text("note")
+    fields.raise_errors()
+    try:
+        workflow.resolve_complaint(complaint, actor, resolution)
+    except ValidationFailed:
+        # The resolution text travels in "note": name the field the client sent.
+        raise ValidationFailed(
+            {"note": gettext("Say how it was resolved (the citizen reads this).")}
+        ) from None
+
+
+def _reject(complaint: Complaint, actor: Actor, fields: Fields) -> None:
+    reason = fields.text("reason")
+    fields.raise_errors()
+    workflow.reject_complaint(complaint, actor, reason)
+
+
+def _merge(complaint: Complaint, actor: Actor, fields: Fields) -> None:
+    code, note = fields.text("duplicate_of"), fields.text("note")
+    fields.raise_errors()
+    original = complaint_by_code(code) if code else None
+    user = actor.user
+    if original is not None and (user is None or not access.can_see(user, original)):
+        original = None  # an original outside the token's reach does not exist for it
+    if code and original is None:
+        raise ValidationFailed({"duplicate_of": gettext("No complaint has this tracking code.")})
+    workflow.merge_complaint(complaint, actor, original, note=note or None)
+
+
+def _close(complaint: Complaint, actor: Actor, fields: Fields) -> None:
+    # Only the citizen's confirmation or the end of the confirmation window closes.
+    raise ApiError(
+        403,
+        "forbidden",
+        gettext(
+            "Staff cannot close a complaint: it closes when the citizen confirms "
+            "or when the confirmation window ends."
+        ),
+    )
+
+
+_MOVES: dict[Status, Callable[[Complaint, Actor, Fields], None]] = {
+    Status.VERIFIED: _verify,
+    Status.IN_PROGRESS: _start,
+    Status.RESOLVED: _resolve,
+    Status.REJECTED: _reject,
+    Status.MERGED: _merge,
+    Status.CLOSED: _close,
+}
+
+
+def move(complaint: Complaint, user: User, payload: dict[str, Any]) -> None:
+    """Apply the transition described by ``payload`` (and an assignment when given).
+
+    Raises ValidationFailed (422) for a missing or malformed target,
+    InvalidTransition (409, with the allowed moves) for a move the table
+    forbids, ApiError 403 for a move staff may not make.
+    """
+    fields = Fields(payload)
+    target = fields.text("to")
+    version = fields.integer("version")
+    fields.raise_errors()
+    if not target:
+        raise ValidationFailed({"to": gettext("This field is required.")})
+    if target not in {s.value for s in Status}:
+        raise ValidationFailed(
+            {"to": gettext("Choose one of: %(values)s.", values=", ".join(s.value for s in Status))}
+        )
+    check_version(complaint, version)
+    allowed = workflow.allowed_moves(complaint.status)
+    status = Status(target)
+    if status not in allowed:
+        # Checked here too: a refused move must not first run the move's own validation.
+        raise InvalidTransition(complaint.status, status.value, [s.value for s in allowed])
+    actor = Actor.staff(user)
+    _MOVES[status](complaint, actor, fields)
+    if "assignee" in payload:
+        assign(complaint, actor, payload["assignee"])
+    audit(user, f"transition_{status.value}", complaint)
+
+
+def post_message(complaint: Complaint, user: User, payload: dict[str, Any]) -> Message:
+    """A public reply (``public: true``) or an internal note (the default)."""
+    fields = Fields(payload)
+    body = fields.text("body")
+    public = fields.flag("public", default=False)
+    fields.raise_errors()
+    actor = Actor.staff(user)
+    if public:
+        message = workflow.reply_to_citizen(complaint, actor, body)
+    else:
+        message = workflow.add_internal_note(complaint, actor, body)
+    audit(user, "reply" if public else "note", complaint)
+    return message

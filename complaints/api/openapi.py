@@ -1,0 +1,441 @@
+"""The OpenAPI 3.1 description of /api/v1 and /open311/v2, kept beside the code.
+
+It is a plain dict built here rather than generated from decorators: the
+views stay thin and readable, and two tests keep the spec honest — one
+checks that every route under /api/ and /open311/ is described (and nothing
+more), the other fuzzes every described operation with schemathesis and
+checks that each answer matches its documented status, content type and
+schema. Served at ``GET /api/openapi.json`` and rendered for people at
+``GET /api/docs``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from complaints.models import Channel
+
+from .openapi_schemas import (
+    INSTANT,
+    STATUSES,
+    STRING,
+    Schema,
+    api_schemas,
+    open311_schemas,
+    ref,
+)
+from .pagination import MAX_LIMIT
+
+VERSION = "1.0.0"
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+
+def _content(schema: Schema, media_type: str = JSON) -> dict[str, Any]:
+    return {media_type: {"schema": schema}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _content(ref("Error"))}
+
+
+def _o311_error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _content(ref("Open311Errors"))}
+
+
+def _ok(description: str, schema: Schema) -> dict[str, Any]:
+    return {"description": description, "content": _content(schema)}
+
+
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+CODE_PARAMETER = {
+    "name": "code",
+    "in": "path",
+    "required": True,
+    "description": "Tracking code (case-insensitive, dashes optional).",
+    "schema": STRING,
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any unique string (e.g. a UUID): retries with the same key and body "
+    "return the complaint created first, with status 200.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
+}
+STAFF_ERRORS = {
+    "401": _error("Missing, unknown or revoked bearer token."),
+    "429": _error("Rate limited."),
+}
+JSON_BODY_ERRORS = {
+    "400": _error("Malformed JSON, or not a JSON object."),
+    "413": _error("Body too large."),
+    "415": _error("Body is not JSON."),
+    "422": _error("Validation failed; `fields` names each problem."),
+}
+
+
+def _query(name: str, description: str, schema: Schema) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _queue_parameters() -> list[dict[str, Any]]:
+    return [
+        _query(
+            "status",
+            "A status, or `open` for all open ones.",
+            {"type": "string", "enum": [*STATUSES, "open"]},
+        ),
+        _query("unit", "Unit code (or id).", STRING),
+        _query("category", "Category code (or id).", STRING),
+        _query(
+            "channel", "Intake channel.", {"type": "string", "enum": [c.value for c in Channel]}
+        ),
+        _query(
+            "assignee",
+            "`me`, `none` or a user id.",
+            {"type": "string", "pattern": "^(me|none|[0-9]+)$"},
+        ),
+        _query("due", "Deadline filter.", {"type": "string", "enum": ["overdue", "at_risk"]}),
+        _query(
+            "from",
+            "Created on or after this day (YYYY-MM-DD, years 2000–2999).",
+            {"type": "string", "format": "date"},
+        ),
+        _query(
+            "to",
+            "Created on or before this day (YYYY-MM-DD, years 2000–2999).",
+            {"type": "string", "format": "date"},
+        ),
+        _query("q", "A tracking code, or words of the description.", STRING),
+        _query(
+            "limit",
+            f"Page size, 1–{MAX_LIMIT} (default 50).",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        ),
+        _query("cursor", "`next_cursor` of the previous page.", STRING),
+    ]
+
+
+def _api_paths() -> dict[str, Any]:
+    return {
+        "/api/v1/categories": {
+            "get": {
+                "tags": ["public"],
+                "summary": "Active complaint categories",
+                "responses": {
+                    "200": _ok(
+                        "Categories in form order.", {"type": "array", "items": ref("Category")}
+                    ),
+                    "429": _error("Rate limited."),
+                },
+            }
+        },
+        "/api/v1/units": {
+            "get": {
+                "tags": ["public"],
+                "summary": "Active government units",
+                "responses": {
+                    "200": _ok("Units by code.", {"type": "array", "items": ref("Unit")}),
+                    "429": _error("Rate limited."),
+                },
+            }
+        },
+        "/api/v1/complaints": {
+            "post": {
+                "tags": ["public"],
+                "summary": "File a complaint (channel `api`)",
+                "description": "Same validation as the web form. 201 with the public view; "
+                "a replay with the same Idempotency-Key and body answers 200 with the same "
+                "complaint; the same key with another body is refused with 422.",
+                "parameters": [IDEMPOTENCY_KEY],
+                "requestBody": {"required": True, "content": _content(ref("NewComplaint"))},
+                "responses": {
+                    "201": _ok("Created.", ref("PublicComplaint")),
+                    "200": _ok(
+                        "Idempotent replay: the complaint created first.", ref("PublicComplaint")
+                    ),
+                    **JSON_BODY_ERRORS,
+                    "429": _error("Rate limited."),
+                },
+            },
+            "get": {
+                "tags": ["staff"],
+                "summary": "The queue of the token's user, newest first",
+                "security": BEARER,
+                "parameters": _queue_parameters(),
+                "responses": {
+                    "200": _ok("One page.", ref("ComplaintPage")),
+                    "400": _error("A query parameter is not valid (`fields` names it)."),
+                    **STAFF_ERRORS,
+                },
+            },
+        },
+        "/api/v1/complaints/{code}": {
+            "get": {
+                "tags": ["public", "staff"],
+                "summary": "One complaint: public view, or staff view with a token",
+                "description": "Without a token: the public view (no personal data), also for "
+                "confidential complaints — the code is the secret. With a token: the staff "
+                "view; 404 when the complaint is outside the token's reach.",
+                "security": [{}, *BEARER],
+                "parameters": [CODE_PARAMETER],
+                "responses": {
+                    "200": _ok(
+                        "Public view (no token) or staff view (token).",
+                        {"anyOf": [ref("PublicComplaint"), ref("StaffComplaint")]},
+                    ),
+                    "404": _error("No such complaint (or outside the token's reach)."),
+                    **STAFF_ERRORS,
+                },
+            }
+        },
+        "/api/v1/complaints/{code}/transitions": {
+            "post": {
+                "tags": ["staff"],
+                "summary": "Change the status through the workflow",
+                "description": "`verified` (unit, category, kind, note), `in_progress` (note), "
+                "`resolved` (note = resolution, required), `rejected` (reason, required), "
+                "`merged` (duplicate_of). `closed` is the citizen's or the SLA's: 403.",
+                "security": BEARER,
+                "parameters": [CODE_PARAMETER],
+                "requestBody": {"required": True, "content": _content(ref("Transition"))},
+                "responses": {
+                    "200": _ok("The complaint after the move.", ref("StaffComplaint")),
+                    **JSON_BODY_ERRORS,
+                    **STAFF_ERRORS,
+                    "403": _error("Staff may not make this move."),
+                    "404": _error("No such complaint within reach."),
+                    "409": _error(
+                        "Move not allowed from the current status (`allowed` lists the "
+                        "moves), or the complaint changed meanwhile."
+                    ),
+                },
+            }
+        },
+        "/api/v1/complaints/{code}/assignment": {
+            "post": {
+                "tags": ["staff"],
+                "summary": "Assign to an officer of the unit (null: unassign)",
+                "security": BEARER,
+                "parameters": [CODE_PARAMETER],
+                "requestBody": {"required": True, "content": _content(ref("Assignment"))},
+                "responses": {
+                    "200": _ok("The complaint after the assignment.", ref("StaffComplaint")),
+                    **JSON_BODY_ERRORS,
+                    **STAFF_ERRORS,
+                    "404": _error("No such complaint within reach."),
+                    "409": _error("Changed meanwhile, or the complaint is finished."),
+                },
+            }
+        },
+        "/api/v1/complaints/{code}/messages": {
+            "post": {
+                "tags": ["staff"],
+                "summary": "Reply to the citizen, or add an internal note",
+                "security": BEARER,
+                "parameters": [CODE_PARAMETER],
+                "requestBody": {"required": True, "content": _content(ref("NewMessage"))},
+                "responses": {
+                    "201": _ok("The message.", ref("Message")),
+                    **JSON_BODY_ERRORS,
+                    **STAFF_ERRORS,
+                    "404": _error("No such complaint within reach."),
+                    "409": _error("Changed meanwhile."),
+                },
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "tags": ["meta"],
+                "summary": "This document",
+                "responses": {"200": _ok("OpenAPI 3.1.", {"type": "object"})},
+            }
+        },
+        "/api/docs": {
+            "get": {
+                "tags": ["meta"],
+                "summary": "This document as a web page",
+                "responses": {
+                    "200": {"description": "HTML.", "content": {"text/html": {"schema": STRING}}}
+                },
+            }
+        },
+    }
+
+
+def _o311_get(
+    summary: str,
+    schema: Schema,
+    parameters: list[dict[str, Any]] | None = None,
+    description: str = "",
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "tags": ["open311"],
+        "summary": summary,
+        "responses": {
+            "200": _ok("Found. Also served as XML at the same path ending in .xml.", schema),
+            "400": _o311_error("A parameter is not valid."),
+            "404": _o311_error("Not found."),
+            "429": _o311_error("Rate limited."),
+        },
+    }
+    if description:
+        operation["description"] = description
+    if parameters:
+        operation["parameters"] = parameters
+    return operation
+
+
+def _open311_paths() -> dict[str, Any]:
+    jurisdiction = _query(
+        "jurisdiction_id", "Ignored: this endpoint serves one jurisdiction.", STRING
+    )
+    return {
+        "/open311/v2/discovery.json": {
+            "get": _o311_get("Service discovery", ref("Open311Discovery"))
+        },
+        "/open311/v2/services.json": {
+            "get": _o311_get(
+                "Service list (active categories)",
+                {"type": "array", "items": ref("Open311Service")},
+                [jurisdiction],
+            )
+        },
+        "/open311/v2/services/{service_code}.json": {
+            "get": _o311_get(
+                "Service definition (no attributes)",
+                ref("Open311ServiceDefinition"),
+                [
+                    {"name": "service_code", "in": "path", "required": True, "schema": STRING},
+                    jurisdiction,
+                ],
+            )
+        },
+        "/open311/v2/requests.json": {
+            "get": _o311_get(
+                "Service requests",
+                {"type": "array", "items": ref("Open311ServiceRequest"), "maxItems": 1000},
+                [
+                    jurisdiction,
+                    _query(
+                        "service_request_id",
+                        "Comma-separated ids; overrides other filters.",
+                        STRING,
+                    ),
+                    _query("service_code", "Comma-separated service codes.", STRING),
+                    _query(
+                        "status",
+                        "open, closed or both (comma-separated).",
+                        {"type": "string", "pattern": "^(open|closed)(,(open|closed))*$"},
+                    ),
+                    _query(
+                        "start_date", "W3C datetime; default: 90 days before end_date.", INSTANT
+                    ),
+                    _query(
+                        "end_date",
+                        "W3C datetime; default: now. At most 90 days after start_date.",
+                        INSTANT,
+                    ),
+                ],
+                "Never lists confidential complaints or those staff hid. Status mapping: "
+                "received, verified, in_progress → open; resolved, closed, rejected, merged → "
+                "closed. Newest first, at most 1000.",
+            ),
+            "post": {
+                "tags": ["open311"],
+                "summary": "Create a service request (a complaint on channel `open311`)",
+                "description": "Needs an api_key. Also answers in XML at requests.xml. An "
+                "optional Idempotency-Key header makes retries safe (200 on a replay).",
+                "parameters": [IDEMPOTENCY_KEY],
+                "requestBody": {
+                    "required": True,
+                    "content": _content(ref("Open311NewRequest"), FORM),
+                },
+                "responses": {
+                    "201": _ok(
+                        "Created.",
+                        {
+                            "type": "array",
+                            "items": ref("Open311Created"),
+                            "minItems": 1,
+                            "maxItems": 1,
+                        },
+                    ),
+                    "200": _ok(
+                        "Idempotent replay.",
+                        {
+                            "type": "array",
+                            "items": ref("Open311Created"),
+                            "minItems": 1,
+                            "maxItems": 1,
+                        },
+                    ),
+                    "400": _o311_error("Missing or invalid fields."),
+                    "403": _o311_error("Missing or invalid api_key."),
+                    "404": _o311_error("Unknown service_code."),
+                    "413": _o311_error("Body too large."),
+                    "429": _o311_error("Rate limited."),
+                },
+            },
+        },
+        "/open311/v2/requests/{service_request_id}.json": {
+            "get": _o311_get(
+                "One service request",
+                {
+                    "type": "array",
+                    "items": ref("Open311ServiceRequest"),
+                    "minItems": 1,
+                    "maxItems": 1,
+                },
+                [
+                    {
+                        "name": "service_request_id",
+                        "in": "path",
+                        "required": True,
+                        "description": "The tracking code.",
+                        "schema": STRING,
+                    },
+                    jurisdiction,
+                ],
+                "404 for confidential complaints.",
+            )
+        },
+    }
+
+
+def build_spec() -> dict[str, Any]:
+    """The whole OpenAPI document (a fresh dict: callers may change it)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Aduan — complaint service of Kabupaten Bone Bolango",
+            "version": VERSION,
+            "description": "JSON API (`/api/v1`) and Open311 GeoReport v2 (`/open311/v2`). "
+            'Errors of /api/v1 are `{"error": {"code", "message", "fields"}}`; errors of '
+            "/open311/v2 are Open311's array of `{code, description}`. Staff endpoints need "
+            "`Authorization: Bearer <token>` (`flask api tokens create EMAIL`); a browser "
+            "session never authorizes them. Instants are ISO 8601 with an offset.",
+        },
+        "servers": [{"url": "/"}],
+        "tags": [
+            {"name": "public", "description": "No authentication; rate limited."},
+            {"name": "staff", "description": "Bearer token; acts with the user's role and unit."},
+            {
+                "name": "open311",
+                "description": "GeoReport v2, https://wiki.open311.org/GeoReport_v2",
+            },
+            {"name": "meta", "description": "This description."},
+        ],
+        "paths": {**_api_paths(), **_open311_paths()},
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "schemas": {**api_schemas(), **open311_schemas()},
+        },
+    }

@@ -1,0 +1,256 @@
+"""The JSON API at /api/v1: public intake and lookup, and staff endpoints with bearer tokens.
+
+Thin views: read input (:mod:`.inputs`), call intake or the workflow
+(:mod:`.actions`), answer with a representation. Every error is JSON
+(:mod:`.errors`). The blueprint is CSRF-exempt because nothing here reads the
+session cookie: staff calls are authorized by the bearer token alone
+(:mod:`.auth`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import get_locale, gettext
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from complaints import clock, public, workflow
+from complaints.errors import ValidationFailed
+from complaints.extensions import db, limiter
+from complaints.intake import Contact, submit_complaint
+from complaints.models import Category, Channel, Complaint, Unit
+from complaints.staff import queue
+
+from . import actions, idempotency, inputs, pagination, representations
+from .auth import authenticate, current_api_user, has_bearer_token, token_required
+from .errors import ApiError, register_error_handlers
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+register_error_handlers(bp)
+
+
+@bp.before_request
+def refuse_unstorable_parameters() -> None:
+    """NUL characters in a query would crash the database driver: refuse them early.
+
+    (Codes in the path need no check: they are normalised before any query.)
+    """
+    names = inputs.unstorable_parameters(request.args)
+    if names:
+        raise ApiError(
+            400,
+            "invalid_query",
+            gettext("Some query parameters are not valid."),
+            {
+                name: gettext("This text contains characters that are not allowed.")
+                for name in names
+            },
+        )
+
+
+PUBLIC_WRITE_LIMIT = "10/minute;100/day"
+PUBLIC_READ_LIMIT = "60/minute"
+STAFF_LIMIT = "600/minute"
+
+
+def _locale() -> str:
+    return str(get_locale() or "id")
+
+
+def _token_or_address() -> str:
+    """Rate-limit key: the token for staff calls (many staff share an office IP)."""
+    header = request.headers.get("Authorization", "")
+    return f"token:{header[-16:]}" if header else f"ip:{request.remote_addr}"
+
+
+# --- public ----------------------------------------------------------------------------
+
+
+@bp.get("/categories")
+@limiter.limit(PUBLIC_READ_LIMIT)
+def categories() -> Response:
+    """Active categories, in the order of the web form."""
+    rows = db.session.scalars(
+        select(Category)
+        .options(joinedload(Category.default_unit))
+        .where(Category.active.is_(True))
+        .order_by(Category.sort_order, Category.code)
+    )
+    locale = _locale()
+    return jsonify([representations.category_json(row, locale) for row in rows])
+
+
+@bp.get("/units")
+@limiter.limit(PUBLIC_READ_LIMIT)
+def units() -> Response:
+    """Active units (OPD) with their parent, so clients can fill forms and filters."""
+    rows = db.session.scalars(
+        select(Unit)
+        .options(joinedload(Unit.parent))
+        .where(Unit.active.is_(True))
+        .order_by(Unit.code)
+    )
+    return jsonify([representations.unit_json(row) for row in rows])
+
+
+def _submit_from(payload: dict[str, object], external_id: str | None) -> tuple[Complaint, bool]:
+    fields = inputs.Fields(payload)
+    category_code = fields.text("category")
+    description, kind, address = (
+        fields.text("description"),
+        fields.text("kind"),
+        fields.text("address"),
+    )
+    lat, lon = fields.number("lat"), fields.number("lon")
+    anonymous, confidential = fields.flag("anonymous"), fields.flag("confidential")
+    contact = Contact(
+        name=fields.text("name"), phone=fields.text("phone"), email=fields.text("email")
+    )
+    locale = fields.text("locale") or _locale()
+    fields.raise_errors()
+    result = submit_complaint(
+        channel=Channel.API.value,
+        category=inputs.active_category(category_code),
+        description=description,
+        kind=kind,
+        lat=lat,
+        lon=lon,
+        address=address,
+        contact=contact,
+        anonymous=anonymous,
+        confidential=confidential,
+        locale=locale,
+        external_id=external_id,
+    )
+    return result.complaint, result.created
+
+
+@bp.post("/complaints")
+@limiter.limit(PUBLIC_WRITE_LIMIT)
+def create_complaint() -> tuple[Response, int]:
+    """File a complaint. 201 when created; 200 with the same complaint on an idempotent replay."""
+    payload = inputs.json_body()
+    try:
+        key = idempotency.requested_key()
+        external_id = idempotency.external_id_for(
+            Channel.API.value, key, idempotency.body_fingerprint(payload)
+        )
+    except idempotency.IdempotencyProblem as problem:
+        code = "invalid_idempotency_key" if problem.status == 400 else "idempotency_key_reused"
+        raise ApiError(
+            problem.status, code, problem.message, {problem.field: problem.message}
+        ) from None
+    complaint, created = _submit_from(payload, external_id)
+    response = jsonify(public.public_view(complaint, _locale()).as_json())
+    response.headers["Location"] = url_for(".complaint", code=complaint.code)
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, 201 if created else 200
+
+
+@bp.get("/complaints/<code>")
+@limiter.limit(PUBLIC_READ_LIMIT, exempt_when=has_bearer_token)
+def complaint(code: str) -> Response:
+    """The public view for anyone holding the code; the staff view with a bearer token."""
+    user = authenticate()
+    if user is None:
+        found = actions.complaint_by_code(code)
+        if found is None:
+            raise actions.not_found()
+        return jsonify(public.public_view(found, _locale()).as_json())
+    visible = actions.visible_complaint(user, code)
+    return jsonify(representations.complaint_detail(visible, user))
+
+
+# --- staff (bearer token) --------------------------------------------------------------
+
+
+@bp.get("/complaints")
+@limiter.limit(STAFF_LIMIT, key_func=_token_or_address)
+@token_required()
+def complaint_list() -> Response:
+    """The queue for the token's user: the queue's filters, newest first, cursor pages."""
+    user = current_api_user()
+    args = inputs.queue_args(request.args)
+    limit = inputs.page_limit(request.args)
+    position = None
+    if cursor := request.args.get("cursor"):
+        try:
+            position = pagination.decode_cursor(cursor)
+        except pagination.BadCursor:
+            raise ApiError(
+                400,
+                "invalid_query",
+                gettext("Some query parameters are not valid."),
+                {"cursor": gettext("This cursor is not valid; start again without it.")},
+            ) from None
+    query = pagination.after(queue.filtered(user, args, clock.now()), position)
+    rows = db.session.scalars(
+        query.options(
+            joinedload(Complaint.category),
+            joinedload(Complaint.unit),
+            joinedload(Complaint.assignee),
+        ).limit(limit + 1)
+    ).all()
+    page = list(rows[:limit])
+    has_more = len(rows) > limit
+    return jsonify(
+        items=[representations.complaint_summary(row) for row in page],
+        next_cursor=pagination.encode_cursor(page[-1]) if has_more and page else None,
+    )
+
+
+def _detail_for_action(code: str) -> Complaint:
+    return actions.visible_complaint(current_api_user(), code)
+
+
+def _loaded_detail(complaint: Complaint) -> Response:
+    # Reload the thread and the log: the action appended to both.
+    db.session.expire(complaint, ["messages", "events"])
+    return jsonify(representations.complaint_detail(complaint, current_api_user()))
+
+
+@bp.post("/complaints/<code>/transitions")
+@limiter.limit(STAFF_LIMIT, key_func=_token_or_address)
+@token_required()
+def transition(code: str) -> Response:
+    """Move the complaint to ``to``; 409 with the allowed moves when the table forbids it."""
+    complaint = _detail_for_action(code)
+    payload = inputs.json_body()
+    actions.move(complaint, current_api_user(), payload)
+    workflow.commit()
+    return _loaded_detail(complaint)
+
+
+@bp.post("/complaints/<code>/assignment")
+@limiter.limit(STAFF_LIMIT, key_func=_token_or_address)
+@token_required()
+def assignment(code: str) -> Response:
+    """Give the complaint to an officer of its unit, or take it back with ``null``."""
+    complaint = _detail_for_action(code)
+    payload = inputs.json_body()
+    if "assignee" not in payload:
+        raise ValidationFailed({"assignee": gettext("This field is required.")})
+    fields = inputs.Fields(payload)
+    actions.check_version(complaint, fields.integer("version"))
+    fields.raise_errors()
+    user = current_api_user()
+    actions.assign(complaint, workflow.Actor.staff(user), payload["assignee"])
+    actions.audit(user, "assign", complaint)
+    workflow.commit()
+    return _loaded_detail(complaint)
+
+
+@bp.post("/complaints/<code>/messages")
+@limiter.limit(STAFF_LIMIT, key_func=_token_or_address)
+@token_required()
+def message(code: str) -> tuple[Response, int]:
+    """A public reply to the citizen (``public: true``) or an internal note."""
+    complaint = _detail_for_action(code)
+    payload = inputs.json_body()
+    created = actions.post_message(complaint, current_api_user(), payload)
+    workflow.commit()
+    return jsonify(representations.message_json(created)), 201

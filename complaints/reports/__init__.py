@@ -1,0 +1,22 @@
+"""Reports: the assessment figures for staff, LAPOR! and walk-in intake, the public /stats page.
+
+- ``/staff/reports…``: dashboard, printable evidence, CSV/XLSX (supervisors, admins);
+- ``/staff/intake…``: registering walk-in and LAPOR! complaints, LAPOR! CSV import;
+- ``/stats``: the public transparency page;
+- ``/api/v1/metrics``: the report as JSON;
+- ``flask report`` and ``flask lapor import``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprints and the CLI commands."""
+    from . import api, cli, intake_views, stats, views  # noqa: F401 -- intake_views adds routes
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(stats.bp)
+    app.register_blueprint(api.bp)
+    cli.init_app(app)

@@ -1,0 +1,88 @@
+"""``flask report …`` (DESIGN.md) and ``flask lapor import FILE``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from complaints import metrics
+from complaints.errors import ValidationFailed
+from complaints.workflow import Actor
+
+from . import exports, lapor
+
+lapor_cli = AppGroup("lapor", help="Complaints forwarded from SP4N-LAPOR!.")
+
+
+def _date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2026-01-31", param_hint=option
+        ) from None
+
+
+@click.command("report")
+@click.option("--from", "start_text", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "end_text", required=True, help="Last day, YYYY-MM-DD (included).")
+@click.option("--unit", "unit_code", help="Unit code (with the units below it).")
+@click.option(
+    "--format", "kind", required=True, type=click.Choice(["csv", "xlsx", "json"]), help="File type."
+)
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File."
+)
+def report_command(
+    start_text: str, end_text: str, unit_code: str | None, kind: str, out: Path
+) -> None:
+    """Write the complaint-handling report for a period (csv: the figures; xlsx: figures and
+    complaints; json: the figures as GET /api/v1/metrics answers them)."""
+    start, end = _date(start_text, "--from"), _date(end_text, "--to")
+    try:
+        figures = metrics.report(start, end, unit_code)
+    except ValidationFailed as failure:
+        raise click.UsageError(failure.message) from None
+    if not out.parent.exists():
+        raise click.UsageError(f"the folder {out.parent} does not exist")
+    if kind == "json":
+        out.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    elif kind == "csv":
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            handle.writelines(exports.figures_csv(figures, exports.office_zone()))
+    else:
+        exports.write_xlsx(figures, out)
+    exports.record_run(None, start, end, unit_code, kind)
+    totals = figures["totals"]
+    click.echo(
+        f"wrote {out}: {totals['received']} received, {totals['completed']} completed "
+        f"({start.isoformat()}..{end.isoformat()}{' ' + unit_code if unit_code else ''})"
+    )
+
+
+@lapor_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def lapor_import_command(file: Path) -> None:
+    """Import a LAPOR! CSV export; prints a JSON summary; exits 1 if some rows were bad."""
+    try:
+        result = lapor.import_lapor_csv(
+            lapor.decode(file.read_bytes()), Actor.system("lapor-import")
+        )
+    except lapor.ImportRefused as refusal:
+        raise click.UsageError(str(refusal)) from None
+    click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+    if result.errors:
+        for line, message in result.errors:
+            click.echo(f"{file}:{line}: {message}", err=True)
+        sys.exit(1)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(report_command)
+    app.cli.add_command(lapor_cli)

@@ -1,0 +1,200 @@
+"""The supervisors' reports: dashboard, printable evidence, CSV and XLSX downloads.
+
+Thin views: check who asks, parse the period and unit, ask
+:mod:`complaints.metrics`, render or stream. Supervisors see their unit and
+the units below it; admins see everything; officers get 403.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    render_template,
+    request,
+    send_file,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import current_user, login_required
+
+from complaints import metrics
+from complaints.errors import ValidationFailed
+from complaints.extensions import db
+from complaints.models import User
+
+from . import charts, exports, scope
+from .scope import ReportRequest
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("reports", __name__, url_prefix="/staff")
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def report_user() -> User:
+    """The signed-in staff member, if they may see reports (403 for officers)."""
+    user = current_user._get_current_object()
+    assert isinstance(user, User)
+    if not scope.may_see_reports(user):
+        abort(403)
+    return user
+
+
+def with_report(view: Callable[[User, ReportRequest], ResponseReturnValue]) -> Any:
+    """Sign-in, the supervisor/admin check and the period/unit parsing of every report view."""
+
+    @wraps(view)
+    def run() -> ResponseReturnValue:
+        user = report_user()
+        try:
+            wanted = scope.report_request(user, request.args)
+        except PermissionError:
+            abort(403)
+        except ValidationFailed as failure:
+            return render_template(
+                "reports/dashboard.html",
+                errors=failure.fields,
+                figures=None,
+                **_filter_context(user, None),
+            ), 400
+        return view(user, wanted)
+
+    return login_required(run)
+
+
+def _filter_context(user: User, wanted: ReportRequest | None) -> dict[str, Any]:
+    return {
+        "wanted": wanted,
+        "units": scope.reachable_units(user),
+        "is_admin": user.role == "admin",
+        "presets": scope.presets(),
+        "args": request.args,
+    }
+
+
+def _age_names() -> dict[str, str]:
+    return {
+        "under_3": gettext("under 3"),
+        "3_to_5": gettext("3 to 5"),
+        "5_to_14": gettext("5 to 14"),
+        "14_to_60": gettext("14 to 60"),
+        "60_plus": gettext("60 or more"),
+    }
+
+
+def _column_labels() -> dict[str, str]:
+    """Headings of the complaint list in the printable report."""
+    return {
+        "code": gettext("Code"),
+        "received_at": gettext("Received"),
+        "channel": gettext("Channel"),
+        "lapor_id": gettext("LAPOR! id"),
+        "kind": gettext("Kind"),
+        "category": gettext("Category"),
+        "unit": gettext("Unit"),
+        "status": gettext("Status"),
+        "checked_at": gettext("Checked"),
+        "first_response_at": gettext("First response"),
+        "resolved_at": gettext("Resolved"),
+        "resolve_due_at": gettext("Resolution due"),
+        "completed": gettext("Completed"),
+        "completed_on_time": gettext("On time"),
+        "reopened_count": gettext("Reopened"),
+        "citizen_confirmed": gettext("Confirmed"),
+    }
+
+
+@bp.get("/reports")
+@with_report
+def dashboard(user: User, wanted: ReportRequest) -> ResponseReturnValue:
+    figures = metrics.report(wanted.start, wanted.end, wanted.unit_code)
+    weeks = metrics.weekly_volume(wanted.start, wanted.end, wanted.unit_code)
+    drawn = [
+        charts.weekly_volume(weeks),
+        charts.unit_rates(figures["by_unit"]),
+        charts.backlog(figures["backlog"]["by_age_working_days"], _age_names()),
+        charts.ikm_per_unit(figures["by_unit"]),
+    ]
+    return render_template(
+        "reports/dashboard.html",
+        figures=figures,
+        weeks=weeks,
+        charts=drawn,
+        age_names=_age_names(),
+        errors={},
+        **_filter_context(user, wanted),
+    )
+
+
+@bp.get("/reports/evidence")
+@with_report
+def evidence(user: User, wanted: ReportRequest) -> ResponseReturnValue:
+    """The printable evidence report (A4): every indicator's figures and the complaints behind."""
+    figures = metrics.report(wanted.start, wanted.end, wanted.unit_code)
+    exports.record_run(user, wanted.start, wanted.end, wanted.unit_code, "print")
+    # The complaint rows are read in batches while the page renders (no list of ORM
+    # objects is built); the page itself is one string, a few MB for a big year.
+    return render_template(
+        "reports/evidence.html",
+        figures=figures,
+        rows=metrics.cohort_rows(wanted.start, wanted.end, wanted.unit_code),
+        columns=metrics.COMPLAINT_COLUMNS,
+        column_labels=_column_labels(),
+        age_names=_age_names(),
+        wanted=wanted,
+    )
+
+
+def _download_name(wanted: ReportRequest, suffix: str) -> str:
+    unit = f"-{wanted.unit_code}" if wanted.unit_code else ""
+    return f"aduan-report-{wanted.start.isoformat()}-{wanted.end.isoformat()}{unit}.{suffix}"
+
+
+def _csv_response(chunks: Iterator[str], name: str) -> Response:
+    # The chunks need no application context: werkzeug may read them after the
+    # request's context is gone (and never, if the client hangs up).
+    response = Response(chunks, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/reports/figures.csv")
+@with_report
+def figures_csv(user: User, wanted: ReportRequest) -> ResponseReturnValue:
+    figures = metrics.report(wanted.start, wanted.end, wanted.unit_code)
+    exports.record_run(user, wanted.start, wanted.end, wanted.unit_code, "csv")
+    chunks = exports.figures_csv(figures, exports.office_zone())
+    return _csv_response(chunks, _download_name(wanted, "csv"))
+
+
+@bp.get("/reports/complaints.csv")
+@with_report
+def complaints_csv(user: User, wanted: ReportRequest) -> ResponseReturnValue:
+    query = metrics.cohort_query(wanted.start, wanted.end, wanted.unit_code)
+    exports.record_run(user, wanted.start, wanted.end, wanted.unit_code, "csv")
+    return _csv_response(
+        exports.complaints_csv(query, db.engine, exports.office_zone()),
+        _download_name(wanted, "complaints.csv"),
+    )
+
+
+@bp.get("/reports/report.xlsx")
+@with_report
+def workbook(user: User, wanted: ReportRequest) -> ResponseReturnValue:
+    figures = metrics.report(wanted.start, wanted.end, wanted.unit_code)
+    exports.record_run(user, wanted.start, wanted.end, wanted.unit_code, "xlsx")
+    # A temporary file, not memory: deleted when the response is closed.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 -- send_file closes it
+    exports.write_xlsx(figures, spool)
+    spool.seek(0)
+    return send_file(
+        spool, mimetype=XLSX_TYPE, as_attachment=True, download_name=_download_name(wanted, "xlsx")
+    )
