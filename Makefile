@@ -43,8 +43,12 @@ lint: install
 test: lint
 	$(VENV)/bin/pytest -n 2 --dist loadfile -q
 
+ROWS ?= 100000
+
 bench: install
 	$(PY) bench/bench_calendar.py
+	$(PY) bench/bench_sweep.py --rows $(ROWS)
+	$(PY) bench/bench_metrics.py --rows $(ROWS)
 
 clean:
 	rm -rf $(VENV) instance .mypy_cache .ruff_cache test-artifacts

@@ -112,6 +112,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or None,
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER") or None,
         "TWILIO_API_BASE_URL": env_url(env, "TWILIO_API_BASE_URL", ("http", "https")),
+        "TWILIO_WHATSAPP_FROM": env.get("TWILIO_WHATSAPP_FROM") or None,
+        "SMS_MAX_INBOUND_PER_HOUR": env_int(env, "SMS_MAX_INBOUND_PER_HOUR", 30, minimum=1),
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -23,9 +23,13 @@ def redact(text: str, names: tuple[str | None, ...] = ()) -> str:
     masked = _apply(text, spans)
     masked = _EMAIL.sub(MASK, masked)
     masked = _LONG_NUMBER.sub(MASK, masked)
-    for name in names:
-        if name and len(name.strip()) >= 3:
-            masked = re.sub(re.escape(name.strip()), MASK, masked, flags=re.IGNORECASE)
+    # Each part of the name on its own: a reply addressed "Bu Siti, …" must not
+    # reveal the first name of "Siti Rahmawati". Short parts (Bu, Pak) are left.
+    parts = {
+        part for name in names if name for part in re.split(r"[\s,.]+", name) if len(part) >= 3
+    }
+    for part in sorted(parts, key=len, reverse=True):
+        masked = re.sub(rf"\b{re.escape(part)}\b", MASK, masked, flags=re.IGNORECASE)
     return masked
 
 

@@ -338,6 +338,60 @@ def reply_to_citizen(
 
 
 @guarded
+def receive_citizen_message(
+    complaint: Complaint,
+    body: str,
+    channel: str,
+    *,
+    data: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Message:
+    """A message from the citizen about their complaint (an answer, a late detail).
+
+    Stored as an inbound message for staff, with an internal event; the
+    citizen wrote it, so nothing is sent back.
+    """
+    moment = now or clock.now()
+    message = Message(
+        complaint=complaint,
+        at=moment,
+        kind=MessageKind.INBOUND.value,
+        body=body,
+        channel=channel,
+    )
+    db.session.add(message)
+    complaint.updated_at = moment
+    record_event(
+        complaint,
+        Actor.citizen(),
+        "citizen_message",
+        note=body,
+        public=False,
+        data={"channel": channel, **(data or {})},
+        now=moment,
+    )
+    return message
+
+
+@guarded
+def amend_description(
+    complaint: Complaint,
+    addition: str,
+    separator: str = " ",
+    *,
+    data: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> ComplaintEvent:
+    """Append the rest of a report that arrived in parts (only before it is verified)."""
+    if complaint.status != Status.RECEIVED:
+        raise DomainError(gettext("A report can only be extended before it is checked."))
+    moment = now or clock.now()
+    complaint.description = complaint.description + separator + addition
+    complaint.updated_at = moment
+    return record_event(complaint, Actor.citizen(), "amend", note=addition, data=data, now=moment)
+
+
+@guarded
 def add_internal_note(
     complaint: Complaint, actor: Actor, body: str | None, *, now: datetime | None = None
 ) -> Message:

@@ -167,3 +167,13 @@ def test_confirm_without_csrf_is_rejected(client, make_complaint: MakeComplaint)
     assert response.status_code == 400
     db.session.expire_all()
     assert complaint.status == "resolved"
+
+
+def test_a_reply_naming_the_citizen_by_first_name_does_not_reveal_it(
+    client, make_complaint: MakeComplaint, cast
+) -> None:
+    complaint = make_complaint(status="verified", name="Siti Rahmawati")
+    workflow.reply_to_citizen(complaint, Actor.staff(cast.officer_a), "Bu Siti, kami sudah cek.")
+    workflow.commit()
+    html = page(client, complaint.code)
+    assert "kami sudah cek" in html and "Siti" not in html

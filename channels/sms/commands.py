@@ -47,14 +47,11 @@ from complaints.models import (
     Category,
     Complaint,
     InboundReceipt,
-    Message,
-    MessageKind,
     OutboundMessage,
     OutboxStatus,
     Status,
 )
 from complaints.public import public_view
-from complaints.workflow import Actor, record_event
 
 from . import blocklist, replies
 from .conversation import SenderState, lock_sender
@@ -378,21 +375,14 @@ def _append_once(message: InboundMessage, sender: SenderState, now: datetime) ->
         joined = complaint.description + sender.joiner(message.body) + text
         data = {"channel": message.channel, "message_sid": message.sid}
         if complaint.status == Status.RECEIVED and len(joined) <= MAX_DESCRIPTION:
-            complaint.description = joined
-            complaint.updated_at = now
-            record_event(complaint, Actor.citizen(), "amend", note=text, data=data, now=now)
+            workflow.amend_description(
+                complaint, text, sender.joiner(message.body), data=data, now=now
+            )
         else:
             # Too late or too long to change the description: staff still see it.
-            db.session.add(
-                Message(
-                    complaint=complaint,
-                    at=now,
-                    kind=MessageKind.INBOUND.value,
-                    body=text,
-                    channel=message.channel,
-                )
+            workflow.receive_citizen_message(
+                complaint, text, message.channel, data={"message_sid": message.sid}, now=now
             )
-            record_event(complaint, Actor.citizen(), "inbound", note=text, data=data, now=now)
     if message.media:
         logger.info("photos sent after the first message are not attached (%s)", message.sid)
     sender.next_part(message.body, now)

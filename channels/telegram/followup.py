@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import ScalarSelect, Select, func, select
 
-from complaints import clock
 from complaints.extensions import db
 from complaints.models import (
     OPEN_STATUSES,
@@ -29,7 +28,7 @@ from complaints.models import (
     OutboundMessage,
     Reporter,
 )
-from complaints.workflow import Actor, record_event
+from complaints.workflow import receive_citizen_message
 
 from .transport import CHANNEL
 
@@ -93,23 +92,6 @@ def complaint_awaiting_answer(chat_id: int, replied_message_id: int | None) -> C
 
 def record_answer(complaint: Complaint, body: str) -> Message:
     """Store the citizen's answer as an inbound message with its event (caller commits)."""
-    moment = clock.now()
-    message = Message(
-        complaint=complaint,
-        at=moment,
-        kind=MessageKind.INBOUND.value,
-        body=body,
-        channel=CHANNEL,
-    )
-    db.session.add(message)
-    record_event(
-        complaint,
-        Actor.citizen(),
-        "citizen_message",
-        note=body,
-        public=False,
-        data={"channel": CHANNEL},
-        now=moment,
-    )
+    message = receive_citizen_message(complaint, body, CHANNEL)
     logger.info("citizen answered on complaint %s via telegram", complaint.code)
     return message
