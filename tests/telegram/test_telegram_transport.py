@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from channels.telegram.transport import split_text
@@ -18,22 +16,10 @@ from complaints.models import Complaint, OutboundMessage
 from complaints.outbox import backlog, drain, enqueue
 from complaints.workflow import Actor
 from tests.conftest import category
-from tests.fakes.telegram_api import FakeTelegramApi, telegram_app
 
 CHAT = 555_000_444
 # python-telegram-bot warns about its own RetryAfter internals (the 429 case).
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-
-
-@pytest.fixture
-def bot_api() -> Iterator[FakeTelegramApi]:
-    with FakeTelegramApi.running() as api:
-        yield api
-
-
-@pytest.fixture
-def app(app: Flask, database_url: str, bot_api: FakeTelegramApi) -> Iterator[Flask]:
-    yield from telegram_app(app, database_url, bot_api)
 
 
 def telegram_complaint(chat_id: int = CHAT) -> Complaint:

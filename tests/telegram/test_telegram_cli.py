@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -14,20 +12,9 @@ from complaints import create_app
 from complaints.extensions import db
 from complaints.models import Conversation, InboundReceipt
 from tests.conftest import _test_config
-from tests.fakes.telegram_api import WEBHOOK_SECRET, Citizen, FakeTelegramApi, telegram_app
+from tests.fakes.telegram_api import WEBHOOK_SECRET, Citizen
 
 WEBHOOK_URL = "https://aduan.bonebolangokab.go.id/channels/telegram/webhook"
-
-
-@pytest.fixture
-def bot_api() -> Iterator[FakeTelegramApi]:
-    with FakeTelegramApi.running() as api:
-        yield api
-
-
-@pytest.fixture
-def app(app: Flask, database_url: str, bot_api: FakeTelegramApi) -> Iterator[Flask]:
-    yield from telegram_app(app, database_url, bot_api)
 
 
 def app_without_database(tmp_path: Path, **settings: object) -> Flask:

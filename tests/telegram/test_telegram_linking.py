@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -18,20 +15,9 @@ from complaints import clock
 from complaints.extensions import db
 from complaints.models import AuditLog, User
 from complaints.outbox import drain, enqueue
-from tests.fakes.telegram_api import WEBHOOK_SECRET, Citizen, FakeTelegramApi, telegram_app
+from tests.fakes.telegram_api import WEBHOOK_SECRET, Citizen
 
 INVALID = "This code is not valid or has expired. Ask for a new one on your profile page."
-
-
-@pytest.fixture
-def bot_api() -> Iterator[FakeTelegramApi]:
-    with FakeTelegramApi.running() as api:
-        yield api
-
-
-@pytest.fixture
-def app(app: Flask, database_url: str, bot_api: FakeTelegramApi) -> Iterator[Flask]:
-    yield from telegram_app(app, database_url, bot_api)
 
 
 def post(client: FlaskClient, update: dict[str, Any]) -> None:

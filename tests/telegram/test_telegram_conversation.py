@@ -7,11 +7,8 @@ assertions read what the citizen's chat received from that server's record.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import func, select
@@ -40,22 +37,10 @@ from tests.fakes.telegram_api import (
     FakeTelegramApi,
     button,
     message_id_of,
-    telegram_app,
 )
 
 # Staff actions need no real account here (the cast's password hashing is slow).
 OFFICER = Actor.system("test")
-
-
-@pytest.fixture
-def bot_api() -> Iterator[FakeTelegramApi]:
-    with FakeTelegramApi.running() as api:
-        yield api
-
-
-@pytest.fixture
-def app(app: Flask, database_url: str, bot_api: FakeTelegramApi) -> Iterator[Flask]:
-    yield from telegram_app(app, database_url, bot_api)
 
 
 def post(client: FlaskClient, update: dict[str, Any], secret: str = WEBHOOK_SECRET) -> Any:
