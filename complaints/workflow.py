@@ -312,6 +312,27 @@ def assign_complaint(
     )
 
 
+def _add_message(
+    complaint: Complaint,
+    kind: MessageKind,
+    body: str,
+    moment: datetime,
+    *,
+    actor: Actor | None = None,
+    channel: str | None = None,
+) -> Message:
+    message = Message(
+        complaint=complaint,
+        at=moment,
+        kind=kind.value,
+        author_user_id=actor.user.id if actor is not None and actor.user else None,
+        body=body,
+        channel=channel,
+    )
+    db.session.add(message)
+    return message
+
+
 @guarded
 def reply_to_citizen(
     complaint: Complaint, actor: Actor, body: str | None, *, now: datetime | None = None
@@ -319,15 +340,9 @@ def reply_to_citizen(
     """A public reply: shown on the tracking page and sent on the citizen's channel."""
     text = _required(body, "body")
     moment = now or clock.now()
-    message = Message(
-        complaint=complaint,
-        at=moment,
-        kind=MessageKind.PUBLIC_REPLY.value,
-        author_user_id=actor.user.id if actor.user else None,
-        body=text,
-        channel=complaint.channel,
+    message = _add_message(
+        complaint, MessageKind.PUBLIC_REPLY, text, moment, actor=actor, channel=complaint.channel
     )
-    db.session.add(message)
     if complaint.first_response_at is None and complaint.status != Status.RECEIVED:
         complaint.first_response_at = moment
         complaint.next_action_at = next_action(complaint)
@@ -352,14 +367,7 @@ def receive_citizen_message(
     citizen wrote it, so nothing is sent back.
     """
     moment = now or clock.now()
-    message = Message(
-        complaint=complaint,
-        at=moment,
-        kind=MessageKind.INBOUND.value,
-        body=body,
-        channel=channel,
-    )
-    db.session.add(message)
+    message = _add_message(complaint, MessageKind.INBOUND, body, moment, channel=channel)
     complaint.updated_at = moment
     record_event(
         complaint,
@@ -398,14 +406,7 @@ def add_internal_note(
     """A note for staff only; never shown or sent to the citizen."""
     text = _required(body, "body")
     moment = now or clock.now()
-    message = Message(
-        complaint=complaint,
-        at=moment,
-        kind=MessageKind.INTERNAL_NOTE.value,
-        author_user_id=actor.user.id if actor.user else None,
-        body=text,
-    )
-    db.session.add(message)
+    message = _add_message(complaint, MessageKind.INTERNAL_NOTE, text, moment, actor=actor)
     record_event(complaint, actor, "note", note=text, public=False, now=moment)
     return message
 
