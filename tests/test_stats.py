@@ -40,7 +40,8 @@ def test_redaction_masks_phones_emails_and_nik(secret: str) -> None:
 
 def test_redaction_keeps_ordinary_numbers_and_masks_the_name() -> None:
     assert redact("Jalan no 12 RT 03, sejak 2026.") == "Jalan no 12 RT 03, sejak 2026."
-    assert redact("Saya Siti Rahmawati.", ("Siti Rahmawati",)) == f"Saya {MASK}."
+    masked = redact("Saya Siti Rahmawati.", ("Siti Rahmawati",))
+    assert "Siti" not in masked and "Rahmawati" not in masked and masked.startswith("Saya ")
 
 
 def page(client: FlaskClient, query: str = "") -> str:

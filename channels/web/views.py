@@ -17,6 +17,7 @@ from complaints.attachments import MAX_PHOTO_BYTES, NewAttachment
 from complaints.codes import normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db, limiter
+from complaints.form_errors import show_on_form
 from complaints.intake import Contact, submit_complaint
 from complaints.models import Category, Complaint
 
@@ -95,12 +96,7 @@ def new_complaint() -> str | Response | tuple[str, int]:
             photos=photos,
         )
     except ValidationFailed as failure:
-        for name, message in failure.fields.items():
-            field = getattr(form, name, None)
-            if field is not None:
-                field.errors = [message]
-            else:
-                flash(message, "danger")
+        show_on_form(form, failure)
         return render_template("web/new.html", form=form), 422
     flash(gettext("Your report has been received. Keep your tracking code."), "success")
     return redirect(url_for("web.track", code=result.complaint.code, new=1))

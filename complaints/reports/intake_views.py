@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from complaints.errors import ValidationFailed
 from complaints.extensions import db, limiter
+from complaints.form_errors import show_on_form
 from complaints.intake import Contact, submit_complaint
 from complaints.models import AuditLog, Category, Channel, Role, User
 from complaints.staff import access
@@ -115,12 +116,7 @@ def intake() -> ResponseReturnValue:
     try:
         return _register(form, user)
     except ValidationFailed as failure:
-        for name, message in failure.fields.items():
-            field = getattr(form, name, None)
-            if field is not None:
-                field.errors = [message]
-            else:
-                flash(message, "danger")
+        show_on_form(form, failure)
         return render_template("reports/intake.html", form=form, may_import=may_import(user)), 422
 
 
