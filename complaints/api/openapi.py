@@ -251,6 +251,32 @@ def _api_paths() -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/metrics": {
+            "get": {
+                "tags": ["staff"],
+                "summary": "The complaint-handling figures for a period (supervisors, admins)",
+                "security": BEARER,
+                "parameters": [
+                    _query(
+                        "from",
+                        "First day of the period (YYYY-MM-DD); default 1 January this year.",
+                        {"type": "string", "format": "date"},
+                    ),
+                    _query(
+                        "to",
+                        "Last day of the period (YYYY-MM-DD); default today.",
+                        {"type": "string", "format": "date"},
+                    ),
+                    _query("unit", "Unit code; a supervisor's default is their unit.", STRING),
+                ],
+                "responses": {
+                    "200": _ok("The report.", ref("MetricsReport")),
+                    **STAFF_ERRORS,
+                    "403": _error("Officers, or a unit outside a supervisor's reach."),
+                    "422": _error("A bad period or an unknown unit."),
+                },
+            }
+        },
         "/api/openapi.json": {
             "get": {
                 "tags": ["meta"],

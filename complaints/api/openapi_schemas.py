@@ -26,6 +26,8 @@ def nullable(schema: Schema) -> Schema:
 
 
 STRING: Schema = {"type": "string"}
+INTEGER: Schema = {"type": "integer"}
+NUMBER: Schema = {"type": "number"}
 INSTANT: Schema = {"type": "string", "format": "date-time"}
 STATUSES = [status.value for status in Status]
 
@@ -87,6 +89,62 @@ def api_schemas() -> dict[str, Schema]:
         "events": {"type": "array", "items": ref("Event")},
     }
     return {
+        "MetricsReport": obj(
+            {
+                "from": {"type": "string", "format": "date"},
+                "to": {"type": "string", "format": "date"},
+                "totals": obj(
+                    {
+                        "received": INTEGER,
+                        "completed": INTEGER,
+                        "completion_rate": nullable(NUMBER),
+                        "completed_on_time": INTEGER,
+                        "overdue": INTEGER,
+                        "median_resolve_working_hours": nullable(NUMBER),
+                    },
+                    [
+                        "received",
+                        "completed",
+                        "completion_rate",
+                        "completed_on_time",
+                        "overdue",
+                        "median_resolve_working_hours",
+                    ],
+                    additionalProperties=True,
+                ),
+                "by_channel": {"type": "object", "additionalProperties": INTEGER},
+                "by_unit": {
+                    "type": "array",
+                    "items": obj(
+                        {"unit": STRING, "received": INTEGER, "completed": INTEGER},
+                        ["unit", "received", "completed"],
+                        additionalProperties=True,
+                    ),
+                },
+                "indicator_28": obj(
+                    {
+                        "received": INTEGER,
+                        "completed": INTEGER,
+                        "received_lapor": INTEGER,
+                        "completed_lapor": INTEGER,
+                        "score": nullable(STRING),
+                    },
+                    ["received", "completed", "received_lapor", "completed_lapor", "score"],
+                    additionalProperties=True,
+                ),
+                "ikm": obj(
+                    {
+                        "value": nullable(NUMBER),
+                        "grade": nullable(STRING),
+                        "respondents": INTEGER,
+                    },
+                    ["value", "grade", "respondents"],
+                    additionalProperties=True,
+                ),
+            },
+            ["from", "to", "totals", "by_channel", "by_unit", "indicator_28", "ikm"],
+            additionalProperties=True,
+        ),
         "Error": obj(
             {
                 "error": obj(
