@@ -112,7 +112,8 @@ def test_the_upload_form(app: Flask) -> None:
     assert officer.get("/staff/intake/lapor-import").status_code == 403
 
     client = signed_in(app, "lead@bonebolangokab.go.id")
-    token = csrf_token_from(client.get("/staff/intake/lapor-import").get_data(as_text=True))
+    page = client.get("/staff/intake/lapor-import?lang=en").get_data(as_text=True)
+    token = csrf_token_from(page)
     response = client.post(
         "/staff/intake/lapor-import",
         data={"csrf_token": token, "file": (io.BytesIO(EXPORT.encode()), "lapor.csv")},

@@ -89,7 +89,9 @@ def test_who_sees_reports(app: Flask, cast: Cast, complaints: None) -> None:
 
 
 def test_the_dashboard_shows_tables_and_charts(app: Flask, cast: Cast, complaints: None) -> None:
-    html = signed_in(app, cast.admin.email).get(f"/staff/reports?{PERIOD}").get_data(as_text=True)
+    # In English, to read the labels as written in the code (Indonesian is the default).
+    client = signed_in(app, cast.admin.email)
+    html = client.get(f"/staff/reports?{PERIOD}&lang=en").get_data(as_text=True)
     assert html.count("<svg") >= 4 and "<rect" in html
     assert "Indicator 28" in html and "Indicator 27" in html
     assert "Dinas Pekerjaan Umum dan Penataan Ruang" in html
@@ -100,7 +102,7 @@ def test_the_dashboard_shows_tables_and_charts(app: Flask, cast: Cast, complaint
 def test_bad_periods_are_refused_clearly(app: Flask, cast: Cast) -> None:
     client = signed_in(app, cast.admin.email)
     response = client.get("/staff/reports?from=2026-13-01")
-    assert response.status_code == 400 and "is not a date" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "bukan tanggal" in response.get_data(as_text=True)
     assert client.get("/staff/reports?from=2026-05-01&to=2026-04-01").status_code == 400
     failure = app.test_client().get("/api/v1/metrics?unit=NOPE", headers=bearer(app, cast.admin))
     assert failure.status_code == 422 and failure.get_json()["error"]["fields"]["unit"]
@@ -205,7 +207,7 @@ def test_the_report_command_writes_each_format(
     ("args", "message"),
     [
         (["--from", "2026-02-30", "--to", "2026-03-01"], "is not a date"),
-        (["--from", "2026-03-01", "--to", "2026-02-01"], "before its start"),
+        (["--from", "2026-03-01", "--to", "2026-02-01"], "lebih awal daripada awal periode"),
         (["--from", "2026-01-01", "--to", "2026-12-31", "--unit", "NOPE"], "NOPE"),
         (["--from", "2026-01-01", "--to", "2026-12-31", "--format", "pdf"], "pdf"),
         (["--from", "2026-01-01"], "Missing option"),

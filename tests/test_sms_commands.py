@@ -130,7 +130,7 @@ def test_status_of_a_merged_complaint_does_not_give_away_the_other_code(
 def test_status_with_an_unknown_code_or_no_code_says_how_to_ask(client, app_ctx) -> None:
     unknown = reply_to(client, "STATUS ADU-0000-0000")
     assert ("ADU-" not in unknown and "code" in unknown.lower()) or "kode" in unknown.lower()
-    assert "STATUS ADU-7K3Q-9M2X" in reply_to(client, "status")
+    assert "CEK ADU-7K3Q-9M2X" in reply_to(client, "status")  # Indonesian by default
     assert complaint_count() == 0
 
 
@@ -138,12 +138,15 @@ def test_info_bantuan_and_help_list_the_commands_and_anything_else_gets_them(
     client, app_ctx
 ) -> None:
     help_text = reply_to(client, "INFO")
-    for word in ("bantuan", "Help"):
-        answer = reply_to(client, word)
-        assert "REPORT" in answer or "LAPOR" in answer
-        assert count_segments(answer).segments == 1 and is_gsm7(answer)
+    assert "LAPOR" in help_text
+    assert reply_to(client, "bantuan") == help_text
     assert reply_to(client, "halo pak, selamat pagi") == help_text
     assert reply_to(client, "") == help_text
+    english = reply_to(client, "Help")  # the number now gets English
+    assert "REPORT" in english and english != help_text
+    for answer in (help_text, english):
+        assert count_segments(answer).segments == 1 and is_gsm7(answer)
+    assert reply_to(client, "anything else") == english
     assert complaint_count() == 0
 
 

@@ -69,7 +69,7 @@ class PolicyForm(FlaskForm):
     )
     confirm_days = IntegerField(_l("Working days for the citizen to confirm"), validators=[DAYS])
     reminder_percent = IntegerField(
-        _l("Remind at this % of a deadline"), validators=[NumberRange(1, 99)]
+        _l("Remind at this percentage of a deadline"), validators=[NumberRange(1, 99)]
     )
     level2_after_days = IntegerField(
         _l("Working days after a deadline before the regency level is told"),
