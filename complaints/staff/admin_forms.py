@@ -18,7 +18,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from complaints.auth import MIN_PASSWORD_LENGTH
-from complaints.models import Kind, Role
+from complaints.models import Role
+
+from .forms import kind_choices
 
 CODE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", message=_l("Letters, digits, - and _ only."))
 DAYS = NumberRange(min=1, max=365)
@@ -42,14 +44,7 @@ class CategoryForm(FlaskForm):
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
     default_unit = SelectField(_l("Routed to unit"), validators=[DataRequired()])
     sla_policy = SelectField(_l("SLA policy"), validators=[DataRequired()])
-    default_kind = SelectField(
-        _l("Default kind"),
-        choices=[
-            SelectChoice(Kind.COMPLAINT.value, _l("Complaint")),
-            SelectChoice(Kind.ASPIRATION.value, _l("Aspiration")),
-            SelectChoice(Kind.INFORMATION_REQUEST.value, _l("Information request")),
-        ],
-    )
+    default_kind = SelectField(_l("Default kind"), choices=kind_choices())
     keywords = StringField(
         _l("Keywords for SMS routing (space-separated)"), validators=[Optional(), Length(max=2000)]
     )

@@ -12,6 +12,15 @@ from complaints.auth import MIN_PASSWORD_LENGTH
 from complaints.models import Kind, Priority
 
 
+def kind_choices() -> list[SelectChoice]:
+    """The three SP4N-LAPOR! kinds, as staff forms name them."""
+    return [
+        SelectChoice(Kind.COMPLAINT.value, _l("Complaint")),
+        SelectChoice(Kind.ASPIRATION.value, _l("Aspiration")),
+        SelectChoice(Kind.INFORMATION_REQUEST.value, _l("Information request")),
+    ]
+
+
 class LoginForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
@@ -37,14 +46,7 @@ class PasswordForm(FlaskForm):
 class VerifyForm(FlaskForm):
     unit = SelectField(_l("Route to unit"), validators=[DataRequired()])
     category = SelectField(_l("Category"), validators=[DataRequired()])
-    kind = SelectField(
-        _l("Kind"),
-        choices=[
-            SelectChoice(Kind.COMPLAINT.value, _l("Complaint")),
-            SelectChoice(Kind.ASPIRATION.value, _l("Aspiration")),
-            SelectChoice(Kind.INFORMATION_REQUEST.value, _l("Information request")),
-        ],
-    )
+    kind = SelectField(_l("Kind"), choices=kind_choices())
     note = TextAreaField(_l("Internal note (optional)"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Verify and route"))
 
