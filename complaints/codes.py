@@ -16,15 +16,25 @@ _LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 _SEPARATORS = re.compile(r"[\s\-_.]+")
 
 
+def random_symbols(count: int = 8) -> str:
+    """``count`` random Crockford symbols from ``secrets``."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(count))
+
+
+def typed_symbols(raw: str) -> str:
+    """What someone typed, upper-cased, without separators, look-alikes mapped (Crockford)."""
+    return _SEPARATORS.sub("", raw.strip().upper()).translate(_LOOKALIKES)
+
+
 def new_code() -> str:
     """Return a fresh random tracking code (collisions are caught by the unique index)."""
-    symbols = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    symbols = random_symbols()
     return f"{PREFIX}-{symbols[:4]}-{symbols[4:]}"
 
 
 def normalize_code(raw: str) -> str | None:
     """Return the canonical form of a typed code, or None if it cannot be one."""
-    cleaned = _SEPARATORS.sub("", raw.strip().upper()).translate(_LOOKALIKES)
+    cleaned = typed_symbols(raw)
     if cleaned.startswith(PREFIX):
         cleaned = cleaned[len(PREFIX) :]
     elif cleaned.startswith("AD0"):  # "ADO-…" typed with the letter O

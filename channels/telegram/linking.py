@@ -13,22 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
 from complaints import clock
-from complaints.codes import ALPHABET
+from complaints.codes import ALPHABET, random_symbols, typed_symbols
 from complaints.extensions import db
 from complaints.models import AuditLog, User
 
 logger = logging.getLogger(__name__)
 
 LINK_CODE_TTL = timedelta(minutes=15)
-_LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
-_SEPARATORS = re.compile(r"[\s\-_.]+")
 
 
 def _digest(code: str) -> str:
@@ -37,7 +33,7 @@ def _digest(code: str) -> str:
 
 def _canonical(raw: str) -> str | None:
     """The typed code without separators, look-alikes mapped (Crockford), or None."""
-    cleaned = _SEPARATORS.sub("", raw.strip().upper()).translate(_LOOKALIKES)
+    cleaned = typed_symbols(raw)
     if len(cleaned) != 8 or any(symbol not in ALPHABET for symbol in cleaned):
         return None
     return cleaned
@@ -48,7 +44,7 @@ def issue_link_code(user: User, *, now: datetime | None = None) -> str:
 
     A new code replaces any earlier one, so only the code last shown works.
     """
-    symbols = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    symbols = random_symbols()
     user.telegram_link_code_hash = _digest(symbols)
     user.telegram_link_expires_at = (now or clock.now()) + LINK_CODE_TTL
     return f"{symbols[:4]}-{symbols[4:]}"
