@@ -39,6 +39,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from complaints import clock, workflow
+from complaints.categories import active_categories
 from complaints.codes import normalize_code
 from complaints.errors import ConcurrentChange, ValidationFailed
 from complaints.extensions import db
@@ -129,13 +130,7 @@ def guess_category(text: str) -> Category | None:
     On a tie the category mentioned first wins: Indonesian puts the head of
     a phrase first, so "lampu jalan" (street light) is about the lamp.
     """
-    categories = list(
-        db.session.scalars(
-            select(Category)
-            .where(Category.active.is_(True))
-            .order_by(Category.sort_order, Category.code)
-        )
-    )
+    categories = active_categories()
     words = re.findall(r"[^\W_]+", text.lower())
     best, best_rank = None, (0, 0)
     for category in categories:

@@ -23,11 +23,11 @@ from typing import Any
 
 import telegram
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import TelegramError
 
 from complaints.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS, NewAttachment
+from complaints.categories import active_categories
 from complaints.errors import ValidationFailed
 from complaints.extensions import db
 from complaints.intake import (
@@ -215,20 +215,10 @@ def is_skip(text: str) -> bool:
     return text.lower() in words
 
 
-def _active_categories() -> list[Category]:
-    return list(
-        db.session.scalars(
-            select(Category)
-            .where(Category.active.is_(True))
-            .order_by(Category.sort_order, Category.code)
-        )
-    )
-
-
 def prompt(turn: Turn, step: str, draft: dict[str, Any]) -> None:
     """Ask for what ``step`` needs (also used to ask again after a wrong answer)."""
     if step == CATEGORY:
-        categories = _active_categories()
+        categories = active_categories()
         buttons = [
             [InlineKeyboardButton(c.name(turn.locale), callback_data=f"cat:{draft['id']}:{c.id}")]
             for c in categories

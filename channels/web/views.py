@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from complaints import public, workflow
 from complaints.attachments import MAX_PHOTO_BYTES, NewAttachment
+from complaints.categories import category_choices
 from complaints.codes import normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db, limiter
@@ -31,15 +32,7 @@ def _locale() -> str:
 
 
 def _category_choices() -> list[SelectChoice]:
-    categories = db.session.scalars(
-        select(Category)
-        .where(Category.active.is_(True))
-        .order_by(Category.sort_order, Category.code)
-    )
-    locale = _locale()
-    return [SelectChoice("", gettext("— choose a topic —"))] + [
-        SelectChoice(category.code, category.name(locale)) for category in categories
-    ]
+    return category_choices(_locale())
 
 
 @bp.get("/")

@@ -31,6 +31,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from complaints import clock, workflow
+from complaints.categories import active_categories
 from complaints.codes import normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db, limiter
@@ -152,22 +153,11 @@ def discovery(fmt: str) -> Response:
     return render(payload, fmt, "discovery")
 
 
-def _active_categories() -> list[Category]:
-    return list(
-        db.session.scalars(
-            select(Category)
-            .options(joinedload(Category.default_unit))
-            .where(Category.active.is_(True))
-            .order_by(Category.sort_order, Category.code)
-        )
-    )
-
-
 @bp.get(f"/services.{FORMAT}")
 @limiter.limit("60/minute")
 def services(fmt: str) -> Response:
     locale = _locale()
-    return render([service_json(c, locale) for c in _active_categories()], fmt, "services")
+    return render([service_json(c, locale) for c in active_categories()], fmt, "services")
 
 
 def _service(service_code: str) -> Category:

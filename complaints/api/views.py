@@ -17,10 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from complaints import clock, public, workflow
+from complaints.categories import active_categories
 from complaints.errors import ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.intake import Contact, submit_complaint
-from complaints.models import Category, Channel, Complaint, Unit
+from complaints.models import Channel, Complaint, Unit
 from complaints.staff import queue
 
 from . import actions, idempotency, inputs, pagination, representations
@@ -73,14 +74,8 @@ def _token_or_address() -> str:
 @limiter.limit(PUBLIC_READ_LIMIT)
 def categories() -> Response:
     """Active categories, in the order of the web form."""
-    rows = db.session.scalars(
-        select(Category)
-        .options(joinedload(Category.default_unit))
-        .where(Category.active.is_(True))
-        .order_by(Category.sort_order, Category.code)
-    )
     locale = _locale()
-    return jsonify([representations.category_json(row, locale) for row in rows])
+    return jsonify([representations.category_json(row, locale) for row in active_categories()])
 
 
 @bp.get("/units")

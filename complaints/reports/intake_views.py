@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from complaints.categories import category_choices
 from complaints.errors import ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.form_errors import show_on_form
@@ -54,15 +55,7 @@ def _audit(user: User, action: str, **detail: object) -> None:
 
 
 def _category_choices() -> list[SelectChoice]:
-    locale = str(get_locale() or "id")
-    categories = db.session.scalars(
-        select(Category)
-        .where(Category.active.is_(True))
-        .order_by(Category.sort_order, Category.code)
-    )
-    return [SelectChoice("", gettext("— choose a topic —"))] + [
-        SelectChoice(category.code, category.name(locale)) for category in categories
-    ]
+    return category_choices(str(get_locale() or "id"))
 
 
 def _register(form: IntakeForm, user: User) -> ResponseReturnValue:
