@@ -332,9 +332,7 @@ def admin_holidays() -> ResponseReturnValue:
 @bp.post("/admin/holidays/<int:holiday_id>/delete")
 @admin_only
 def admin_holiday_delete(holiday_id: int) -> Response:
-    holiday = db.session.get(Holiday, holiday_id)
-    if holiday is None:
-        abort(404)
+    holiday = db.get_or_404(Holiday, holiday_id)
     if ConfirmForm().validate_on_submit():
         audit("admin_holiday_removed", staff_user(), None, day=str(holiday.day))
         db.session.delete(holiday)
@@ -347,9 +345,7 @@ def admin_holiday_delete(holiday_id: int) -> Response:
 @bp.post("/admin/outbox/<int:message_id>/retry")
 @admin_only
 def admin_outbox_retry(message_id: int) -> Response:
-    message = db.session.get(OutboundMessage, message_id)
-    if message is None:
-        abort(404)
+    message = db.get_or_404(OutboundMessage, message_id)
     if ConfirmForm().validate_on_submit() and message.status == OutboxStatus.FAILED:
         message.status = OutboxStatus.PENDING.value
         message.attempts = 0
@@ -417,9 +413,7 @@ def admin_blocked() -> ResponseReturnValue:
 def admin_unblock(blocked_id: int) -> Response:
     from channels.sms.blocklist import unblock_address
 
-    blocked = db.session.get(BlockedAddress, blocked_id)
-    if blocked is None:
-        abort(404)
+    blocked = db.get_or_404(BlockedAddress, blocked_id)
     if ConfirmForm().validate_on_submit():
         unblock_address(blocked.channel, blocked.address, staff_user())
         audit("admin_sender_unblocked", staff_user(), None, channel=blocked.channel)
