@@ -307,6 +307,13 @@ class Complaint(Model):
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Staff may hide a complaint from the public list (e.g. it names a private person).
     hidden_from_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Working seconds (office hours minus holidays) measured by the workflow when it
+    # stamps the end instant, with the calendar of that moment: received -> first
+    # decision, verified -> first public response, received -> (latest) resolution.
+    # NULL: not reached yet, or recorded before migration 0004 (metrics measures those).
+    check_working_seconds: Mapped[int | None] = mapped_column(Integer)
+    response_working_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolve_working_seconds: Mapped[int | None] = mapped_column(Integer)
     # Optimistic locking: two officers acting at once cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -448,6 +455,20 @@ class ReportRun(Model):
     period_to: Mapped[date] = mapped_column(Date)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     format: Mapped[str] = mapped_column(String(8))
+
+
+class StatsPublication(Model):
+    """When the public ``/stats`` page for a period was first and last served (indicator 27)."""
+
+    __tablename__ = "stats_publications"
+    __table_args__ = (UniqueConstraint("period_from", "period_to"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    first_served_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    # Refreshed when a worker recomputes the cached page, not on every visit.
+    last_served_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
 class Escalation(Model):
