@@ -12,9 +12,11 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -121,8 +123,26 @@ def login() -> ResponseReturnValue:
     user.last_login_at = now
     audit("login", user)
     db.session.commit()
+    _renew_session()
     login_user(user)
     return redirect(url_for("staff.queue_view"))
+
+
+# Only the language choice survives signing in or out.
+_SESSION_KEPT = ("lang",)
+
+
+def _renew_session() -> None:
+    """Start a fresh session, so nothing set before a sign-in or sign-out carries over.
+
+    The session is a signed cookie with no server-side id to rotate; what could
+    be fixed by someone who planted a cookie is its contents, above all the
+    CSRF token. Clearing it makes Flask-WTF issue a new token on the next form.
+    """
+    kept = {key: session[key] for key in _SESSION_KEPT if key in session}
+    session.clear()
+    session.update(kept)
+    g.pop("csrf_token", None)  # Flask-WTF's per-request copy of the old token
 
 
 @bp.post("/logout")
@@ -130,7 +150,8 @@ def login() -> ResponseReturnValue:
 def logout() -> Response:
     audit("logout", staff_user())
     db.session.commit()
-    logout_user()
+    _renew_session()
+    logout_user()  # after the renewal: it may leave a note to clear the remember cookie
     flash(gettext("You are signed out."), "info")
     return redirect(url_for("staff.login"))
 
@@ -172,6 +193,10 @@ def queue_view() -> str:
         page=page,
         now=now,
         args=request.args,
+        # The filters and order, for the pager's links to carry along with a cursor.
+        filters={
+            name: value for name, value in request.args.items() if name not in ("after", "before")
+        },
         statuses=[status.value for status in Status],
         categories=queue.categories(),
         units=db.session.scalars(select(Unit).order_by(Unit.name)).all(),
