@@ -48,7 +48,15 @@ class DeliveryError(Exception):
 
 
 class TemporaryFailure(DeliveryError):
-    """Worth retrying later: the provider is down, slow or rate-limiting."""
+    """Worth retrying later: the provider is down, slow or rate-limiting.
+
+    ``retry_after`` is the provider's own "not before" (Telegram's flood
+    control, an HTTP Retry-After): the next attempt waits at least that long.
+    """
+
+    def __init__(self, message: str, retry_after: timedelta | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentFailure(DeliveryError):
@@ -237,7 +245,10 @@ def _deliver(claim: _Claim, transport: Transport, now: datetime, summary: DrainS
             values["status"] = OutboxStatus.FAILED.value
             summary.failed += 1
         else:
-            values["next_attempt_at"] = now + retry_delay(claim.attempts)
+            delay = retry_delay(claim.attempts)
+            if isinstance(error, TemporaryFailure) and error.retry_after is not None:
+                delay = max(delay, error.retry_after)
+            values["next_attempt_at"] = now + delay
             summary.retrying += 1
         _record(claim, values)
     else:

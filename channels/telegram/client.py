@@ -44,6 +44,8 @@ ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove |
 
 # A call waits at most this long for the loop (httpx's own timeouts are 5 s each).
 CALL_TIMEOUT = 30.0
+# How long a Bot API call waits for Telegram's answer (python-telegram-bot's default).
+READ_TIMEOUT = 5.0
 
 
 class _LoopThread:
@@ -99,9 +101,10 @@ def _file_base_url(base_url: str) -> str:
 class TelegramClient:
     """Bot API calls for one bot token, made synchronously through the shared loop."""
 
-    def __init__(self, token: str, base_url: str) -> None:
+    def __init__(self, token: str, base_url: str, read_timeout: float = READ_TIMEOUT) -> None:
         self._token = token
         self.base_url = base_url
+        self.read_timeout = read_timeout
         self._bot: Bot | None = None
         self._bot_loop: asyncio.AbstractEventLoop | None = None
         self._requests: tuple[HTTPXRequest, ...] = ()
@@ -115,7 +118,10 @@ class TelegramClient:
             if self._bot is None or self._bot_loop is not loop:
                 # Our own request objects, so close() can shut their pools down: Bot.shutdown()
                 # only does so after Bot.initialize(), which costs a getMe we do not need.
-                requests = (HTTPXRequest(connection_pool_size=1), HTTPXRequest())
+                requests = (
+                    HTTPXRequest(connection_pool_size=1),
+                    HTTPXRequest(read_timeout=self.read_timeout),
+                )
                 self._bot = Bot(
                     self._token,
                     base_url=self.base_url,

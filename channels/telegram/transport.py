@@ -7,7 +7,8 @@ Error mapping (what the drain does next):
   cannot help, the message is failed at once and shown to admins;
 - ``ChatMigrated`` → PermanentFailure (only group chats migrate; we talk to
   people in private chats);
-- ``RetryAfter`` (flood control), ``TimedOut``, ``NetworkError`` (Telegram
+- ``RetryAfter`` (flood control: the next attempt waits at least Telegram's
+  ``retry_after``), ``TimedOut``, ``NetworkError`` (Telegram
   down, HTTP 5xx), ``InvalidToken`` (a misconfigured token that an operator
   will fix) and any other ``TelegramError`` → TemporaryFailure, retried
   with backoff.
@@ -16,9 +17,12 @@ Error mapping (what the drain does next):
 from __future__ import annotations
 
 import logging
+import warnings
+from datetime import timedelta
 
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from complaints.outbox import Delivery, PermanentFailure, TemporaryFailure
 
@@ -45,6 +49,14 @@ def split_text(body: str, limit: int = MAX_TEXT) -> list[str]:
         rest = rest[cut:].lstrip()
     parts.append(rest)
     return [part for part in parts if part] or [body]
+
+
+def _retry_after(error: RetryAfter) -> timedelta:
+    """Telegram's flood-control wait (an int of seconds or a timedelta, by PTB version)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
+    return wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
 
 
 def _describe(error: TelegramError) -> str:
@@ -76,6 +88,8 @@ class TelegramTransport:
                 message_ids.append(self._client.send_message(address, part))
         except (Forbidden, BadRequest, ChatMigrated) as error:
             raise PermanentFailure(_describe(error)) from error
+        except RetryAfter as error:
+            raise TemporaryFailure(_describe(error), _retry_after(error)) from error
         except TelegramError as error:
             raise TemporaryFailure(_describe(error)) from error
         return Delivery(provider_message_id=str(message_ids[0]), provider_status="sent")

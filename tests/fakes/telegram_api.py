@@ -10,12 +10,19 @@ Knobs for the failure tests: :meth:`FakeTelegramApi.fail_next_sends` (HTTP
 (403 "bot was blocked by the user") and :meth:`FakeTelegramApi.forget`
 (400 "chat not found").
 
+Outage knobs (:meth:`FakeTelegramApi.go_down`, :meth:`FakeTelegramApi.recover`):
+``refuse`` closes the listening socket (connection refused), ``error``
+answers every sendMessage with HTTP 500, ``flood`` with Telegram's 429
+``retry_after``; :meth:`FakeTelegramApi.hang_next` delivers the next messages
+but answers only after the client has given up.
+
 :class:`Citizen` builds realistic update JSON for one person in a private
 chat, with increasing update ids.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -62,9 +69,16 @@ class FakeTelegramApi:
         self.unknown_chats: set[str] = set()
         self.webhook_url: str | None = None
         self._failures: list[str] = []
+        self.outage: str | None = None
+        self.retry_after = 3
+        self._hangs_left = 0
+        self.hang_seconds = 0.0
         self._message_ids = itertools.count(5000)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._listen(0)
+
+    def _listen(self, port: int) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         # A short poll interval: shutdown() waits up to one interval, once per test.
         self._thread = threading.Thread(
@@ -105,6 +119,37 @@ class FakeTelegramApi:
         """The next ``count`` sendMessage calls fail: ``http_502`` or ``flood`` (429 JSON)."""
         with self._lock:
             self._failures.extend([kind] * count)
+
+    def go_down(self, mode: str, retry_after: int = 3) -> None:
+        """An outage: ``refuse`` connections, answer ``error`` (500) or ``flood`` (429)."""
+        self.recover()
+        with self._lock:
+            self.outage = mode
+            self.retry_after = retry_after
+        if mode == "refuse":
+            self._server.shutdown()
+            self._server.server_close()
+
+    def recover(self) -> None:
+        """The outage ends: listen again on the same port, answer normally."""
+        with self._lock:
+            mode, self.outage = self.outage, None
+        if mode == "refuse":
+            self._listen(self._server.server_address[1])
+            self._thread.start()
+
+    def hang_next(self, count: int, seconds: float) -> None:
+        """Deliver the next ``count`` messages but answer each only after ``seconds``."""
+        with self._lock:
+            self._hangs_left, self.hang_seconds = count, seconds
+
+    def take_hang(self) -> float:
+        """How long to hold back the answer just computed (0: answer at once)."""
+        with self._lock:
+            if self._hangs_left <= 0:
+                return 0.0
+            self._hangs_left -= 1
+            return self.hang_seconds
 
     def block(self, chat_id: int | str) -> None:
         """The person blocked the bot: 403 from now on."""
@@ -170,6 +215,15 @@ class FakeTelegramApi:
         return 200, {"ok": True, "result": BOT_USER}
 
     def _api_sendMessage(self, params: dict[str, Any]) -> tuple[int, Any]:
+        if self.outage == "error":
+            return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+        if self.outage == "flood":
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {self.retry_after}",
+                "parameters": {"retry_after": self.retry_after},
+            }
         if self._failures:
             kind = self._failures.pop(0)
             if kind == "flood":
@@ -293,7 +347,13 @@ def _handler_for(api: FakeTelegramApi) -> type[BaseHTTPRequestHandler]:
                 params = json.loads(raw or "{}")
             else:
                 params = {key: _decode(value) for key, value in parse_qsl(raw)}
-            self._reply(*api.handle(self.path[len(prefix) :], params))
+            method = self.path[len(prefix) :]
+            answer = api.handle(method, params)
+            delay = api.take_hang() if method == "sendMessage" and params.get("_delivered") else 0
+            if delay:
+                time.sleep(delay)  # processed, but the client has given up waiting
+            with contextlib.suppress(OSError):  # the client may have gone
+                self._reply(*answer)
 
     return Handler
 

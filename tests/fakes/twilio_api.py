@@ -11,15 +11,23 @@ auth, optionally through a redirect to a signed CDN-style URL.
 Knobs for failure tests: :meth:`FakeTwilioApi.fail_next` (5xx or 429) and
 :meth:`FakeTwilioApi.reject_number` (400 with an error code such as 21211).
 Every request is recorded.
+
+Outage knobs (:meth:`FakeTwilioApi.go_down`, :meth:`FakeTwilioApi.recover`):
+``refuse`` closes the listening socket and drops kept-alive connections,
+``error`` answers 500, ``flood`` 429; :meth:`FakeTwilioApi.hang_next`
+creates the next messages but answers only after the client has given up.
+:attr:`FakeTwilioApi.accepted` lists the messages actually created.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,9 +77,16 @@ class FakeTwilioApi:
     _media: dict[str, _Media] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _sids: Any = field(default_factory=lambda: itertools.count(1))
+    accepted: list[RecordedRequest] = field(default_factory=list)
+    outage: str | None = None
+    hang_seconds: float = 0.0
+    _hangs_left: int = 0
 
     def __post_init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._listen(0)
+
+    def _listen(self, port: int) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -103,8 +118,11 @@ class FakeTwilioApi:
 
     def reset(self) -> None:
         """Forget requests, failures, rejections and media (between tests)."""
+        self.recover()
         with self._lock:
             self.requests.clear()
+            self.accepted.clear()
+            self._hangs_left = 0
             self._failures.clear()
             self._rejections.clear()
             self._media.clear()
@@ -113,6 +131,35 @@ class FakeTwilioApi:
         """Answer the next ``count`` message creations with ``status`` (5xx, 429)."""
         with self._lock:
             self._failures.extend([status] * count)
+
+    def go_down(self, mode: str) -> None:
+        """An outage: ``refuse`` connections, answer ``error`` (500) or ``flood`` (429)."""
+        self.recover()
+        with self._lock:
+            self.outage = mode
+        if mode == "refuse":
+            self._server.shutdown()
+            self._server.server_close()
+
+    def recover(self) -> None:
+        """The outage ends: listen again on the same port, answer normally."""
+        with self._lock:
+            mode, self.outage = self.outage, None
+        if mode == "refuse":
+            self._listen(self._server.server_address[1])
+            self.start()
+
+    def hang_next(self, count: int, seconds: float) -> None:
+        """Create the next ``count`` messages but answer each only after ``seconds``."""
+        with self._lock:
+            self._hangs_left, self.hang_seconds = count, seconds
+
+    def take_hang(self) -> float:
+        with self._lock:
+            if self._hangs_left <= 0:
+                return 0.0
+            self._hangs_left -= 1
+            return self.hang_seconds
 
     def reject_number(
         self, number: str, code: int = 21211, message: str = "The 'To' number is not valid."
@@ -161,6 +208,8 @@ class FakeTwilioApi:
             failure = self._failures.pop(0) if self._failures else None
             rejection = self._rejections.get(to)
             number = next(self._sids)
+        if failure is None and self.outage in ("error", "flood"):
+            failure = 500 if self.outage == "error" else 429
         if failure is not None:
             return failure, _error(failure, 20500 if failure >= 500 else 20429, "Try again")
         if rejection is not None:
@@ -170,6 +219,8 @@ class FakeTwilioApi:
         sid = f"SM{number:032x}"
         now = formatdate(usegmt=True)
         body = (form.get("Body") or [""])[0]
+        with self._lock:
+            self.accepted.append(RecordedRequest("POST", "Messages.json", form, None))
         return 201, {
             "sid": sid,
             "account_sid": self.account_sid,
@@ -245,13 +296,21 @@ def _handler_for(api: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             auth = _basic_auth(self.headers.get("Authorization"))
             api._record(RecordedRequest("POST", path, form, auth))
+            if api.outage == "refuse":  # a kept-alive connection of a server that went away
+                self.close_connection = True
+                return
             expected = f"/2010-04-01/Accounts/{api.account_sid}/Messages.json"
             if path != expected:
                 self._json(404, _error(404, 20404, "The requested resource was not found"))
             elif not api._authorized(auth):
                 self._json(401, _error(401, 20003, "Authenticate"))
             else:
-                self._json(*api._create_message(form))
+                status, answer = api._create_message(form)
+                delay = api.take_hang() if status == 201 else 0
+                if delay:
+                    time.sleep(delay)  # created, but the client has given up waiting
+                with contextlib.suppress(OSError):  # the client may have gone
+                    self._json(status, answer)
 
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
