@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import sla
 
+from . import outage
 from .config import load_config
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
@@ -36,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     _configure_sqlite(app)
+    outage.init_app(app)  # engine options first: db.init_app reads them
 
     if app.config["ADUAN_PROXY_HOPS"] > 0:
         hops = app.config["ADUAN_PROXY_HOPS"]
