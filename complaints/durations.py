@@ -1,41 +1,54 @@
-"""Working-time durations (to verify, to first response, to resolve) as SQL aggregates.
+"""Working-time durations (to check, to first response, to resolve): stored, then aggregated.
 
-A duration in working time needs the holiday calendar, which lives in Python
-(:class:`sla.calendar.WorkingCalendar`). Rather than fetching every pair of
-instants, the calendar is handed to the database as a small table:
+**Stored when the moment is recorded.** The workflow calls :func:`record` each
+time it stamps a timestamp; each duration is measured once, in whole working
+seconds (office hours minus holidays, :class:`sla.calendar.WorkingCalendar`),
+and stored on the complaint:
 
-1. one row per local day of the span the report touches (a few hundred to a
-   few thousand rows, sent inline as a ``VALUES`` list in a CTE): the day
-   number, the working seconds of all earlier days of the span (``cum``),
-   the opening time of day in seconds (``open``) and the working seconds of
-   that day (``len``; 0 on weekends and holidays);
-2. an instant's working position is then
+* ``check_working_seconds``: received → first decision (verified, rejected or
+  merged), measured at that decision;
+* ``response_working_seconds``: verified → first public response, measured
+  at that response;
+* ``resolve_working_seconds``: received → resolution, measured at every
+  resolution (a reopened complaint resolved again gets the new, longer one).
+
+The rule for calendar changes: a duration is measured with the holidays known
+when its end was recorded. A holiday added later does not rewrite durations
+already stored (as a deadline already met is not re-judged); it counts for
+every duration that ends after it was added.
+
+**Aggregated in SQL.** :func:`summaries` returns count, mean, median and
+90th percentile per unit, category, channel, kind and in total, in one
+statement per measure on PostgreSQL (``GROUPING SETS`` with
+``percentile_cont``) and with ordered window functions on SQLite, which
+hand back only the few rows at the percentile ranks. Percentiles
+interpolate linearly between the closest ranks, like ``percentile_cont``.
+
+**Rows recorded before migration 0004** (or seeded in bulk) have no stored
+value. For them the same statement measures the duration from the two
+timestamps with the calendar handed to the database as a small table:
+
+1. one row per local day of the span: the day number, the working seconds of
+   all earlier days of the span (``cum``), the opening time of day in seconds
+   (``open``) and the working seconds of that day (``len``; 0 on weekends and
+   holidays);
+2. an instant's working position is
    ``W(t) = cum[day(t)] + clamp(time_of_day(t) - open, 0, len)``, and a
-   duration is ``W(end) - W(start)``: two equality joins and arithmetic;
-3. the database groups the durations by unit and whole minute and returns
-   ``(unit, minute, count)`` — a histogram whose size is bounded by the
-   number of distinct minutes (a few thousand per unit at most), not by the
-   number of complaints. Only a count per group, so PostgreSQL runs it as a
-   parallel scan;
-4. Python reads the mean, the median and the 90th percentile from the
-   histogram, exact to the minute (percentiles interpolate linearly between
-   closest ranks, like PostgreSQL's ``percentile_cont``).
+   duration is ``W(end) - W(start)``.
 
-Local days: PostgreSQL converts with its time-zone database (``timezone()``);
-SQLite has none, so it adds the zone's UTC offset, which is exact for the
-fixed-offset Indonesian zones (WIB, WITA, WIT). For a zone with daylight
-saving time on SQLite, :func:`histograms` streams the ``(start, end)`` pairs
-instead (``yield_per``) and measures each with the calendar's O(1)
-``working_seconds_between``; memory stays bounded because only the
-histogram is kept, never the pairs.
+That branch sits inside ``CASE WHEN stored IS NOT NULL``, so it costs nothing
+once every row has its stored value. Local days: PostgreSQL converts with
+its time-zone database; SQLite adds the zone's UTC offset, exact for the
+fixed-offset Indonesian zones (WIB, WITA, WIT); for a zone with daylight
+saving time, SQLite uses the offset at the span's start (an hour off at
+most, and only for such old rows).
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
@@ -50,12 +63,16 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Table,
+    and_,
+    case,
     cast,
     func,
+    literal,
     literal_column,
     select,
     text,
     true,
+    tuple_,
 )
 
 from sla.calendar import MAX_YEAR, MIN_YEAR, WorkingCalendar
@@ -68,114 +85,236 @@ logger = logging.getLogger(__name__)
 SECONDS_PER_DAY = 86_400
 _EPOCH_DAY = date(1970, 1, 1)
 _JULIAN_UNIX_EPOCH = 2440587.5
-STREAM_BATCH = 5_000
 
 MEDIAN = Fraction(1, 2)
 P90 = Fraction(9, 10)
+MEASURE_NAMES = ("check", "response", "resolve")
+
+
+# --- stored when the workflow records a moment -----------------------------------------
+
+
+def checked_at(complaint: Complaint) -> datetime | None:
+    """The first decision on a complaint: verified, rejected or merged."""
+    return complaint.verified_at or complaint.rejected_at or complaint.merged_at
+
+
+def working_seconds(calendar: WorkingCalendar, start: datetime, end: datetime) -> int:
+    return round(calendar.working_seconds_between(_aware(start), _aware(end)))
+
+
+def record(complaint: Complaint, *, resolved: bool = False) -> None:
+    """Measure the durations whose end was just stamped (``resolved``: a new resolution).
+
+    A duration already stored is kept (see the module's rule on calendar
+    changes), except the time to resolve, measured again at each resolution.
+    """
+    from sla.policies import working_calendar
+
+    calendar: WorkingCalendar | None = None
+
+    def measure(start: datetime, end: datetime) -> int:
+        nonlocal calendar
+        calendar = calendar or working_calendar()
+        return working_seconds(calendar, start, end)
+
+    decided = checked_at(complaint)
+    if complaint.check_working_seconds is None and decided is not None:
+        complaint.check_working_seconds = measure(complaint.created_at, decided)
+    if (
+        complaint.response_working_seconds is None
+        and complaint.verified_at is not None
+        and complaint.first_response_at is not None
+    ):
+        complaint.response_working_seconds = measure(
+            complaint.verified_at, complaint.first_response_at
+        )
+    if complaint.resolved_at is not None and (
+        resolved or complaint.resolve_working_seconds is None
+    ):
+        complaint.resolve_working_seconds = measure(complaint.created_at, complaint.resolved_at)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+# --- aggregated in SQL ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Measure:
-    """One duration: from ``start`` to ``end``, over the rows ``where`` selects."""
+    """One duration: its stored column, its two instants, and the rows it counts over."""
 
     name: str
+    stored: Any
     start: Any
     end: Any
     where: ColumnElement[bool]
 
 
-@dataclass
-class Histogram:
-    """Durations bucketed by whole minute, with their count and sum (of the minute values)."""
+@dataclass(frozen=True)
+class Summary:
+    count: int
+    total_seconds: int
+    median_seconds: float | None
+    p90_seconds: float | None
 
-    minutes: Counter[int] = field(default_factory=Counter)
-    count: int = 0
-    seconds: float = 0.0
-
-    def add(self, minute: int, count: int, seconds: float) -> None:
-        self.minutes[minute] += count
-        self.count += count
-        self.seconds += seconds
-
-    def merge(self, other: Histogram) -> None:
-        self.minutes.update(other.minutes)
-        self.count += other.count
-        self.seconds += other.seconds
-
-    def percentile_minutes(self, share: Fraction) -> Fraction | None:
-        """The ``share`` percentile (linear between closest ranks), in minutes."""
-        if self.count == 0:
-            return None
-        position = (self.count - 1) * share
-        below = int(position)
-        low = self._kth(below)
-        if position == below:
-            return Fraction(low)
-        return low + (position - below) * (self._kth(below + 1) - low)
-
-    def _kth(self, k: int) -> int:
-        """The k-th smallest minute value (0-based)."""
-        seen = 0
-        for minute in sorted(self.minutes):
-            seen += self.minutes[minute]
-            if k < seen:
-                return minute
-        raise IndexError(k)
-
-    def summary(self) -> dict[str, Any]:
-        """Count, mean, median and 90th percentile in working hours (two decimals).
-
-        Each duration counts as its whole minute, so the mean, like the percentiles,
-        is exact to the minute.
-        """
-        median = self.percentile_minutes(MEDIAN)
-        p90 = self.percentile_minutes(P90)
+    def as_json(self) -> dict[str, Any]:
+        """Count, mean, median and 90th percentile in working hours (two decimals)."""
         return {
             "count": self.count,
-            "mean_working_hours": round(self.seconds / self.count / 3600, 2)
-            if self.count
-            else None,
-            "median_working_hours": _hours(median),
-            "p90_working_hours": _hours(p90),
+            "mean_working_hours": _hours(self.total_seconds / self.count) if self.count else None,
+            "median_working_hours": _hours(self.median_seconds),
+            "p90_working_hours": _hours(self.p90_seconds),
         }
 
 
-def _hours(minutes: Fraction | None) -> float | None:
-    return round(float(minutes / 60), 2) if minutes is not None else None
+EMPTY = Summary(0, 0, None, None)
 
 
-# (measure name, unit id) -> histogram
-Histograms = dict[tuple[str, int | None], Histogram]
+def _hours(seconds: float | None) -> float | None:
+    return round(seconds / 3600, 2) if seconds is not None else None
 
 
-def histograms(
-    measures: Iterable[Measure],
+# (measure name, breakdown name, key) -> summary; breakdown "total" has key None.
+Summaries = dict[tuple[str, str, Any], Summary]
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The working calendar in the form the database measures unstored durations with."""
+
+    days: Any
+    zone: ZoneInfo
+    dialect: str
+    offset: int | None
+
+
+def summaries(
+    measures: Sequence[Measure],
+    breakdowns: Mapping[str, Any],
     calendar: WorkingCalendar,
     timezone: str,
     span: tuple[date, date],
-    *,
-    streaming: bool | None = None,
-) -> Histograms:
-    """Per-unit histograms of each measure's working-time durations.
+) -> Summaries:
+    """Each measure's summary per value of each breakdown column, and in total.
 
-    ``span`` (first and last local day) must cover every start and end
-    instant; ``streaming`` forces (True) or forbids (False) the Python path,
-    by default it is used only where SQL cannot find local days exactly.
+    ``breakdowns`` names the grouping columns (``{"unit": Complaint.unit_id, …}``);
+    ``span`` (first and last local day) must cover every instant of a row whose
+    duration is not stored.
     """
     zone = ZoneInfo(timezone)
     dialect = db.session.get_bind().dialect.name
     offset = fixed_offset(zone, span)
-    if streaming is None:
-        streaming = dialect != "postgresql" and offset is None
-    found: Histograms = {}
-    if streaming:
-        for measure in measures:
-            _stream_measure(measure, calendar, found)
-        return found
-    cal = _calendar_table(calendar_rows(calendar, zone, *span), dialect)
+    if dialect != "postgresql" and offset is None:
+        offset = _offset_at(zone, span[0])
+    cal = Calendar(
+        _calendar_table(calendar_rows(calendar, zone, *span), dialect), zone, dialect, offset
+    )
+    found: Summaries = {}
     for measure in measures:
-        _sql_measure(measure, cal, zone, dialect, offset, found)
+        seconds = _seconds(measure, cal)
+        if dialect == "postgresql":
+            _postgresql_summaries(measure, seconds, cal, breakdowns, found)
+        else:
+            for name, column in {**breakdowns, "total": None}.items():
+                _sqlite_summaries(measure, seconds, name, column, found)
     return found
+
+
+def _seconds(measure: Measure, cal: Calendar) -> Any:
+    """The stored duration, else the one measured from its instants (old rows)."""
+    start = local_seconds(measure.start, cal.dialect, cal.zone, cal.offset)
+    end = local_seconds(measure.end, cal.dialect, cal.zone, cal.offset)
+    measured = _position(end, cal) - _position(start, cal)
+    return case(
+        (measure.stored.is_not(None), measure.stored),
+        (and_not_null(measure.start, measure.end), cast(func.round(measured), Integer)),
+        else_=None,
+    )
+
+
+def and_not_null(*columns: Any) -> ColumnElement[bool]:
+    return and_(*(column.is_not(None) for column in columns))
+
+
+def _postgresql_summaries(
+    measure: Measure, seconds: Any, cal: Calendar, breakdowns: Mapping[str, Any], found: Summaries
+) -> None:
+    """One scan: GROUPING SETS over every breakdown and the total."""
+    value = seconds
+    columns = list(breakdowns.values())
+    shares = literal_column("ARRAY[0.5, 0.9]::float8[]", ARRAY(Float))
+    query = (
+        select(
+            *columns,
+            func.grouping(*columns).label("grouping"),
+            func.count(value),
+            func.sum(value),
+            func.percentile_cont(shares).within_group(value),
+        )
+        .select_from(Complaint)
+        .join(cal.days, true())
+        .where(measure.where)
+        .group_by(func.grouping_sets(*(tuple_(column) for column in columns), tuple_()))
+    )
+    names = list(breakdowns)
+    everything = (1 << len(names)) - 1
+    for row in db.session.execute(query):
+        keys, grouping, count, total, percentiles = row[:-4], *row[-4:]
+        if grouping == everything:
+            name, key = "total", None
+        else:
+            # grouping() sets the bit of every column not grouped by; one is clear.
+            index = next(i for i in range(len(names)) if not grouping & (1 << (len(names) - 1 - i)))
+            name, key = names[index], keys[index]
+        median, p90 = percentiles if percentiles is not None else (None, None)
+        found[(measure.name, name, key)] = Summary(int(count), int(total or 0), median, p90)
+
+
+def _sqlite_summaries(
+    measure: Measure, seconds: Any, name: str, column: Any, found: Summaries
+) -> None:
+    """Rank the durations per group in SQL; only the rows at the percentile ranks come back."""
+    group = column if column is not None else literal(0)
+    ranked = (
+        select(
+            group.label("key"),
+            seconds.label("seconds"),
+            func.row_number().over(partition_by=group, order_by=seconds).label("rank"),
+            func.count().over(partition_by=group).label("n"),
+            func.sum(seconds).over(partition_by=group).label("total"),
+        )
+        .select_from(Complaint)
+        .where(measure.where, seconds.is_not(None))
+        .subquery("ranked")
+    )
+    # 0-based positions of the closest ranks: floor((n - 1) × share) and the one after.
+    wanted = []
+    for share in (MEDIAN, P90):
+        below = (ranked.c.n - 1) * share.numerator // share.denominator
+        wanted += [below + 1, below + 2]
+    query = select(ranked.c.key, ranked.c.rank, ranked.c.n, ranked.c.total, ranked.c.seconds).where(
+        ranked.c.rank.in_(wanted)
+    )
+    by_key: dict[Any, tuple[int, int, dict[int, int]]] = {}
+    for key, rank, n, total, value in db.session.execute(query):
+        entry = by_key.setdefault(key, (int(n), int(total), {}))
+        entry[2][int(rank) - 1] = int(value)
+    for key, (n, total, at_rank) in by_key.items():
+        found[(measure.name, name, key if column is not None else None)] = Summary(
+            n, total, _percentile(at_rank, n, MEDIAN), _percentile(at_rank, n, P90)
+        )
+
+
+def _percentile(at_rank: Mapping[int, int], n: int, share: Fraction) -> float:
+    position = (n - 1) * share
+    below = int(position)
+    low = at_rank[below]
+    if position == below:
+        return float(low)
+    return float(low + (position - below) * (at_rank[below + 1] - low))
 
 
 def clamp_span(first: date, last: date) -> tuple[date, date]:
@@ -183,7 +322,7 @@ def clamp_span(first: date, last: date) -> tuple[date, date]:
     return max(first, date(MIN_YEAR, 1, 1)), min(last, date(MAX_YEAR, 12, 31))
 
 
-# --- SQL ---------------------------------------------------------------------------------
+# --- the calendar in SQL (rows without a stored duration) ------------------------------
 
 
 def calendar_rows(
@@ -220,13 +359,15 @@ def fixed_offset(zone: ZoneInfo, span: tuple[date, date]) -> int | None:
     # Transitions happen at most a few times a year; checking each month's first day
     # and the last day is enough to notice one.
     while day <= span[1]:
-        offsets.add(datetime.combine(day, time(12), zone).utcoffset())
+        offsets.add(_offset_at(zone, day))
         day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-    offsets.add(datetime.combine(span[1], time(12), zone).utcoffset())
-    if len(offsets) != 1:
-        return None
-    only = offsets.pop()
-    return int(only.total_seconds()) if only is not None else None
+    offsets.add(_offset_at(zone, span[1]))
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def _offset_at(zone: ZoneInfo, day: date) -> int:
+    offset = datetime.combine(day, time(12), zone).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
 
 
 def local_seconds(instant: Any, dialect: str, zone: ZoneInfo, offset: int | None) -> Any:
@@ -256,15 +397,21 @@ def day_number(seconds: Any, dialect: str) -> Any:
     return cast(days, Integer)
 
 
-def _position(seconds: Any, cal: Any, dialect: str) -> Any:
+def _position(seconds: Any, cal: Calendar) -> Any:
     """W(t) = cum + clamp(t - opening, 0, len): working seconds from the span's start."""
-    if dialect == "postgresql":
+    if cal.dialect == "postgresql":
         # One-row table of three arrays, indexed by the day's position in the span.
-        index = day_number(seconds, dialect) - cal.c.first_day + 1
-        cum, opening, length = cal.c.cum[index], cal.c.opening[index], cal.c.len[index]
+        days = cal.days
+        index = day_number(seconds, cal.dialect) - days.c.first_day + 1
+        cum, opening, length = days.c.cum[index], days.c.opening[index], days.c.len[index]
         return cum + func.least(func.greatest(seconds - opening, 0), length)
-    into_day = func.min(func.max(seconds - cal.c.cal_open, 0), cal.c.cal_len)
-    return cal.c.cal_cum + into_day
+    # A correlated lookup, evaluated only for the rows without a stored duration.
+    into_day = func.min(func.max(seconds - _DAYS.c.cal_open, 0), _DAYS.c.cal_len)
+    return (
+        select(_DAYS.c.cal_cum + into_day)
+        .where(_DAYS.c.cal_day == day_number(seconds, cal.dialect))
+        .scalar_subquery()
+    )
 
 
 _DAYS = Table(
@@ -314,75 +461,3 @@ def _calendar_table(rows: list[tuple[int, int, int, int]], dialect: str) -> Any:
         ],
     )
     return _DAYS
-
-
-def _sql_measure(
-    measure: Measure,
-    cal: Any,
-    zone: ZoneInfo,
-    dialect: str,
-    offset: int | None,
-    found: Histograms,
-) -> None:
-    pairs = (
-        select(
-            Complaint.unit_id.label("unit_id"),
-            local_seconds(measure.start, dialect, zone, offset).label("s"),
-            local_seconds(measure.end, dialect, zone, offset).label("e"),
-        )
-        .where(measure.where, measure.start.is_not(None), measure.end.is_not(None))
-        .subquery("pairs")
-    )
-    if dialect == "postgresql":
-        seconds = _position(pairs.c.e, cal, dialect) - _position(pairs.c.s, cal, dialect)
-        source = (
-            select(pairs.c.unit_id, seconds.label("seconds")).select_from(pairs).join(cal, true())
-        )
-    else:
-        start_cal, end_cal = cal.alias("start_cal"), cal.alias("end_cal")
-        seconds = _position(pairs.c.e, end_cal, dialect) - _position(pairs.c.s, start_cal, dialect)
-        source = (
-            select(pairs.c.unit_id, seconds.label("seconds"))
-            .select_from(pairs)
-            .join(start_cal, start_cal.c.cal_day == day_number(pairs.c.s, dialect))
-            .join(end_cal, end_cal.c.cal_day == day_number(pairs.c.e, dialect))
-        )
-    measured = source.subquery("measured")
-    minute = func.round(measured.c.seconds / 60.0).label("minute")
-    query = select(measured.c.unit_id, minute, func.count()).group_by(
-        measured.c.unit_id, literal_column("minute")
-    )
-    # Core rows, not ORM ones: tens of thousands of (unit, minute) rows at scale.
-    for unit_id, minute_value, count in db.session.connection().execute(query):
-        histogram = found.get((measure.name, unit_id))
-        if histogram is None:
-            histogram = found[(measure.name, unit_id)] = Histogram()
-        histogram.add(int(minute_value), int(count), float(minute_value) * 60 * int(count))
-
-
-# --- streaming fallback ------------------------------------------------------------------
-
-
-def _stream_measure(measure: Measure, calendar: WorkingCalendar, found: Histograms) -> None:
-    query = (
-        select(Complaint.unit_id, measure.start, measure.end)
-        .where(measure.where, measure.start.is_not(None), measure.end.is_not(None))
-        .execution_options(yield_per=STREAM_BATCH)
-    )
-    for unit_id, start, end in db.session.execute(query):
-        minute = round(calendar.working_seconds_between(_aware(start), _aware(end)) / 60)
-        histogram = found.setdefault((measure.name, unit_id), Histogram())
-        histogram.add(minute, 1, minute * 60.0)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def merged(found: Mapping[tuple[str, int | None], Histogram], name: str) -> Histogram:
-    """All units' histograms of one measure added together."""
-    total = Histogram()
-    for (measure, _unit), histogram in found.items():
-        if measure == name:
-            total.merge(histogram)
-    return total

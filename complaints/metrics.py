@@ -278,22 +278,37 @@ def _grouped_counts(period: Period, scope: Scope, now: datetime) -> _Groups:
     return groups
 
 
-def _duration_histograms(
+def _duration_summaries(
     period: Period, scope: Scope, calendar: WorkingCalendar, now: datetime
-) -> durations.Histograms:
+) -> durations.Summaries:
     cohort = _cohort(period, scope)
     completed = and_(cohort, Complaint.status.in_(DONE), Complaint.resolved_at < period.end_at)
+    c = Complaint
     measures = [
-        durations.Measure("check", Complaint.created_at, _checked_at(), cohort),
-        durations.Measure("response", Complaint.verified_at, Complaint.first_response_at, cohort),
-        durations.Measure("resolve", Complaint.created_at, Complaint.resolved_at, completed),
+        durations.Measure("check", c.check_working_seconds, c.created_at, _checked_at(), cohort),
+        durations.Measure(
+            "response", c.response_working_seconds, c.verified_at, c.first_response_at, cohort
+        ),
+        durations.Measure(
+            "resolve", c.resolve_working_seconds, c.created_at, c.resolved_at, completed
+        ),
     ]
+    # The calendar span only matters for rows without stored durations (see durations).
     latest = db.session.scalar(select(func.max(Complaint.resolved_at)))
     last = max(period.end, now.astimezone(ZoneInfo(period.timezone)).date())
     if latest is not None:
         last = max(last, latest.astimezone(ZoneInfo(period.timezone)).date())
     span = durations.clamp_span(period.start - timedelta(days=1), last + timedelta(days=1))
-    return durations.histograms(measures, calendar, period.timezone, span)
+    return durations.summaries(measures, BREAKDOWNS, calendar, period.timezone, span)
+
+
+# The breakdowns of every figure: name in the durations' keys -> grouping column.
+BREAKDOWNS = {
+    "unit": Complaint.unit_id,
+    "category": Complaint.category_id,
+    "channel": Complaint.channel,
+    "kind": Complaint.kind,
+}
 
 
 def _surveys(period: Period, scope: Scope) -> dict[int | None, tuple[int, dict[str, int]]]:
@@ -517,15 +532,25 @@ def _names() -> tuple[dict[int, Unit], dict[int, Category]]:
     return units, categories
 
 
-def _durations_json(found: durations.Histograms, unit_id: int | None = None) -> dict[str, Any]:
-    summaries = {}
-    for name in ("check", "response", "resolve"):
-        if unit_id is None:
-            histogram = durations.merged(found, name)
-        else:
-            histogram = found.get((name, unit_id), durations.Histogram())
-        summaries[name] = histogram.summary()
-    return summaries
+def _durations_json(
+    found: durations.Summaries, breakdown: str = "total", key: Any = None
+) -> dict[str, Any]:
+    return {
+        name: found.get((name, breakdown, key), durations.EMPTY).as_json()
+        for name in durations.MEASURE_NAMES
+    }
+
+
+def _with_durations(
+    counts: Counter[str], found: durations.Summaries, breakdown: str, key: Any
+) -> dict[str, Any]:
+    """A breakdown row's counts and rates with its durations."""
+    figures = _with_rates(counts)
+    figures["durations"] = _durations_json(found, breakdown, key)
+    figures["median_resolve_working_hours"] = figures["durations"]["resolve"][
+        "median_working_hours"
+    ]
+    return figures
 
 
 def report(
@@ -540,7 +565,7 @@ def report(
     scope = scope_of(unit_code)
     calendar = working_calendar()
     groups = _grouped_counts(period, scope, moment)
-    found = _duration_histograms(period, scope, calendar, moment)
+    found = _duration_summaries(period, scope, calendar, moment)
     surveys = _surveys(period, scope)
     backlog_at, backlog = _backlog(period, scope, calendar, moment)
     units, categories = _names()
@@ -551,16 +576,13 @@ def report(
     unit_ids = set(groups.by_unit) | set(surveys) | set(backlog)
     by_unit = []
     for unit_id in sorted(unit_ids, key=lambda uid: _unit_sort_key(units, uid)):
-        figures = _with_rates(groups.by_unit.get(unit_id, Counter()))
+        figures = _with_durations(groups.by_unit.get(unit_id, Counter()), found, "unit", unit_id)
         unit = units.get(unit_id) if unit_id is not None else None
-        unit_durations = _durations_json(found, unit_id)
         by_unit.append(
             {
                 "unit": unit.code if unit else None,
                 "unit_name": unit.name if unit else None,
                 **figures,
-                "durations": unit_durations,
-                "median_resolve_working_hours": unit_durations["resolve"]["median_working_hours"],
                 "backlog": sum(backlog.get(unit_id, Counter()).values()),
                 "ikm": _ikm_of([surveys[unit_id]] if unit_id in surveys else []).as_json(),
             }
@@ -580,7 +602,7 @@ def report(
         "totals": totals,
         "by_channel": {channel: int(c["received"]) for channel, c in groups.by_channel.items()},
         "by_channel_detail": [
-            {"channel": channel, **_with_rates(counts)}
+            {"channel": channel, **_with_durations(counts, found, "channel", channel)}
             for channel, counts in groups.by_channel.items()
         ],
         "by_unit": by_unit,
@@ -588,14 +610,15 @@ def report(
             {
                 "category": categories[category_id].code,
                 "category_name": categories[category_id].name_id,
-                **_with_rates(counts),
+                **_with_durations(counts, found, "category", category_id),
             }
             for category_id, counts in sorted(
                 groups.by_category.items(), key=lambda item: categories[item[0]].sort_order
             )
         ],
         "by_kind": [
-            {"kind": kind, **_with_rates(counts)} for kind, counts in groups.by_kind.items()
+            {"kind": kind, **_with_durations(counts, found, "kind", kind)}
+            for kind, counts in groups.by_kind.items()
         ],
         "rejected_by_reason": _rejection_reasons(period, scope),
         "backlog": {

@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from sla.deadlines import apply_deadlines, next_action
 
-from . import clock, ikm, notify
+from . import clock, durations, ikm, notify
 from .errors import ConcurrentChange, DomainError, InvalidTransition, ValidationFailed
 from .extensions import db
 from .models import (
@@ -167,6 +167,7 @@ def transition(
     complaint.updated_at = moment
     if target == Status.IN_PROGRESS and complaint.first_response_at is None:
         complaint.first_response_at = moment
+    durations.record(complaint, resolved=target == Status.RESOLVED)
     apply_deadlines(complaint, target, moment)
     event = record_event(
         complaint,
@@ -345,6 +346,7 @@ def reply_to_citizen(
     )
     if complaint.first_response_at is None and complaint.status != Status.RECEIVED:
         complaint.first_response_at = moment
+        durations.record(complaint)
         complaint.next_action_at = next_action(complaint)
     complaint.updated_at = moment
     event = record_event(complaint, actor, "reply", note=text, public=True, now=moment)

@@ -27,9 +27,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
-from complaints import durations, metrics, workflow
+from complaints import metrics, workflow
 from complaints.extensions import db
 from complaints.intake import submit_complaint
 from complaints.models import (
@@ -236,20 +236,61 @@ def test_working_time_durations_across_the_weekend_and_the_holiday(data: DataSet
     assert figures()["totals"]["median_resolve_working_hours"] == 34.5
 
 
-def test_sql_and_streamed_durations_agree(data: DataSet) -> None:
-    cohort = Complaint.created_at >= metrics.Period.of(START, END).start_at
-    measures = [
-        durations.Measure("check", Complaint.created_at, Complaint.verified_at, cohort),
-        durations.Measure("resolve", Complaint.created_at, Complaint.resolved_at, cohort),
-    ]
-    span = (date(2026, 11, 1), date(2027, 1, 31))
-    calendar = working_calendar()
-    in_sql = durations.histograms(measures, calendar, "Asia/Makassar", span, streaming=False)
-    streamed = durations.histograms(measures, calendar, "Asia/Makassar", span, streaming=True)
-    assert {key: h.summary() for key, h in in_sql.items()} == {
-        key: h.summary() for key, h in streamed.items()
+def test_the_workflow_stores_each_duration_in_working_seconds(data: DataSet) -> None:
+    hours = 3600
+    stored = {
+        name: (
+            complaint.check_working_seconds,
+            complaint.response_working_seconds,
+            complaint.resolve_working_seconds,
+        )
+        for name, complaint in data.complaints.items()
     }
-    assert in_sql[("resolve", data.complaints["A"].unit_id)].minutes[round(34.5 * 60)] == 1
+    # The same hand-worked hours as the test above; C's time to resolve is the one
+    # measured at its second resolution, D and E stop at their merge and rejection.
+    assert stored == {
+        "A": (8 * hours, 8 * hours, int(34.5 * hours)),
+        "B": (int(2.5 * hours), 8 * hours, 52 * hours),
+        "C": (4 * hours, 2 * hours, int(32.5 * hours)),
+        "D": (2 * hours, None, None),
+        "E": (32 * hours, None, None),
+        "F": (0, 1 * hours, None),
+        "G": (None, None, None),
+    }
+
+
+def test_rows_without_stored_durations_are_measured_from_their_timestamps(
+    data: DataSet,
+) -> None:
+    """Complaints recorded before migration 0004 get the same figures as stored ones."""
+    stored = figures()
+    db.session.execute(
+        update(Complaint).values(
+            check_working_seconds=None,
+            response_working_seconds=None,
+            resolve_working_seconds=None,
+        )
+    )
+    db.session.commit()
+    measured = figures()
+    assert measured["totals"]["durations"] == stored["totals"]["durations"]
+    assert [row["durations"] for row in measured["by_category"]] == [
+        row["durations"] for row in stored["by_category"]
+    ]
+    assert measured["totals"]["durations"]["resolve"]["median_working_hours"] == 34.5
+
+
+def test_a_holiday_added_later_does_not_rewrite_stored_durations(data: DataSet) -> None:
+    # Monday 7 December becomes a holiday after A, B, C and E were handled.
+    db.session.add(Holiday(day=date(2026, 12, 7), name="Cuti bersama"))
+    db.session.commit()
+    assert figures()["totals"]["durations"]["resolve"]["median_working_hours"] == 34.5
+    # A complaint received now on that day is measured with the new calendar: received
+    # Fri 4 Dec 16:00, verified Tue 8 Dec 09:00 = 0.5 (Fri) + 0 (Mon) + 1 h.
+    late = receive("H", at(4, 16))
+    workflow.verify_complaint(late, STAFF, now=at(8, 9))
+    workflow.commit()
+    assert late.check_working_seconds == int(1.5 * 3600)
 
 
 def test_breakdowns_by_channel_unit_category_and_kind(data: DataSet) -> None:
