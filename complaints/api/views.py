@@ -22,9 +22,9 @@ from complaints.errors import ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.intake import Contact, submit_complaint
 from complaints.models import Channel, Complaint, Unit
-from complaints.staff import queue
+from complaints.staff import keyset, queue
 
-from . import actions, idempotency, inputs, pagination, representations
+from . import actions, idempotency, inputs, representations
 from .auth import authenticate, current_api_user, has_bearer_token, token_required
 from .errors import ApiError, register_error_handlers
 
@@ -171,30 +171,22 @@ def complaint_list() -> Response:
     user = current_api_user()
     args = inputs.queue_args(request.args)
     limit = inputs.page_limit(request.args)
+    order = keyset.ORDERS["newest"]
     position = None
     if cursor := request.args.get("cursor"):
         try:
-            position = pagination.decode_cursor(cursor)
-        except pagination.BadCursor:
+            position = keyset.decode_cursor(cursor, order)
+        except keyset.BadCursor:
             raise ApiError(
                 400,
                 "invalid_query",
                 gettext("Some query parameters are not valid."),
                 {"cursor": gettext("This cursor is not valid; start again without it.")},
             ) from None
-    query = pagination.after(queue.filtered(user, args, clock.now()), position)
-    rows = db.session.scalars(
-        query.options(
-            joinedload(Complaint.category),
-            joinedload(Complaint.unit),
-            joinedload(Complaint.assignee),
-        ).limit(limit + 1)
-    ).all()
-    page = list(rows[:limit])
-    has_more = len(rows) > limit
+    page = keyset.page(queue.filtered(user, args, clock.now()), order, limit, after=position)
     return jsonify(
-        items=[representations.complaint_summary(row) for row in page],
-        next_cursor=pagination.encode_cursor(page[-1]) if has_more and page else None,
+        items=[representations.complaint_summary(row) for row in page.complaints],
+        next_cursor=page.next_cursor,
     )
 
 

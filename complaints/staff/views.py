@@ -184,7 +184,11 @@ def home() -> Response:
 
 @bp.get("/complaints")
 @login_required
-def queue_view() -> str:
+def queue_view() -> ResponseReturnValue:
+    if "page" in request.args:
+        # Links from before keyset pages (?page=N): the same filters, from the first page.
+        kept = {name: values for name, values in request.args.lists() if name != "page"}
+        return redirect(url_for("staff.queue_view", **kept))
     user = staff_user()
     now = clock.now()
     page = queue.queue_page(user, request.args, now)
