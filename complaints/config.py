@@ -79,6 +79,10 @@ def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
     return key
 
 
+# Seconds: a Redis that does not answer costs a request this long, not a hang.
+_REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+
+
 def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     env = os.environ if env is None else env
@@ -103,6 +107,13 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "PUBLIC_BASE_URL": env_url(env, "PUBLIC_BASE_URL", ("http", "https")),
         "RATELIMIT_ENABLED": env_bool(env, "RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # A short Redis timeout, and per-process counting while Redis is away (it is
+        # retried with backoff): a rate-limit store outage must not stop intake.
+        "RATELIMIT_STORAGE_OPTIONS": _REDIS_OPTIONS if redis_url else {},
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # X-RateLimit-* on limited responses, Retry-After on a 429.
+        "RATELIMIT_HEADERS_ENABLED": True,
         "REDIS_URL": redis_url,
         "TELEGRAM_BOT_TOKEN": env.get("TELEGRAM_BOT_TOKEN") or None,
         "TELEGRAM_WEBHOOK_SECRET": env.get("TELEGRAM_WEBHOOK_SECRET") or None,

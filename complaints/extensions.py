@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .ratelimit import client_address, warn_if_proxy_ignored
 
 # Named constraints so Alembic migrations are stable on every backend.
 NAMING_CONVENTION = {
@@ -31,6 +32,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=client_address)
+limiter.request_filter(warn_if_proxy_ignored)
 babel = Babel()
 compress = Compress()

@@ -8,6 +8,9 @@ import logging
 from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
 
+from complaints.extensions import limiter
+
+from .flood import CHAT_LIMIT, chat_key, refuse_flood
 from .updates import is_update, process_payload, telegram_client
 
 logger = logging.getLogger(__name__)
@@ -24,7 +27,15 @@ def secret_matches(expected: str | None, provided: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), provided.encode())
 
 
+def _forged() -> bool:
+    """A request without the right secret is refused anyway; it must not spend a chat's budget."""
+    return not secret_matches(
+        current_app.config.get("TELEGRAM_WEBHOOK_SECRET"), request.headers.get(SECRET_HEADER)
+    )
+
+
 @bp.post("/webhook")
+@limiter.limit(CHAT_LIMIT, key_func=chat_key, exempt_when=_forged)
 def webhook() -> ResponseReturnValue:
     client = telegram_client()
     if client is None or not secret_matches(
@@ -38,3 +49,8 @@ def webhook() -> ResponseReturnValue:
     process_payload(payload, client)
     # Telegram reads only the status; 200 also for a duplicate, so it stops redelivering.
     return {"ok": True}, 200
+
+
+@bp.errorhandler(429)
+def over_chat_limit(_error: Exception) -> ResponseReturnValue:
+    return refuse_flood()
