@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from typing import Any
 
 from flask import Blueprint, current_app, request
 from flask.typing import ResponseReturnValue
@@ -18,6 +19,21 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 -- a header name
 
 bp = Blueprint("telegram", __name__, url_prefix="/channels/telegram")
+
+# A Bot API update is a few kilobytes (4096 characters of text at most); the app-wide
+# limit is sized for photo uploads.
+MAX_UPDATE_BYTES = 256 * 1024
+
+
+@bp.url_value_preprocessor
+def limit_body_size(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Cap the body before anything reads it: 413 for more.
+
+    A URL value preprocessor, not ``before_request``: Flask runs these first,
+    ahead of the app-wide ``before_request`` where Flask-Limiter calls the
+    per-chat key function, which already parses the body.
+    """
+    request.max_content_length = MAX_UPDATE_BYTES
 
 
 def secret_matches(expected: str | None, provided: str | None) -> bool:

@@ -1,0 +1,1 @@
+"""Hostile input: fuzzing, webhook abuse, upload attacks, stored XSS, SQL metacharacters."""
