@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -34,7 +34,6 @@ from sqlalchemy import insert, select
 from complaints.extensions import db
 from complaints.i18n import LOCALES, local_time
 from complaints.models import (
-    Complaint,
     ComplaintEvent,
     Escalation,
     Notification,
@@ -43,7 +42,7 @@ from complaints.models import (
     User,
 )
 from complaints.notify import staff_channel
-from complaints.outbox import enqueue
+from complaints.outbox import QueuedMessage, enqueue_many
 from complaints.workflow import Actor
 
 from .ladder import REGENCY_LEVEL, REMINDER, UNIT_SUPERVISOR, Deadline, EscalationStep
@@ -53,6 +52,19 @@ logger = logging.getLogger(__name__)
 SLA_ACTOR = Actor.system("sla")
 # How a due instant reads in staff texts (in the office time zone), e.g. "30 Nov 2026 10:00".
 DUE_FORMAT = "d MMM yyyy HH:mm"
+
+
+class StepSubject(Protocol):
+    """What firing a step reads of its complaint: a :class:`Complaint` or a plain row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def unit_id(self) -> int | None: ...
+    @property
+    def assignee_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -115,7 +127,7 @@ class StaffDirectory:
                 self._admins.append(person)
         self._loaded = True
 
-    def audience(self, complaint: Complaint, level: int) -> Audience:
+    def audience(self, complaint: StepSubject, level: int) -> Audience:
         """Who hears about ``complaint`` at ``level`` (see the module docstring)."""
         self._load()
         if level <= REMINDER:
@@ -191,6 +203,7 @@ class StepWording:
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str, object], str] = {}
+        self._default_locale: str = current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
 
     def _memo(self, locale: str, what: str, value: object, make: Callable[[], str]) -> str:
         key = (locale, what, value)
@@ -209,7 +222,7 @@ class StepWording:
             "level": step.level,
         }
 
-    def staff_text(self, locale: str, complaint: Complaint, step: EscalationStep) -> str:
+    def staff_text(self, locale: str, complaint: StepSubject, step: EscalationStep) -> str:
         """What a staff member reading ``locale`` is told about ``step``."""
         level = step.level
         template = self._memo(locale, "staff", level, lambda: _staff_template(level))
@@ -217,7 +230,7 @@ class StepWording:
 
     def event_note(self, step: EscalationStep) -> str:
         """The event's note, in the service's default language: every staff member reads it."""
-        locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
+        locale = self._default_locale
         level = step.level
         template = self._memo(locale, "note", level, lambda: _note_template(level))
         return template % self._fields(locale, step)
@@ -235,7 +248,7 @@ class PreparedStep:
 
 
 def prepare_step(
-    complaint: Complaint, step: EscalationStep, directory: StaffDirectory, wording: StepWording
+    complaint: StepSubject, step: EscalationStep, directory: StaffDirectory, wording: StepWording
 ) -> PreparedStep:
     """Decide who hears about ``step`` and what they read; writes nothing.
 
@@ -250,7 +263,7 @@ def prepare_step(
     return PreparedStep(step, audience, wording.event_note(step), texts)
 
 
-def record_steps(fired: Sequence[tuple[Complaint, PreparedStep]], now: datetime) -> None:
+def record_steps(fired: Sequence[tuple[StepSubject, PreparedStep]], now: datetime) -> None:
     """Write the rows of fired steps at ``now``, in the caller's transaction.
 
     1. an escalation row per step (its unique key on complaint, deadline and
@@ -259,14 +272,15 @@ def record_steps(fired: Sequence[tuple[Complaint, PreparedStep]], now: datetime)
     3. an in-app notification per person told;
     4. an outbox message for each person told who has Telegram or a phone.
 
-    The first three are one bulk INSERT each however many steps there are
-    (the sweep passes a whole chunk); the outbox goes through its own
-    ``enqueue``. The caller stores the complaints' new ``escalation_level``
-    and ``next_action_at``.
+    Each is one bulk INSERT however many steps there are (the sweep passes a
+    whole chunk); the outbox's idempotency keys are checked with one query
+    (:func:`complaints.outbox.enqueue_many`). The caller stores the
+    complaints' new ``escalation_level`` and ``next_action_at``.
     """
     escalations: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     notifications: list[dict[str, Any]] = []
+    messages: list[QueuedMessage] = []
     for complaint, prepared in fired:
         step, audience = prepared.step, prepared.audience
         escalations.append(
@@ -291,7 +305,9 @@ def record_steps(fired: Sequence[tuple[Complaint, PreparedStep]], now: datetime)
                     "created_at": now,
                 }
             )
-            _copy_outside_the_app(complaint, step, person, body)
+            copy = _copy_outside_the_app(complaint, step, person, body)
+            if copy is not None:
+                messages.append(copy)
         if not audience.staff:
             logger.warning(
                 "complaint %s: %s step %s/%d has nobody to notify",
@@ -300,16 +316,20 @@ def record_steps(fired: Sequence[tuple[Complaint, PreparedStep]], now: datetime)
                 step.stored_deadline,
                 step.level,
             )
-    # Bulk INSERTs (executemany, no RETURNING): nobody needs the new ids, and
-    # ORM objects would cost one round trip per row on SQLite.
-    for model, rows in ((Escalation, escalations), (ComplaintEvent, events)):
+    # Bulk INSERTs into the Core tables (executemany, no RETURNING): nobody needs
+    # the new ids, and the ORM's bulk path would add bookkeeping per row.
+    for model, rows in (
+        (Escalation, escalations),
+        (ComplaintEvent, events),
+        (Notification, notifications),
+    ):
         if rows:
-            db.session.execute(insert(model), rows)
-    if notifications:
-        db.session.execute(insert(Notification), notifications)
+            db.session.execute(insert(db.metadata.tables[model.__tablename__]), rows)
+    if messages:
+        enqueue_many(messages)
 
 
-def _event_row(complaint: Complaint, prepared: PreparedStep, now: datetime) -> dict[str, Any]:
+def _event_row(complaint: StepSubject, prepared: PreparedStep, now: datetime) -> dict[str, Any]:
     """The ``complaint_events`` row of a fired step, as workflow.record_event would write it."""
     step, audience = prepared.step, prepared.audience
     return {
@@ -331,14 +351,12 @@ def _event_row(complaint: Complaint, prepared: PreparedStep, now: datetime) -> d
 
 
 def _copy_outside_the_app(
-    complaint: Complaint, step: EscalationStep, person: StaffContact, body: str
-) -> None:
+    complaint: StepSubject, step: EscalationStep, person: StaffContact, body: str
+) -> QueuedMessage | None:
+    """The Telegram or SMS copy of a staff text, None when the person linked neither."""
     address = person.outbound_address()
     if address is None:
-        return
+        return None
     channel, to = address
     key = f"sla-{complaint.id}-{step.stored_deadline}-{step.level}-user-{person.user_id}"
-    # No autoflush: the key is new by construction, and a flush here would
-    # send the caller's pending rows one statement at a time.
-    with db.session.no_autoflush:
-        enqueue(channel, to, body, key, complaint_id=complaint.id, user_id=person.user_id)
+    return QueuedMessage(channel, to, body, key, complaint_id=complaint.id, user_id=person.user_id)

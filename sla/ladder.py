@@ -25,11 +25,12 @@ import enum
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 
 from complaints.extensions import db
-from complaints.models import Complaint, Escalation, SlaPolicy, Status
+from complaints.models import Escalation, SlaPolicy, Status
 
 from .calendar import WorkingCalendar
 
@@ -53,7 +54,41 @@ class Deadline(enum.StrEnum):
     RESOLVE = "resolve"
 
 
+class DeadlineFacts(Protocol):
+    """The stored columns the ladder reads: a :class:`Complaint`, or a plain row of them.
+
+    The sweep passes light rows read with its claim rather than ORM objects;
+    the workflow passes the complaint it is changing.
+    """
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def verified_at(self) -> datetime | None: ...
+    @property
+    def in_progress_at(self) -> datetime | None: ...
+    @property
+    def first_response_at(self) -> datetime | None: ...
+    @property
+    def verify_due_at(self) -> datetime | None: ...
+    @property
+    def response_due_at(self) -> datetime | None: ...
+    @property
+    def resolve_due_at(self) -> datetime | None: ...
+    @property
+    def confirm_due_at(self) -> datetime | None: ...
+    @property
+    def reopened_count(self) -> int: ...
+
+
 LADDER_STATUSES = (Status.RECEIVED, Status.VERIFIED, Status.IN_PROGRESS)
+_RECEIVED = Status.RECEIVED.value
+_RESPONDING = frozenset({Status.VERIFIED.value, Status.IN_PROGRESS.value})
+_VERIFY, _RESPONSE, _RESOLVE = Deadline.VERIFY, Deadline.RESPONSE, Deadline.RESOLVE
 _DEADLINE_ORDER = {deadline: index for index, deadline in enumerate(Deadline)}
 
 
@@ -129,28 +164,27 @@ class EscalationStep:
         return (self.at, _DEADLINE_ORDER[self.deadline], self.level)
 
 
-def active_deadlines(complaint: Complaint) -> list[ActiveDeadline]:
+def active_deadlines(complaint: DeadlineFacts) -> list[ActiveDeadline]:
     """The deadlines running for the complaint's current status, with their start instants."""
-    status = Status(complaint.status)
+    # Plain strings rather than Status members: the sweep calls this for every due row.
+    status = complaint.status
     found: list[ActiveDeadline] = []
-    if status == Status.RECEIVED:
+    if status == _RECEIVED:
         if complaint.verify_due_at is not None:
-            found.append(
-                ActiveDeadline(Deadline.VERIFY, complaint.created_at, complaint.verify_due_at)
-            )
+            found.append(ActiveDeadline(_VERIFY, complaint.created_at, complaint.verify_due_at))
         return found
-    if status not in (Status.VERIFIED, Status.IN_PROGRESS):
+    if status not in _RESPONDING:
         return found
     # Rows written before verification was stamped (imports) fall back to their creation.
     verified = complaint.verified_at or complaint.created_at
     if complaint.first_response_at is None and complaint.response_due_at is not None:
-        found.append(ActiveDeadline(Deadline.RESPONSE, verified, complaint.response_due_at))
+        found.append(ActiveDeadline(_RESPONSE, verified, complaint.response_due_at))
     if complaint.resolve_due_at is not None:
         started, period = verified, 0
         if complaint.reopened_count > 0 and complaint.in_progress_at is not None:
             # A citizen's reopening restarts the resolution clock (see apply_deadlines).
             started, period = complaint.in_progress_at, complaint.reopened_count
-        found.append(ActiveDeadline(Deadline.RESOLVE, started, complaint.resolve_due_at, period))
+        found.append(ActiveDeadline(_RESOLVE, started, complaint.resolve_due_at, period))
     return found
 
 
@@ -175,7 +209,7 @@ def ladder_steps(
 
 
 def pending_steps(
-    complaint: Complaint, rules: LadderRules, calendar: WorkingCalendar, fired: FiredSteps
+    complaint: DeadlineFacts, rules: LadderRules, calendar: WorkingCalendar, fired: FiredSteps
 ) -> list[EscalationStep]:
     """Every step of the active deadlines not fired yet, earliest first."""
     steps = [

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from complaints.extensions import db
-from complaints.models import Complaint, Holiday, Kind, SlaPolicy
+from complaints.models import Category, Complaint, Holiday, Kind, SlaPolicy
 
 from .calendar import WorkingCalendar
 
@@ -20,14 +20,19 @@ _calendar_lock = threading.Lock()
 
 def policy_for(complaint: Complaint) -> SlaPolicy:
     """The complaint's policy: information requests have their own, else the category's."""
-    if complaint.kind == Kind.INFORMATION_REQUEST:
+    return policy_for_kind(complaint.kind, complaint.category)
+
+
+def policy_for_kind(kind: str, category: Category | None) -> SlaPolicy:
+    """The policy of a complaint of ``kind`` in ``category`` (see :func:`policy_for`)."""
+    if kind == Kind.INFORMATION_REQUEST:
         information = db.session.scalar(
             select(SlaPolicy).where(SlaPolicy.code == INFORMATION_POLICY)
         )
         if information is not None:
             return information
-    if complaint.category is not None and complaint.category.sla_policy is not None:
-        return complaint.category.sla_policy
+    if category is not None and category.sla_policy is not None:
+        return category.sla_policy
     standard = db.session.scalar(select(SlaPolicy).where(SlaPolicy.code == STANDARD_POLICY))
     # Without any policy in the database, fall back to the national defaults.
     return standard or SlaPolicy(

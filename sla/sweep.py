@@ -8,22 +8,28 @@ How one sweep at ``now`` works:
    rows; open complaints that are not due are never read.
 2. Claim a chunk of them in one transaction with a conditional UPDATE that
    re-checks "still due" under the row lock and bumps ``version``; RETURNING
-   says which rows this sweep owns. On PostgreSQL the rows come from a
-   ``FOR UPDATE SKIP LOCKED`` sub-select, so a racing sweep skips what the
-   other holds instead of waiting for it; once the holder commits, those rows
-   have moved their ``next_action_at`` past ``now`` and no longer match. On
-   SQLite the UPDATE takes the database write lock, which serialises sweeps
-   the same way. Bumping ``version`` also makes a staff form opened before
-   the sweep fail with ConcurrentChange instead of overwriting it.
+   says which rows this sweep owns and hands back the columns the ladder
+   needs, as plain rows (:class:`DueComplaint`), so no ORM object is loaded.
+   On PostgreSQL the rows come from a ``FOR UPDATE SKIP LOCKED`` sub-select,
+   so a racing sweep skips what the other holds instead of waiting for it;
+   once the holder commits, those rows have moved their ``next_action_at``
+   past ``now`` and no longer match. On SQLite the UPDATE takes the database
+   write lock, which serialises sweeps the same way. Bumping ``version`` also
+   makes a staff form opened before the sweep fail with ConcurrentChange
+   instead of overwriting it.
 3. Decide, for each claimed complaint, its due steps (who is told, what
    they read) or its closing, and its next ``next_action_at``, without
-   writing anything. One whose decision raises (bad policy data) is logged
-   and its next check pushed :data:`RETRY_DELAY` forward, so it neither stops
-   the sweep nor spins.
-4. Write the chunk's steps with one bulk INSERT per table and the
-   complaints' new ``next_action_at`` and ``escalation_level`` with one
-   executemany UPDATE. Closing goes through ``workflow.transition`` inside a
-   SAVEPOINT per complaint, so a failing close is undone alone.
+   writing anything: the ladder is worked out once per complaint on the
+   sweep's calendar, with the policies' rules and the staff read once. One
+   whose decision raises (bad policy data) is logged and its next check
+   pushed :data:`RETRY_DELAY` forward, so it neither stops the sweep nor
+   spins.
+4. Write the chunk's steps with one bulk INSERT per table (the outbox's
+   idempotency keys checked by one query) and the complaints' new
+   ``next_action_at`` and ``escalation_level`` with one executemany UPDATE.
+   Closing loads those few complaints as ORM objects and goes through
+   ``workflow.transition`` inside a SAVEPOINT per complaint, so a failing
+   close is undone alone.
 5. If the chunk itself fails (claim, flush or commit), it is rolled back and
    its complaints are redone one transaction each; one that still fails is
    pushed forward in a transaction of its own.
@@ -37,7 +43,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,11 +52,10 @@ from sqlalchemy import ColumnElement, and_, bindparam, or_, select, text, update
 from complaints import workflow
 from complaints.errors import ConcurrentChange
 from complaints.extensions import db
-from complaints.models import FINAL_STATUSES, Complaint, Kind, Status
+from complaints.models import FINAL_STATUSES, Category, Complaint, Kind, Status
 from complaints.types import UTCDateTime
 
 from .calendar import WorkingCalendar
-from .deadlines import next_action
 from .escalation import (
     SLA_ACTOR,
     PreparedStep,
@@ -67,15 +72,20 @@ from .ladder import (
     fired_steps,
     pending_steps,
 )
-from .policies import policy_for, working_calendar
+from .policies import policy_for_kind, working_calendar
 
 logger = logging.getLogger(__name__)
 
 RETRY_DELAY = timedelta(minutes=15)
 """How far a complaint whose processing raised is pushed before the next try."""
 
-CHUNK_SIZE = 50
-"""Complaints claimed and committed together; small, so locks are held briefly."""
+CHUNK_SIZE = 500
+"""Complaints claimed and committed together.
+
+Large enough that the per-statement and per-commit costs are shared by many
+complaints, small enough that the claimed rows (and, on SQLite, the database)
+stay locked for a few tens of milliseconds only.
+"""
 
 # Spelled exactly like the partial index's predicate, with literals rather than
 # bound parameters: SQLite uses a partial index only when the query repeats its
@@ -83,6 +93,11 @@ CHUNK_SIZE = 50
 _OPEN = text(
     "complaints.status NOT IN ({})".format(", ".join(f"'{s.value}'" for s in FINAL_STATUSES))
 )
+
+# Plain strings: prepare() compares them once per due complaint.
+_RESOLVED = Status.RESOLVED.value
+_LADDER_STATUSES = frozenset(status.value for status in LADDER_STATUSES)
+_INFORMATION_REQUEST = Kind.INFORMATION_REQUEST.value
 
 _complaints = db.metadata.tables[Complaint.__tablename__]
 _SET_NEXT_ACTION = (
@@ -140,6 +155,37 @@ class SweepSummary:
             "skipped": self.skipped,
             "dry_run": self.dry_run,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class DueComplaint:
+    """The columns the sweep reads of a claimed complaint: a plain row, not an ORM object.
+
+    Enough for the ladder (:class:`sla.ladder.DeadlineFacts`), for choosing
+    who is told (:class:`sla.escalation.StepSubject`) and for the policy.
+    """
+
+    id: int
+    code: str
+    kind: str
+    status: str
+    category_id: int | None
+    unit_id: int | None
+    assignee_id: int | None
+    created_at: datetime
+    verified_at: datetime | None
+    in_progress_at: datetime | None
+    first_response_at: datetime | None
+    verify_due_at: datetime | None
+    response_due_at: datetime | None
+    resolve_due_at: datetime | None
+    confirm_due_at: datetime | None
+    next_action_at: datetime | None
+    reopened_count: int
+    escalation_level: int
+
+
+_DUE_COLUMNS = [_complaints.c[column.name] for column in fields(DueComplaint)]
 
 
 @dataclass(frozen=True)
@@ -221,7 +267,7 @@ class _SweepRun:
         self.directory = StaffDirectory()
         self.wording = StepWording()
         self._calendar: WorkingCalendar | None = None
-        self._rules: dict[tuple[bool, int], LadderRules] = {}
+        self._rules: dict[tuple[bool, int | None], LadderRules] = {}
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -229,39 +275,43 @@ class _SweepRun:
             self._calendar = working_calendar()
         return self._calendar
 
-    def rules_for(self, complaint: Complaint) -> LadderRules:
-        """The complaint's ladder rules, looked up once per category and kind per sweep."""
-        key = (complaint.kind == Kind.INFORMATION_REQUEST, complaint.category_id)
+    def rules_for(self, complaint: DueComplaint) -> LadderRules:
+        """The complaint's ladder rules, looked up once per category and kind per sweep.
+
+        Bad policy data is not cached: each complaint it concerns fails alone.
+        """
+        key = (complaint.kind == _INFORMATION_REQUEST, complaint.category_id)
         rules = self._rules.get(key)
         if rules is None:
-            rules = LadderRules.of(policy_for(complaint))
+            category = (
+                db.session.get(Category, complaint.category_id)
+                if complaint.category_id is not None
+                else None
+            )
+            rules = LadderRules.of(policy_for_kind(complaint.kind, category))
             self._rules[key] = rules
         return rules
 
-    def prepare(self, complaint: Complaint, fired: set[tuple[str, int]]) -> Work:
-        """Decide the complaint's due steps, or its closing, and its next check; write nothing."""
-        status = Status(complaint.status)
+    def prepare(self, complaint: DueComplaint, fired: set[tuple[str, int]]) -> Work:
+        """Decide the complaint's due steps, or its closing, and its next check; write nothing.
+
+        The ladder is worked out once: the steps due now fire, and the first
+        one after now is the next check (what ``deadlines.next_action`` would
+        answer once the due ones are recorded).
+        """
+        status = complaint.status
         level = complaint.escalation_level
-        if status == Status.RESOLVED:
+        if status == _RESOLVED:
             due = complaint.confirm_due_at
-            if due is not None and due <= self.now:
-                return Work([], close=True, next_action_at=None, escalation_level=level)
-        if status not in LADDER_STATUSES:
-            following = next_action(complaint)
-            return Work([], close=False, next_action_at=following, escalation_level=level)
-        rules = self.rules_for(complaint)
-        pending = pending_steps(complaint, rules, self.calendar, fired)
+            close = due is not None and due <= self.now
+            return Work(
+                [], close=close, next_action_at=None if close else due, escalation_level=level
+            )
+        if status not in _LADDER_STATUSES:
+            return Work([], close=False, next_action_at=None, escalation_level=level)
+        pending = pending_steps(complaint, self.rules_for(complaint), self.calendar, fired)
         due_steps = [step for step in pending if step.at <= self.now]
-        following = next_action(
-            complaint,
-            fired=set(fired) | {step.key for step in due_steps},
-            rules=rules,
-            calendar=self.calendar,
-        )
-        if following is not None and following <= self.now:
-            # Cannot happen while the ladder is consistent; never let a row spin.
-            logger.error("complaint %s: next action %s is not after now", complaint.code, following)
-            following = self.now + RETRY_DELAY
+        following = next((step.at for step in pending if step.at > self.now), None)
         prepared = [
             prepare_step(complaint, step, self.directory, self.wording) for step in due_steps
         ]
@@ -301,12 +351,12 @@ class _SweepRun:
         outcome = SweepSummary(now=self.now)
         claimed = self._claim(ids)
         outcome.skipped = len(ids) - len(claimed)
-        fired = fired_steps(claimed)
+        fired = fired_steps([complaint.id for complaint in claimed])
         failed: list[int] = []
-        closing: list[Complaint] = []
+        closing: list[int] = []
         updates: list[dict[str, Any]] = []
-        fired_now: list[tuple[Complaint, PreparedStep]] = []
-        for complaint in self._load(claimed):
+        fired_now: list[tuple[DueComplaint, PreparedStep]] = []
+        for complaint in claimed:
             try:
                 work = self.prepare(complaint, fired[complaint.id])
             except Exception:
@@ -314,7 +364,7 @@ class _SweepRun:
                 failed.append(complaint.id)
                 continue
             if work.close:
-                closing.append(complaint)
+                closing.append(complaint.id)
                 continue
             fired_now.extend((complaint, prepared) for prepared in work.steps)
             updates.append(
@@ -328,10 +378,33 @@ class _SweepRun:
         # Writing rows does not fail on data; if it fails at all, the chunk is redone.
         record_steps(fired_now, self.now)
         if updates:
-            # One executemany rather than an ORM UPDATE per complaint; the claim
+            # One executemany rather than an UPDATE per complaint; the claim
             # already bumped each row's version.
             db.session.execute(_SET_NEXT_ACTION, updates)
-        for complaint in closing:
+        outcome.closed += self._close(closing, failed)
+        if failed:
+            self._push_forward(failed)
+            outcome.errors += len(failed)
+        db.session.commit()
+        return outcome
+
+    def _close(self, ids: list[int], failed: list[int]) -> int:
+        """Close the complaints whose confirmation window ended; add the failing ones to ``failed``.
+
+        Closing changes the status, so it goes through the workflow with ORM
+        objects; only these few complaints are loaded.
+        """
+        if not ids:
+            return 0
+        closed = 0
+        # populate_existing: the claim bumped version behind the identity map's back.
+        complaints = db.session.scalars(
+            select(Complaint)
+            .where(Complaint.id.in_(ids))
+            .order_by(Complaint.id)
+            .execution_options(populate_existing=True)
+        ).all()
+        for complaint in complaints:
             try:
                 with db.session.begin_nested():
                     workflow.transition(complaint, Status.CLOSED, SLA_ACTOR, now=self.now)
@@ -341,41 +414,32 @@ class _SweepRun:
                 self._log_failure(complaint)
                 failed.append(complaint.id)
                 continue
-            outcome.closed += 1
-        if failed:
-            self._push_forward(failed)
-            outcome.errors += len(failed)
-        db.session.commit()
-        return outcome
+            closed += 1
+        return closed
 
-    def _claim(self, ids: list[int]) -> list[int]:
+    def _claim(self, ids: list[int]) -> list[DueComplaint]:
+        """Claim the still-due rows among ``ids``; their columns, earliest first."""
+        table = _complaints
         still_due: ColumnElement[bool] = and_(
-            Complaint.id.in_(ids), Complaint.next_action_at <= self.now, _OPEN
+            table.c.id.in_(ids), table.c.next_action_at <= self.now, _OPEN
         )
         if db.session.get_bind().dialect.name == "postgresql":
-            lockable = select(Complaint.id).where(still_due).with_for_update(skip_locked=True)
-            still_due = Complaint.id.in_(lockable.scalar_subquery())
+            lockable = select(table.c.id).where(still_due).with_for_update(skip_locked=True)
+            still_due = table.c.id.in_(lockable.scalar_subquery())
         claim = (
-            update(Complaint)
+            update(table)
             .where(still_due)
-            .values(version=Complaint.version + 1)
-            .returning(Complaint.id)
-            .execution_options(synchronize_session=False)
+            .values(version=table.c.version + 1)
+            .returning(*_DUE_COLUMNS)
         )
-        return list(db.session.scalars(claim))
+        return _earliest_first(db.session.execute(claim))
 
-    def _load(self, ids: list[int]) -> Sequence[Complaint]:
-        if not ids:
-            return []
-        # populate_existing: the claim bumped version behind the identity map's back.
-        return db.session.scalars(
-            select(Complaint)
-            .where(Complaint.id.in_(ids))
-            .order_by(Complaint.next_action_at, Complaint.id)
-            .execution_options(populate_existing=True)
-        ).all()
+    def _read(self, ids: list[int]) -> list[DueComplaint]:
+        """The same columns as a claim, without claiming (for a dry run)."""
+        query = select(*_DUE_COLUMNS).where(_complaints.c.id.in_(ids))
+        return _earliest_first(db.session.execute(query))
 
-    def _log_failure(self, complaint: Complaint) -> None:
+    def _log_failure(self, complaint: DueComplaint | Complaint) -> None:
         logger.exception(
             "SLA sweep: complaint %s (id %d) failed; next try in %s",
             complaint.code,
@@ -385,10 +449,9 @@ class _SweepRun:
 
     def _push_forward(self, complaint_ids: list[int]) -> None:
         db.session.execute(
-            update(Complaint)
-            .where(Complaint.id.in_(complaint_ids))
+            update(_complaints)
+            .where(_complaints.c.id.in_(complaint_ids))
             .values(next_action_at=self.now + RETRY_DELAY)
-            .execution_options(synchronize_session=False)
         )
 
     def _push_forward_alone(self, complaint_id: int) -> None:
@@ -404,7 +467,7 @@ class _SweepRun:
 
     def _count_chunk(self, ids: list[int]) -> None:
         fired = fired_steps(ids)
-        for complaint in self._load(ids):
+        for complaint in self._read(ids):
             try:
                 work = self.prepare(complaint, fired[complaint.id])
             except Exception:
@@ -413,3 +476,11 @@ class _SweepRun:
                 continue
             self.summary.count_steps([prepared.step for prepared in work.steps])
             self.summary.closed += int(work.close)
+
+
+def _earliest_first(rows: Iterator[Any]) -> list[DueComplaint]:
+    """Rows of :data:`_DUE_COLUMNS` as DueComplaints, in the order they fell due."""
+    complaints = [DueComplaint(*row) for row in rows]
+    # RETURNING has no ORDER BY; keep the steps' rows in the order they fell due.
+    complaints.sort(key=lambda complaint: (complaint.next_action_at, complaint.id))
+    return complaints

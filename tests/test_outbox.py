@@ -17,9 +17,11 @@ from complaints.outbox import (
     MAX_ATTEMPTS,
     Delivery,
     PermanentFailure,
+    QueuedMessage,
     TemporaryFailure,
     drain,
     enqueue,
+    enqueue_many,
     register_transport,
 )
 
@@ -67,6 +69,26 @@ def test_enqueueing_the_same_key_twice_gives_one_message(app_ctx) -> None:
     enqueue("sms", "+6281234567890", "a", key="same")
     db.session.commit()
     assert db.session.scalar(select(func.count(OutboundMessage.id))) == 1
+
+
+def test_enqueueing_many_keeps_one_message_per_key_and_sends_each_once(app, app_ctx) -> None:
+    enqueue("sms", "+6281234567890", "already queued", key="old")  # pending, not flushed
+    batch = [
+        QueuedMessage("sms", "+6281234567890", "again", key="old"),
+        QueuedMessage("sms", "+6281234567891", "new", key="new", complaint_id=None, user_id=None),
+        QueuedMessage("sms", "+6281234567891", "new twice", key="new"),
+    ]
+    assert enqueue_many(batch) == 1
+    db.session.commit()
+    assert enqueue_many(batch) == 0  # a retried change adds nothing
+    db.session.commit()
+    provider = FlakyProvider()
+    register_transport(app, provider)
+    assert drain().sent == 2
+    assert sorted(provider.delivered) == [
+        ("+6281234567890", "already queued"),
+        ("+6281234567891", "new"),
+    ]
 
 
 def test_a_provider_outage_delays_delivery_and_loses_nothing(app, app_ctx, set_now) -> None:
