@@ -23,6 +23,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -37,6 +39,7 @@ from complaints.models import (
     CannedReply,
     Category,
     Complaint,
+    ComplaintEvent,
     Notification,
     Status,
     Unit,
@@ -187,7 +190,9 @@ def home() -> Response:
 def queue_view() -> ResponseReturnValue:
     if "page" in request.args:
         # Links from before keyset pages (?page=N): the same filters, from the first page.
-        kept = {name: values for name, values in request.args.lists() if name != "page"}
+        kept: dict[str, Any] = {
+            name: values for name, values in request.args.lists() if name != "page"
+        }
         return redirect(url_for("staff.queue_view", **kept))
     user = staff_user()
     now = clock.now()
@@ -211,11 +216,14 @@ def queue_view() -> ResponseReturnValue:
 # --- one complaint ---------------------------------------------------------------------
 
 
-def _visible_complaint(code: str) -> Complaint:
-    """The complaint if the signed-in staff member may see it; 404 otherwise (no oracle)."""
+def _visible_complaint(code: str, *loads: ORMOption) -> Complaint:
+    """The complaint if the signed-in staff member may see it; 404 otherwise (no oracle).
+
+    ``loads`` are loader options for the relations the caller will read.
+    """
     normalized = normalize_code(code)
     complaint = (
-        db.session.scalar(select(Complaint).where(Complaint.code == normalized))
+        db.session.scalar(select(Complaint).where(Complaint.code == normalized).options(*loads))
         if normalized
         else None
     )
@@ -248,7 +256,18 @@ def _choices(items: list[tuple[str, str]]) -> list[SelectChoice]:
 @bp.get("/complaints/<code>")
 @login_required
 def complaint_view(code: str) -> str:
-    complaint = _visible_complaint(code)
+    # Everything the page shows, in three queries however long the history:
+    # the complaint with its references, its events with their actors, its photos.
+    complaint = _visible_complaint(
+        code,
+        joinedload(Complaint.category),
+        joinedload(Complaint.unit),
+        joinedload(Complaint.assignee),
+        joinedload(Complaint.reporter),
+        joinedload(Complaint.duplicate_of),
+        selectinload(Complaint.events).joinedload(ComplaintEvent.actor),
+        selectinload(Complaint.attachments),
+    )
     user = staff_user()
     verify_form = VerifyForm(
         unit=str(complaint.unit_id or ""),
