@@ -560,6 +560,17 @@ def migrated_app(url: str, **extra: Any) -> Flask:
     return app
 
 
+def release(app: Flask | None) -> None:
+    """Close the app's pooled connections, so its database can be dropped."""
+    if app is None:
+        return
+    from complaints.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 def backend_name(url: str) -> str:
     return "PostgreSQL" if url.startswith("postgresql") else "SQLite (WAL)"
 

@@ -1,0 +1,78 @@
+"""The ceilings of the intake benchmark: bare Flask apps under the same gunicorn settings.
+
+``POST /json`` reads a JSON body and answers 201 with a small JSON document:
+the web stack alone. ``POST /insert`` does the same and also INSERTs one
+~1 KB row into ``bench_ceiling_rows`` and commits: the stack plus one durable
+write, on the database of ``BENCH_DATABASE_URL`` (SQLite with the pragmas
+Aduan uses, or PostgreSQL). Served as ``gunicorn --chdir bench ceiling_app:app``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, jsonify, request
+from flask.typing import ResponseReturnValue
+
+TABLE = "bench_ceiling_rows"
+
+
+def create_table(url: str) -> None:
+    """Create the table ``/insert`` writes to (run once, before gunicorn starts)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                f"CREATE TABLE IF NOT EXISTS {TABLE} (id INTEGER PRIMARY KEY,"
+                " body TEXT NOT NULL, created_at VARCHAR(40) NOT NULL)"
+            )
+        )
+    engine.dispose()
+
+
+def _engine(url: str) -> sa.Engine:
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=False)
+    engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+    @sa.event.listens_for(engine, "connect")
+    def same_pragmas_as_aduan(connection: Any, _record: Any) -> None:
+        if isinstance(connection, sqlite3.Connection):
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+    return engine
+
+
+def create_ceiling_app() -> Flask:
+    app = Flask(__name__)
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    engine = _engine(url) if url else None
+    insert = sa.text(f"INSERT INTO {TABLE} (body, created_at) VALUES (:body, :at)")
+
+    @app.post("/json")
+    def bare_json() -> ResponseReturnValue:
+        body = request.get_json()
+        return jsonify({"received": len(body or {})}), 201
+
+    @app.post("/insert")
+    def bare_insert() -> ResponseReturnValue:
+        if engine is None:
+            return jsonify({"error": "BENCH_DATABASE_URL is not set"}), 500
+        body = request.get_json() or {}
+        text = str(body.get("description", "")).ljust(1000, ".")
+        with engine.begin() as connection:
+            connection.execute(insert, {"body": text, "at": datetime.now(UTC).isoformat()})
+        return jsonify({"stored": len(text)}), 201
+
+    return app
+
+
+app = create_ceiling_app()
