@@ -14,6 +14,7 @@ from .extensions import db
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage staff accounts.")
 outbox_cli = AppGroup("outbox", help="Outbound messages.")
+privacy_cli = AppGroup("privacy", help="Citizens' personal data.")
 
 
 @outbox_cli.command("drain")
@@ -56,7 +57,41 @@ def users_create_command(
     click.echo(f"created {user.role} {user.email}")
 
 
+@privacy_cli.command("erase")
+@click.argument("code")
+@click.option("--reason", required=True, help="Why (e.g. the citizen's request and its date).")
+def privacy_erase_command(code: str, reason: str) -> None:
+    """Erase the personal data of the reporter of complaint CODE; print a JSON summary."""
+    from sqlalchemy import select
+
+    from . import workflow
+    from .codes import normalize_code
+    from .erasure import erase_reporter
+    from .errors import DomainError
+    from .models import Complaint
+
+    normalized = normalize_code(code)
+    complaint = (
+        db.session.scalar(select(Complaint).where(Complaint.code == normalized))
+        if normalized
+        else None
+    )
+    if complaint is None:
+        raise click.BadParameter(f"no complaint with code {code!r}", param_hint="CODE")
+    try:
+        summary = erase_reporter(complaint, workflow.Actor.system("cli"), reason)
+        workflow.commit()
+    except DomainError as refusal:
+        db.session.rollback()
+        raise click.UsageError(refusal.message) from None
+    click.echo(json.dumps(summary.as_json()))
+
+
 def init_app(app: Flask) -> None:
+    from .backup import backup_command
+
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(privacy_cli)
+    app.cli.add_command(backup_command)

@@ -55,6 +55,7 @@ RULES: dict[str, set[str]] = {
     "staff.admin_audit": ADMINS,
     "staff.admin_blocked": ADMINS,
     "staff.admin_unblock": ADMINS,
+    "staff.admin_erase_reporter": ADMINS,
     "staff.profile": ALL_STAFF,
     "staff.profile_telegram_code": ALL_STAFF,
     "staff.profile_telegram_unlink": ALL_STAFF,

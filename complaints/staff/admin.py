@@ -23,10 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from complaints import clock
+from complaints import clock, workflow
 from complaints.auth import hash_password
 from complaints.codes import normalize_code
-from complaints.errors import ValidationFailed
+from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db
 from complaints.intake import normalize_phone
 from complaints.models import (
@@ -44,6 +44,7 @@ from complaints.models import (
     User,
 )
 from complaints.outbox import backlog, transports
+from complaints.workflow import Actor
 from sla.policies import forget_calendar
 
 from .admin_forms import (
@@ -51,11 +52,13 @@ from .admin_forms import (
     CannedReplyForm,
     CategoryForm,
     ConfirmForm,
+    ErasureForm,
     HolidayForm,
     PolicyForm,
     UnitForm,
     UserForm,
 )
+from .views import _visible_complaint as visible_complaint
 from .views import audit, bp, staff_user
 
 logger = logging.getLogger(__name__)
@@ -420,3 +423,26 @@ def admin_unblock(blocked_id: int) -> Response:
         db.session.commit()
         flash(gettext("Sender unblocked."), "success")
     return redirect(url_for("staff.admin_blocked"))
+
+
+@bp.post("/complaints/<code>/erase")
+@admin_only
+def admin_erase_reporter(code: str) -> Response:
+    """Erase the reporter's personal data on their request (DESIGN.md: privacy)."""
+    from complaints.erasure import erase_reporter
+
+    complaint = visible_complaint(code)
+    target = url_for("staff.complaint_view", code=complaint.code)
+    form = ErasureForm()
+    if not form.validate_on_submit():
+        flash(gettext("Give the reason and tick the box to erase the personal data."), "danger")
+        return redirect(target)
+    try:
+        erase_reporter(complaint, Actor.staff(staff_user()), form.reason.data or "")
+        workflow.commit()
+    except DomainError as refusal:
+        db.session.rollback()
+        flash(refusal.message, "danger")
+        return redirect(target)
+    flash(gettext("The reporter's personal data was erased."), "success")
+    return redirect(target)

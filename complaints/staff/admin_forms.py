@@ -118,6 +118,19 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
+class ErasureForm(FlaskForm):
+    """Erasing a reporter's personal data: a reason is required, and a deliberate tick."""
+
+    reason = TextAreaField(
+        _l("Reason for the erasure"), validators=[DataRequired(), Length(max=1000)]
+    )
+    confirm = BooleanField(
+        _l("I understand the name and contact details cannot be restored."),
+        validators=[DataRequired()],
+    )
+    submit = SubmitField(_l("Erase personal data"))
+
+
 class BlockForm(FlaskForm):
     channel = SelectField(
         _l("Channel"),
