@@ -30,6 +30,7 @@ from tests.reliability.processes import (
     Gunicorn,
     PrivateCluster,
     app_environment,
+    free_port,
     postgres_binaries_present,
     request,
 )
@@ -216,3 +217,17 @@ def test_a_lost_database_gives_clear_503s_and_the_service_resumes_by_itself(
         f"found {len(stored)}"
     )
     assert stored == set(load.acknowledged)
+
+
+@pytest.mark.parametrize(("method", "path"), PAGES)
+def test_an_unreachable_database_answers_503_in_each_interface_s_own_format(
+    method: str, path: str
+) -> None:
+    """Fast and without a cluster: nobody listens on the database port at all."""
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/aduan"
+    app = create_app({**_test_config(url), "TESTING": False})
+    response = app.test_client().open(
+        path, method=method, json={"category": "road-damage"} if method == "POST" else None
+    )
+    status, headers = response.status_code, dict(response.headers)
+    _assert_clear_503(Answer("down", method, path, status, 0.0, headers, response.data))
