@@ -255,6 +255,26 @@ class Complaint(Model):
         # Metrics count by period on these instants.
         Index("ix_complaints_created_at", "created_at"),
         Index("ix_complaints_resolved_at", "resolved_at"),
+        # The queue's keyset pages (complaints.staff.keyset): each order's key plus the id,
+        # so a page is one index range scan however deep. NULL next actions sit together
+        # in id order, which is the deadline order's second bucket.
+        Index("ix_complaints_next_action_id", "next_action_at", "id"),
+        Index("ix_complaints_unit_next_action_id", "unit_id", "next_action_at", "id"),
+        Index("ix_complaints_unit_created_id", "unit_id", "created_at", "id"),
+        Index("ix_complaints_priority_created_id", "priority", "created_at", "id"),
+        # The queue's free-text search (ILIKE '%word%') through pg_trgm on PostgreSQL.
+        # SQLite has no trigram index: there the index is declared empty (WHERE 0) and
+        # the search scans, which the embedded single-office default can afford.
+        *(
+            Index(
+                f"ix_complaints_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+                sqlite_where=text("0"),
+            )
+            for column in ("description", "address")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
