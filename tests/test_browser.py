@@ -89,6 +89,16 @@ def test_a_citizen_reports_and_an_officer_handles_it_to_closure(
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser_page
     database = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0]
+    # Chromium reports what the Content-Security-Policy blocked on the console.
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
 
     # The citizen files a report.
     page.goto(f"{live_server}/complaints/new")
@@ -131,3 +141,4 @@ def test_a_citizen_reports_and_an_officer_handles_it_to_closure(
     page.wait_for_load_state()
     shot(page, f"5-closed-{database}")
     assert "Selesai" in page.locator(".facts").inner_text()
+    assert not blocked, "blocked by the CSP:\n" + "\n".join(blocked)
