@@ -40,8 +40,8 @@ class InboundMessage:
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> InboundMessage | None:
         """Parse Twilio's webhook parameters; None when the sender or MessageSid is missing."""
-        sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
-        sender = (form.get("From") or "").strip()
+        sid = _text(form, "MessageSid") or _text(form, "SmsSid")
+        sender = _text(form, "From")
         if not sid or not sender:
             return None
         channel = "whatsapp" if sender.startswith(WHATSAPP_PREFIX) else "sms"
@@ -52,9 +52,15 @@ class InboundMessage:
             channel=channel,
             address=(phone or raw)[:128],
             phone=phone,
-            body=form.get("Body") or "",
+            body=_text(form, "Body", strip=False),
             media=_media(form),
         )
+
+
+def _text(form: Mapping[str, str], name: str, *, strip: bool = True) -> str:
+    """A form field without NUL characters, which no database column takes."""
+    value = (form.get(name) or "").replace("\x00", "")
+    return value.strip() if strip else value
 
 
 def _media(form: Mapping[str, str]) -> tuple[MediaRef, ...]:

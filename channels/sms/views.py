@@ -8,6 +8,7 @@ refused with 403 before anything is read from or written to the database.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from twilio.request_validator import RequestValidator
@@ -22,6 +23,19 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/channels/sms")
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
+# Twilio's form posts are a few kilobytes (1600 characters of SMS, 4096 of WhatsApp, ten
+# media URLs; percent-encoded, an emoji takes 12 bytes); the app-wide limit is sized for
+# photo uploads.
+MAX_WEBHOOK_BYTES = 256 * 1024
+
+
+@bp.url_value_preprocessor
+def limit_body_size(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Cap the body before anything reads it (413 for more), rate-limit keys included.
+
+    Flask runs URL value preprocessors before every ``before_request`` function.
+    """
+    request.max_content_length = MAX_WEBHOOK_BYTES
 
 
 def public_url() -> str:

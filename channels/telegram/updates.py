@@ -120,12 +120,25 @@ def process_payload(payload: dict[str, Any], client: TelegramClient) -> bool:
     came from, rather than refused: a non-2xx answer would make Telegram
     redeliver it, and hold up the chat's later updates, forever.
     """
+    payload = _without_nul(payload)
     try:
         update = Update.de_json(payload, client.bot)
     except Exception:
         logger.exception("telegram update %s cannot be parsed", payload["update_id"])
         return _process_unreadable(payload, client)
     return process_update(update, client)
+
+
+def _without_nul(value: Any) -> Any:
+    """The update with NUL characters dropped from every string: no database column takes
+    them (PostgreSQL refuses them in text and JSON), and no citizen means to send one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
 
 
 def _process_unreadable(payload: dict[str, Any], client: TelegramClient) -> bool:

@@ -180,3 +180,25 @@ def declared_huge_png(width: int = 50_000, height: int = 50_000) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
+
+
+def test_nul_characters_in_a_citizens_text_never_reach_the_database(
+    client: FlaskClient, app_ctx: Flask, bot_api: FakeTelegramApi
+) -> None:
+    citizen = Citizen(chat_id=555_000_779)
+    assert post(client, citizen.text("/status ADU-\x00\x00")).status_code == 200
+    post(client, citizen.text("/lapor"))
+    press(client, bot_api, citizen, "Waste and cleanliness")
+    description = "Sampah\x00 menumpuk di pasar Kabila\x00 sejak dua minggu."
+    assert post(client, citizen.text(description)).status_code == 200
+    press(client, bot_api, citizen, "Skip")
+    post(client, citizen.text("Skip"))
+    post(client, citizen.text("Skip"))
+    assert post(client, citizen.press(*send_button(bot_api, citizen))).status_code == 200
+    stored = db.session.scalars(select(Complaint)).one()
+    assert "\x00" not in stored.description and "pasar Kabila" in stored.description
+
+
+def send_button(api: FakeTelegramApi, citizen: Citizen) -> tuple[str, int]:
+    last = api.last_sent_to(citizen.chat_id)
+    return button(last, "Send"), message_id_of(last)
