@@ -127,18 +127,17 @@ def filtered(user: User, args: MultiDict[str, str], now: datetime) -> Select[tup
 
 
 def search(text: str) -> ColumnElement[bool]:
-    """A tracking code matches exactly; otherwise every word, in the description or address.
+    """Complaints with every word in their description or address, or with this tracking code.
 
     On PostgreSQL each ``ILIKE '%word%'`` is answered by the trigram (pg_trgm)
-    GIN indexes on both columns, not by a scan. SQLite has no such index and
-    scans: acceptable for the embedded single-office default, whose queue
-    holds thousands of complaints, not millions.
+    GIN indexes on both columns, and the code by its unique index: no scan.
+    SQLite has no trigram index and scans: acceptable for the embedded
+    single-office default, whose queue holds thousands of complaints, not
+    millions. Text that reads as a code is still searched as words too (an
+    eight-letter word can look like one).
     """
-    code = normalize_code(text)
-    if code is not None:
-        return Complaint.code == code
     words = [word[:SEARCH_WORD_LENGTH] for word in text.split()[:SEARCH_WORDS]]
-    return and_(
+    in_text = and_(
         *(
             or_(
                 Complaint.description.ilike(pattern, escape="\\"),
@@ -147,6 +146,8 @@ def search(text: str) -> ColumnElement[bool]:
             for pattern in (f"%{_escape_like(word)}%" for word in words)
         )
     )
+    code = normalize_code(text)
+    return in_text if code is None else or_(Complaint.code == code, in_text)
 
 
 def _escape_like(word: str) -> str:
