@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
+from werkzeug.utils import secure_filename
 
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -16,6 +17,15 @@ ACCEPTED_FORMATS = {
     "WEBP": "image/webp",
     "GIF": "image/gif",
 }
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+}
+# Pillow warns past this many pixels and refuses twice as many; we refuse both. A phone
+# photo has 12–50 million; a bomb declares billions in a few hundred bytes.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,22 @@ def image_content_type(content: bytes) -> str | None:
     try:
         with Image.open(io.BytesIO(content)) as image:
             image_format = image.format or ""
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                return None  # a decompression bomb: it would inflate to gigabytes when shown
             image.verify()  # reads the whole structure: catches truncated or fake files
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None
     return ACCEPTED_FORMATS.get(image_format)
+
+
+def stored_filename(original: str | None, content_type: str) -> str:
+    """The name a photo is stored under: plain characters, no directories, the real extension.
+
+    ``../../etc/passwd.jpg`` becomes ``passwd.jpg`` and ``foto.png.html``
+    holding a JPEG becomes ``foto.png.jpg``: the name can never point outside
+    or claim another type.
+    """
+    base = (original or "").replace("\\", "/").rsplit("/", 1)[-1]
+    stem = secure_filename(base.rsplit(".", 1)[0] if "." in base else base)
+    return f"{stem[:100] or 'photo'}{EXTENSIONS.get(content_type, '')}"

@@ -24,7 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from sla.deadlines import apply_deadlines
 
 from . import clock, notify
-from .attachments import MAX_PHOTO_BYTES, MAX_PHOTOS, NewAttachment, image_content_type
+from .attachments import (
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
+    NewAttachment,
+    image_content_type,
+    stored_filename,
+)
 from .codes import new_code
 from .errors import ValidationFailed
 from .extensions import db
@@ -110,7 +116,7 @@ def _validated_photos(photos: Sequence[NewAttachment], errors: dict[str, str]) -
             return []
         stored.append(
             Attachment(
-                filename=(photo.filename or "photo")[-255:],
+                filename=stored_filename(photo.filename, content_type),
                 content_type=content_type,
                 size=len(photo.content),
                 sha256=hashlib.sha256(photo.content).hexdigest(),
