@@ -18,19 +18,20 @@ import sqlalchemy as sa
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
-TABLE = "bench_ceiling_rows"
+METADATA = sa.MetaData()
+ROWS = sa.Table(
+    "bench_ceiling_rows",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),  # SERIAL on PostgreSQL, rowid on SQLite
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
 
 
 def create_table(url: str) -> None:
     """Create the table ``/insert`` writes to (run once, before gunicorn starts)."""
     engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                f"CREATE TABLE IF NOT EXISTS {TABLE} (id INTEGER PRIMARY KEY,"
-                " body TEXT NOT NULL, created_at VARCHAR(40) NOT NULL)"
-            )
-        )
+    METADATA.create_all(engine)
     engine.dispose()
 
 
@@ -55,7 +56,7 @@ def create_ceiling_app() -> Flask:
     app = Flask(__name__)
     url = os.environ.get("BENCH_DATABASE_URL", "")
     engine = _engine(url) if url else None
-    insert = sa.text(f"INSERT INTO {TABLE} (body, created_at) VALUES (:body, :at)")
+    insert = ROWS.insert()
 
     @app.post("/json")
     def bare_json() -> ResponseReturnValue:
@@ -69,7 +70,7 @@ def create_ceiling_app() -> Flask:
         body = request.get_json() or {}
         text = str(body.get("description", "")).ljust(1000, ".")
         with engine.begin() as connection:
-            connection.execute(insert, {"body": text, "at": datetime.now(UTC).isoformat()})
+            connection.execute(insert, {"body": text, "created_at": datetime.now(UTC)})
         return jsonify({"stored": len(text)}), 201
 
     return app
