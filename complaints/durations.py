@@ -18,11 +18,11 @@ already stored (as a deadline already met is not re-judged); it counts for
 every duration that ends after it was added.
 
 **Aggregated in SQL.** :func:`summaries` returns count, mean, median and
-90th percentile per unit, category, channel, kind and in total, in one
-statement per measure on PostgreSQL (``GROUPING SETS`` with
-``percentile_cont``) and with ordered window functions on SQLite, which
-hand back only the few rows at the percentile ranks. Percentiles
-interpolate linearly between the closest ranks, like ``percentile_cont``.
+90th percentile per unit, category, channel, kind and in total: on
+PostgreSQL in one statement (``GROUPING SETS`` with ``percentile_cont``),
+on SQLite with ordered window functions that hand back only the few rows
+at the percentile ranks. Percentiles interpolate linearly between the
+closest ranks, like ``percentile_cont``; everything is exact to the second.
 
 **Rows recorded before migration 0004** (or seeded in bulk) have no stored
 value. For them the same statement measures the duration from the two
@@ -69,10 +69,12 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     text,
     true,
     tuple_,
+    update,
 )
 
 from sla.calendar import MAX_YEAR, MIN_YEAR, WorkingCalendar
@@ -194,87 +196,88 @@ class Calendar:
 def summaries(
     measures: Sequence[Measure],
     breakdowns: Mapping[str, Any],
-    calendar: WorkingCalendar,
-    timezone: str,
-    span: tuple[date, date],
+    rows: ColumnElement[bool],
+    calendar: Calendar | None,
 ) -> Summaries:
     """Each measure's summary per value of each breakdown column, and in total.
 
     ``breakdowns`` names the grouping columns (``{"unit": Complaint.unit_id, …}``);
-    ``span`` (first and last local day) must cover every instant of a row whose
-    duration is not stored.
+    ``rows`` selects the complaints looked at (each measure narrows it with its
+    own ``where``). ``calendar`` (:func:`sql_calendar`) measures the rows
+    without a stored duration; None when every row has its durations stored
+    (see :func:`unstored`), which spares the database the calendar entirely.
     """
-    zone = ZoneInfo(timezone)
     dialect = db.session.get_bind().dialect.name
-    offset = fixed_offset(zone, span)
-    if dialect != "postgresql" and offset is None:
-        offset = _offset_at(zone, span[0])
-    cal = Calendar(
-        _calendar_table(calendar_rows(calendar, zone, *span), dialect), zone, dialect, offset
-    )
     found: Summaries = {}
-    for measure in measures:
-        seconds = _seconds(measure, cal)
-        if dialect == "postgresql":
-            _postgresql_summaries(measure, seconds, cal, breakdowns, found)
-        else:
+    values = {
+        measure.name: case(
+            (measure.where, _seconds(measure, calendar) if calendar else measure.stored),
+            else_=None,
+        )
+        for measure in measures
+    }
+    if dialect == "postgresql":
+        _postgresql_summaries(values, rows, calendar, breakdowns, found)
+    else:
+        for measure in measures:
             for name, column in {**breakdowns, "total": None}.items():
-                _sqlite_summaries(measure, seconds, name, column, found)
+                _sqlite_summaries(measure.name, values[measure.name], rows, name, column, found)
     return found
 
 
-def _seconds(measure: Measure, cal: Calendar) -> Any:
-    """The stored duration, else the one measured from its instants (old rows)."""
-    start = local_seconds(measure.start, cal.dialect, cal.zone, cal.offset)
-    end = local_seconds(measure.end, cal.dialect, cal.zone, cal.offset)
-    measured = _position(end, cal) - _position(start, cal)
-    return case(
-        (measure.stored.is_not(None), measure.stored),
-        (and_not_null(measure.start, measure.end), cast(func.round(measured), Integer)),
-        else_=None,
-    )
-
-
-def and_not_null(*columns: Any) -> ColumnElement[bool]:
-    return and_(*(column.is_not(None) for column in columns))
-
-
 def _postgresql_summaries(
-    measure: Measure, seconds: Any, cal: Calendar, breakdowns: Mapping[str, Any], found: Summaries
+    values: Mapping[str, Any],
+    rows: ColumnElement[bool],
+    calendar: Calendar | None,
+    breakdowns: Mapping[str, Any],
+    found: Summaries,
 ) -> None:
-    """One scan: GROUPING SETS over every breakdown and the total."""
-    value = seconds
-    columns = list(breakdowns.values())
+    """One scan for every measure: GROUPING SETS over each breakdown and the total.
+
+    Each ``percentile_cont`` sorts its own group's values (NULLs, the rows a
+    measure does not count, are left out) and the grouping sets share the
+    sorts of their input: a few sorts of integers in one statement, not one
+    query per breakdown and measure.
+    """
+    inner = select(
+        *breakdowns.values(), *(value.label(name) for name, value in values.items())
+    ).where(rows)
+    if calendar is not None:
+        inner = inner.select_from(Complaint).join(calendar.days, true())
+    # A derived table, so only the integers travel into the sorts (not the calendar's arrays).
+    measured = inner.subquery("measured")
+    columns = [measured.c[column.key] for column in breakdowns.values()]
     shares = literal_column("ARRAY[0.5, 0.9]::float8[]", ARRAY(Float))
-    query = (
-        select(
-            *columns,
-            func.grouping(*columns).label("grouping"),
+    aggregates = []
+    for name in values:
+        value = measured.c[name]
+        aggregates += [
             func.count(value),
             func.sum(value),
             func.percentile_cont(shares).within_group(value),
-        )
-        .select_from(Complaint)
-        .join(cal.days, true())
-        .where(measure.where)
-        .group_by(func.grouping_sets(*(tuple_(column) for column in columns), tuple_()))
+        ]
+    query = select(*columns, func.grouping(*columns), *aggregates).group_by(
+        func.grouping_sets(*(tuple_(column) for column in columns), tuple_())
     )
     names = list(breakdowns)
     everything = (1 << len(names)) - 1
     for row in db.session.execute(query):
-        keys, grouping, count, total, percentiles = row[:-4], *row[-4:]
+        keys, grouping = row[: len(names)], row[len(names)]
         if grouping == everything:
-            name, key = "total", None
+            breakdown, key = "total", None
         else:
             # grouping() sets the bit of every column not grouped by; one is clear.
             index = next(i for i in range(len(names)) if not grouping & (1 << (len(names) - 1 - i)))
-            name, key = names[index], keys[index]
-        median, p90 = percentiles if percentiles is not None else (None, None)
-        found[(measure.name, name, key)] = Summary(int(count), int(total or 0), median, p90)
+            breakdown, key = names[index], keys[index]
+        figures = row[len(names) + 1 :]
+        for position, name in enumerate(values):
+            count, total, percentiles = figures[3 * position : 3 * position + 3]
+            median, p90 = percentiles if percentiles is not None else (None, None)
+            found[(name, breakdown, key)] = Summary(int(count), int(total or 0), median, p90)
 
 
 def _sqlite_summaries(
-    measure: Measure, seconds: Any, name: str, column: Any, found: Summaries
+    measure: str, seconds: Any, rows: ColumnElement[bool], name: str, column: Any, found: Summaries
 ) -> None:
     """Rank the durations per group in SQL; only the rows at the percentile ranks come back."""
     group = column if column is not None else literal(0)
@@ -287,7 +290,7 @@ def _sqlite_summaries(
             func.sum(seconds).over(partition_by=group).label("total"),
         )
         .select_from(Complaint)
-        .where(measure.where, seconds.is_not(None))
+        .where(rows, seconds.is_not(None))
         .subquery("ranked")
     )
     # 0-based positions of the closest ranks: floor((n - 1) × share) and the one after.
@@ -303,18 +306,86 @@ def _sqlite_summaries(
         entry = by_key.setdefault(key, (int(n), int(total), {}))
         entry[2][int(rank) - 1] = int(value)
     for key, (n, total, at_rank) in by_key.items():
-        found[(measure.name, name, key if column is not None else None)] = Summary(
+        found[(measure, name, key if column is not None else None)] = Summary(
             n, total, _percentile(at_rank, n, MEDIAN), _percentile(at_rank, n, P90)
         )
 
 
 def _percentile(at_rank: Mapping[int, int], n: int, share: Fraction) -> float:
+    """Linear between the closest ranks (0-based), like ``percentile_cont``."""
     position = (n - 1) * share
     below = int(position)
     low = at_rank[below]
     if position == below:
         return float(low)
     return float(low + (position - below) * (at_rank[below + 1] - low))
+
+
+def unstored(measures: Sequence[Measure]) -> ColumnElement[bool]:
+    """Rows with both instants of some measure but not its stored duration."""
+    return or_(
+        *(
+            and_(measure.stored.is_(None), and_not_null(measure.start, measure.end))
+            for measure in measures
+        )
+    )
+
+
+def sql_calendar(calendar: WorkingCalendar, timezone: str, span: tuple[date, date]) -> Calendar:
+    """The calendar of ``span`` (first and last local day) for :func:`measured`."""
+    zone = ZoneInfo(timezone)
+    dialect = db.session.get_bind().dialect.name
+    offset = fixed_offset(zone, span)
+    if dialect != "postgresql" and offset is None:
+        offset = _offset_at(zone, span[0])
+    days = _calendar_table(calendar_rows(calendar, zone, *span), dialect)
+    return Calendar(days, zone, dialect, offset)
+
+
+def measured(start: Any, end: Any, cal: Calendar) -> Any:
+    """SQL for the working seconds from ``start`` to ``end`` (PostgreSQL: select from cal.days)."""
+    start_at = local_seconds(start, cal.dialect, cal.zone, cal.offset)
+    end_at = local_seconds(end, cal.dialect, cal.zone, cal.offset)
+    return cast(func.round(_position(end_at, cal) - _position(start_at, cal)), Integer)
+
+
+def _seconds(measure: Measure, cal: Calendar) -> Any:
+    """The stored duration, else the one measured from its instants (old rows)."""
+    return case(
+        (measure.stored.is_not(None), measure.stored),
+        (and_not_null(measure.start, measure.end), measured(measure.start, measure.end, cal)),
+        else_=None,
+    )
+
+
+def backfill(calendar: WorkingCalendar, timezone: str, span: tuple[date, date]) -> None:
+    """Store the durations of complaints recorded without them (bulk imports, old rows).
+
+    Uses today's calendar, so run it soon after such rows arrive; ``span`` must
+    cover their instants. The caller commits.
+    """
+    cal = sql_calendar(calendar, timezone, span)
+    c = Complaint
+    decided = func.coalesce(c.verified_at, c.rejected_at, c.merged_at)
+    for stored, start, end in (
+        (c.check_working_seconds, c.created_at, decided),
+        (c.response_working_seconds, c.verified_at, c.first_response_at),
+        (c.resolve_working_seconds, c.created_at, c.resolved_at),
+    ):
+        value = measured(start, end, cal)
+        if cal.dialect == "postgresql":
+            # A subquery over the one-row calendar, correlated to the updated row.
+            value = select(value).scalar_subquery()
+        statement = (
+            update(Complaint)
+            .where(stored.is_(None), and_not_null(start, end))
+            .values({stored: value})
+        )
+        db.session.execute(statement)
+
+
+def and_not_null(*columns: Any) -> ColumnElement[bool]:
+    return and_(*(column.is_not(None) for column in columns))
 
 
 def clamp_span(first: date, last: date) -> tuple[date, date]:

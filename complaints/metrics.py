@@ -198,6 +198,8 @@ def _count_columns(period: Period, now: datetime) -> dict[str, Any]:
         "disputed": _n(c.citizen_confirmed.is_(False)),
         "auto_closed": _n(and_(c.status == Status.CLOSED.value, c.citizen_confirmed.is_(None))),
         "published": _n(publicly_listed()),
+        # Recorded before their durations were stored: measured from timestamps.
+        "durations_not_stored": _n(durations.unstored(_measures(period, Scope(None, None)))),
     }
 
 
@@ -237,6 +239,7 @@ _COUNT_NAMES = (
     "disputed",
     "auto_closed",
     "published",
+    "durations_not_stored",
 )
 
 
@@ -278,13 +281,11 @@ def _grouped_counts(period: Period, scope: Scope, now: datetime) -> _Groups:
     return groups
 
 
-def _duration_summaries(
-    period: Period, scope: Scope, calendar: WorkingCalendar, now: datetime
-) -> durations.Summaries:
+def _measures(period: Period, scope: Scope) -> list[durations.Measure]:
     cohort = _cohort(period, scope)
     completed = and_(cohort, Complaint.status.in_(DONE), Complaint.resolved_at < period.end_at)
     c = Complaint
-    measures = [
+    return [
         durations.Measure("check", c.check_working_seconds, c.created_at, _checked_at(), cohort),
         durations.Measure(
             "response", c.response_working_seconds, c.verified_at, c.first_response_at, cohort
@@ -293,13 +294,28 @@ def _duration_summaries(
             "resolve", c.resolve_working_seconds, c.created_at, c.resolved_at, completed
         ),
     ]
-    # The calendar span only matters for rows without stored durations (see durations).
+
+
+def _duration_summaries(
+    period: Period,
+    scope: Scope,
+    calendar: WorkingCalendar,
+    now: datetime,
+    *,
+    unstored: bool = True,
+) -> durations.Summaries:
+    """Duration statistics per breakdown; ``unstored``: some rows lack stored durations."""
+    measures = _measures(period, scope)
+    if not unstored:
+        return durations.summaries(measures, BREAKDOWNS, _cohort(period, scope), None)
+    # The calendar's span must cover the instants of the rows measured from timestamps.
     latest = db.session.scalar(select(func.max(Complaint.resolved_at)))
     last = max(period.end, now.astimezone(ZoneInfo(period.timezone)).date())
     if latest is not None:
         last = max(last, latest.astimezone(ZoneInfo(period.timezone)).date())
     span = durations.clamp_span(period.start - timedelta(days=1), last + timedelta(days=1))
-    return durations.summaries(measures, BREAKDOWNS, calendar, period.timezone, span)
+    sql_calendar = durations.sql_calendar(calendar, period.timezone, span)
+    return durations.summaries(measures, BREAKDOWNS, _cohort(period, scope), sql_calendar)
 
 
 # The breakdowns of every figure: name in the durations' keys -> grouping column.
@@ -565,7 +581,9 @@ def report(
     scope = scope_of(unit_code)
     calendar = working_calendar()
     groups = _grouped_counts(period, scope, moment)
-    found = _duration_summaries(period, scope, calendar, moment)
+    found = _duration_summaries(
+        period, scope, calendar, moment, unstored=groups.total["durations_not_stored"] > 0
+    )
     surveys = _surveys(period, scope)
     backlog_at, backlog = _backlog(period, scope, calendar, moment)
     units, categories = _names()

@@ -29,7 +29,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, select, update
 
-from complaints import metrics, workflow
+from complaints import durations, metrics, workflow
 from complaints.extensions import db
 from complaints.intake import submit_complaint
 from complaints.models import (
@@ -50,6 +50,7 @@ WITA = timezone(timedelta(hours=8))
 STAFF = Actor.system("test")
 REPORT_NOW = datetime(2027, 1, 4, 10, 0, tzinfo=WITA)
 START, END = date(2026, 11, 30), date(2026, 12, 31)
+YEAR = timedelta(days=365)
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime:
@@ -278,6 +279,13 @@ def test_rows_without_stored_durations_are_measured_from_their_timestamps(
         row["durations"] for row in stored["by_category"]
     ]
     assert measured["totals"]["durations"]["resolve"]["median_working_hours"] == 34.5
+    # A backfill stores what the workflow would have stored.
+    durations.backfill(working_calendar(), "Asia/Makassar", (date(2026, 11, 1), START + YEAR))
+    db.session.commit()
+    db.session.expire_all()
+    assert data.complaints["C"].resolve_working_seconds == int(32.5 * 3600)
+    assert data.complaints["F"].response_working_seconds == 3600
+    assert figures()["totals"]["durations"] == stored["totals"]["durations"]
 
 
 def test_a_holiday_added_later_does_not_rewrite_stored_durations(data: DataSet) -> None:
