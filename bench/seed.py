@@ -29,6 +29,8 @@ attributes from integer hashes of ``n`` (the ``--random-seed`` changes them):
   the workflow would have left them for that status (working days taken as
   1.4 calendar days), escalation levels and ``escalations`` rows for the
   overdue ones and the ones resolved late;
+* the working durations the workflow stores (office hours taken as 5/21 of
+  calendar time);
 * one ``complaint_events`` row per transition and per fired escalation step;
 * a 2 KB attachment on one complaint in 200.
 
@@ -369,6 +371,10 @@ class _Plan:
             " WHEN 'in_progress' THEN t_progress WHEN 'received' THEN t_created"
             " ELSE t_verified END"
         )
+
+        def working(end: str, start: str = "t_created") -> str:
+            return f"(({end}) - ({start})) * 5 / 21"
+
         columns = {
             "id": f"{first_id} + n",
             "code": self._code(first_id),
@@ -411,6 +417,16 @@ class _Plan:
             "rejection_reason": "CASE WHEN status = 'rejected' THEN 'Di luar kewenangan.' END",
             "citizen_confirmed": "CASE WHEN status = 'closed' THEN delay % 3 <> 0 END",
             "satisfaction": "CASE WHEN status = 'closed' AND delay % 2 = 0 THEN 1 + delay % 5 END",
+            # As the workflow stores them; office hours are about 5/21 of calendar time.
+            "check_working_seconds": (
+                f"CASE WHEN status <> 'received' THEN {working('t_verified')} END"
+            ),
+            "response_working_seconds": (
+                f"CASE WHEN {worked} THEN {working('t_progress', 't_verified')} END"
+            ),
+            "resolve_working_seconds": (
+                f"CASE WHEN t_confirm_due IS NOT NULL THEN {working('t_resolved')} END"
+            ),
             "hidden_from_public": "FALSE",
             "version": "1",
         }
