@@ -7,7 +7,8 @@ The limits per source:
 
 - citizen form ``POST /complaints/new``: 10 a minute, 100 a day per client;
 - ``POST /api/v1/complaints``: 10 a minute, 100 a day per client;
-- Open311 ``POST requests.json``: 60 a minute, 2000 a day per api_key;
+- Open311 ``POST requests.json``: 60 a minute, 2000 a day per api_key, and
+  30 refused api_keys a minute per client (no guessing);
 - SMS: ``SMS_MAX_INBOUND_PER_HOUR`` (30) per number, counted in the database;
   past it the number is told once, then ignored;
 - Telegram: 20 updates a minute, 200 an hour per chat; past it the chat is
@@ -220,6 +221,27 @@ def test_an_open311_flood_is_cut_off_per_api_key(instances, app_ctx, shared_redi
     )
     assert other.status_code == 201
     assert complaints_in(first) == 61
+
+
+@sqlite_only
+def test_guessing_open311_keys_from_one_address_is_cut_off(instances, app_ctx) -> None:
+    first, second = instances()
+    guessers = [client_at(first, FLOODER), client_at(second, FLOODER)]
+    statuses = [
+        guessers[n % 2]
+        .post(
+            "/open311/v2/requests.json",
+            data={**OPEN311_FORM, "description": description(n), "api_key": f"o311_guess{n}"},
+        )
+        .status_code
+        for n in range(33)
+    ]
+    assert tally(statuses) == {403: 30, 429: 3}
+    other = client_at(second, OTHER_CITIZEN).post(
+        "/open311/v2/requests.json",
+        data={**OPEN311_FORM, "description": description(99), "api_key": open311_key()},
+    )
+    assert other.status_code == 201
 
 
 # --- SMS and Telegram: a polite word once, then silence -----------------------------------

@@ -38,6 +38,7 @@ from complaints.extensions import db, limiter
 from complaints.intake import Contact, submit_complaint
 from complaints.models import Category, Channel, Complaint, Open311Key
 from complaints.notify import tracking_url
+from complaints.ratelimit import client_address
 from complaints.workflow import Actor
 
 from . import idempotency
@@ -125,7 +126,16 @@ def _locale() -> str:
 def _client_key() -> str:
     """Rate-limit key for writes: the api_key's client (many citizens share one app)."""
     key = request.form.get("api_key") or request.args.get("api_key") or ""
-    return f"open311:{key[-16:]}" if key else f"ip:{request.remote_addr}"
+    return f"open311:{key[-16:]}" if key else f"ip:{client_address()}"
+
+
+# Each made-up api_key would have a budget of its own: refused keys also count
+# per address, so one address cannot go on guessing.
+REFUSED_KEY_LIMIT = "30/minute;300/day"
+
+
+def _key_refused(response: Response) -> bool:
+    return response.status_code == 403
 
 
 # --- discovery and services ----------------------------------------------------------------
@@ -245,6 +255,7 @@ def _validation_errors(failure: ValidationFailed) -> Open311Error:
 
 @bp.post(f"/requests.{FORMAT}")
 @limiter.limit("60/minute;2000/day", key_func=_client_key)
+@limiter.limit(REFUSED_KEY_LIMIT, key_func=client_address, deduct_when=_key_refused)
 def create_request(fmt: str) -> Response:
     client = _api_client()
     service_code = (request.form.get("service_code") or "").strip()

@@ -22,6 +22,7 @@ from complaints.errors import ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.intake import Contact, submit_complaint
 from complaints.models import Channel, Complaint, Unit
+from complaints.ratelimit import client_address
 from complaints.staff import keyset, queue
 
 from . import actions, idempotency, inputs, representations
@@ -64,7 +65,7 @@ def _locale() -> str:
 def _token_or_address() -> str:
     """Rate-limit key: the token for staff calls (many staff share an office IP)."""
     header = request.headers.get("Authorization", "")
-    return f"token:{header[-16:]}" if header else f"ip:{request.remote_addr}"
+    return f"token:{header[-16:]}" if header else f"ip:{client_address()}"
 
 
 # --- public ----------------------------------------------------------------------------
