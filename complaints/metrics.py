@@ -69,6 +69,7 @@ from .models import (
     Escalation,
     Kind,
     ReportRun,
+    StatsPublication,
     Status,
     SurveyResponse,
     Unit,
@@ -533,12 +534,37 @@ def _indicator_27(period: Period, scope: Scope, total: dict[str, Any]) -> dict[s
             "rate": rate(total["responded"], total["actionable"]),
             "completed": total["completed"],
         },
-        "published": {
-            "done": True,
-            "public_page": "/stats",
-            "complaints_listed": total["published"],
-        },
+        "published": _published(period, total),
     }
+
+
+def _published(period: Period, total: dict[str, Any]) -> dict[str, Any]:
+    """When the public page was served with figures of a period overlapping this one."""
+    overlapping = (
+        StatsPublication.period_from <= period.end,
+        StatsPublication.period_to >= period.start,
+    )
+    count, first, last = db.session.execute(
+        select(
+            func.count(),
+            func.min(StatsPublication.first_served_at),
+            func.max(StatsPublication.last_served_at),
+        ).where(*overlapping)
+    ).one()
+    return {
+        "done": int(count) > 0,
+        "public_page": "/stats",
+        "complaints_listed": total["published"],
+        "publications": int(count),
+        "first_published_at": _local_minute(first, period),
+        "last_served_at": _local_minute(last, period),
+    }
+
+
+def _local_minute(moment: datetime | None, period: Period) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(period.timezone)).isoformat(timespec="minutes")
 
 
 def _names() -> tuple[dict[int, Unit], dict[int, Category]]:

@@ -11,7 +11,10 @@ reporter's name masked — never a tracking code, a name or a contact.
 
 Both are cached per process for a few minutes (``ADUAN_STATS_CACHE_SECONDS``,
 default 300), keyed by period and page, so a spike of visitors costs one
-computation per worker per period and page, not one per visitor.
+computation per worker per period and page, not one per visitor. Each time
+a worker computes a period's figures it records the serving in
+``stats_publications`` (first and latest), the evidence of indicator 27's
+"published" step.
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from complaints import metrics
+from complaints import clock, metrics
 from complaints.extensions import db, limiter
-from complaints.models import Complaint, MessageKind
+from complaints.models import Complaint, MessageKind, StatsPublication
 from complaints.notify import status_label
 from complaints.redact import redact
 
@@ -132,6 +136,39 @@ def _public(figures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def record_publication(start: date, end: date, now: datetime | None = None) -> None:
+    """Note that the public figures of ``start``..``end`` were served (indicator 27's evidence).
+
+    Called when a worker computes the page for its cache, so at most once per
+    period and cache lifetime per worker, never once per visitor. The first
+    serving is kept; later ones move ``last_served_at``.
+    """
+    moment = now or clock.now()
+    where = (StatsPublication.period_from == start, StatsPublication.period_to == end)
+    try:
+        published = db.session.scalar(select(StatsPublication).where(*where))
+        if published is None:
+            db.session.add(
+                StatsPublication(
+                    period_from=start, period_to=end, first_served_at=moment, last_served_at=moment
+                )
+            )
+        else:
+            published.last_served_at = moment
+        db.session.commit()
+    except IntegrityError:
+        # Another worker recorded the first serving meanwhile; theirs stands.
+        db.session.rollback()
+        db.session.execute(update(StatsPublication).where(*where).values(last_served_at=moment))
+        db.session.commit()
+
+
+def _served_figures(period: PublicPeriod) -> dict[str, Any]:
+    figures = public_figures(period.start, period.end)
+    record_publication(period.start, period.end)
+    return figures
+
+
 def public_figures(start: date, end: date) -> dict[str, Any]:
     """The regency's published figures for a period: totals and one row per unit."""
     report = metrics.report(start, end)
@@ -221,7 +258,7 @@ def stats() -> str:
         page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         page = 1
-    figures = cache().get(("figures", period), lambda: public_figures(period.start, period.end))
+    figures = cache().get(("figures", period), lambda: _served_figures(period))
     items, has_next = cache().get(
         ("list", period, page), lambda: public_list(period.start, period.end, page)
     )
