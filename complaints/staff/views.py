@@ -31,7 +31,7 @@ from wtforms.fields.choices import SelectChoice
 from complaints import clock, workflow
 from complaints.auth import hash_password, verify_password
 from complaints.codes import normalize_code
-from complaints.errors import DomainError, ValidationFailed
+from complaints.errors import ConcurrentChange, DomainError, ValidationFailed
 from complaints.extensions import db, limiter, login_manager
 from complaints.models import (
     Attachment,
@@ -321,6 +321,7 @@ def complaint_action(operation: Callable[[Complaint, Actor], str]) -> Callable[[
         complaint = _visible_complaint(code)
         target = url_for("staff.complaint_view", code=complaint.code)
         try:
+            _refuse_stale_page(complaint)
             notice = operation(complaint, Actor.staff(staff_user()))
             audit(operation.__name__, staff_user(), complaint)
             workflow.commit()
@@ -336,6 +337,21 @@ def complaint_action(operation: Callable[[Complaint, Actor], str]) -> Callable[[
         return redirect(target)
 
     return run
+
+
+def _refuse_stale_page(complaint: Complaint) -> None:
+    """Refuse a form sent from a page that shows an older version of the complaint.
+
+    Another officer acted since the page was loaded: applying this decision
+    on top (verified -> rejected is a legal move) would overrule theirs
+    unseen. Two requests that pass this check at the same instant are kept
+    apart by the version column at commit (see ``workflow.commit``).
+    """
+    seen = request.form.get("version")
+    if seen is not None and seen != str(complaint.version):
+        raise ConcurrentChange(
+            gettext("This complaint was changed by someone else meanwhile. Please reload it.")
+        )
 
 
 def _action(rule: str) -> Callable[[Callable[[Complaint, Actor], str]], Any]:

@@ -18,10 +18,12 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -195,6 +197,57 @@ def finish(process: subprocess.Popen[bytes], timeout: float) -> tuple[int, str]:
         _kill_group(process)
         raise AssertionError(f"{process.args!r} did not finish within {timeout} s") from None
     return process.returncode, output.decode(errors="replace")
+
+
+# --- a starting line for racing processes ---------------------------------------------
+
+_BLOCKED_BY = (
+    "SELECT count(*) FROM pg_stat_activity AS waiter"
+    " WHERE :pid = ANY(pg_blocking_pids(waiter.pid)) OR EXISTS ("
+    "   SELECT 1 FROM pg_stat_activity AS first"
+    "   WHERE :pid = ANY(pg_blocking_pids(first.pid))"
+    "   AND first.pid = ANY(pg_blocking_pids(waiter.pid)))"
+)
+
+
+def backends_blocked_by(monitor: sa.Connection, holder_pid: int) -> int:
+    """PostgreSQL backends waiting on ``holder_pid``'s locks, directly or behind another waiter."""
+    count = monitor.scalar(sa.text(_BLOCKED_BY), {"pid": holder_pid})
+    monitor.rollback()  # a fresh snapshot of pg_stat_activity next time
+    return int(count or 0)
+
+
+@contextmanager
+def starting_line(
+    database_url: str, tables: list[str], racers: int, timeout: float
+) -> Iterator[Callable[[], None]]:
+    """Hold ``tables`` locked until ``racers`` backends wait on them, then let all go at once.
+
+    Processes start over seconds (each imports the app), so without a starting
+    line the first may be done before the last begins and nothing races.
+    The body starts the racers, then calls the yielded ``release()``.
+    """
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as holder, engine.connect() as monitor:
+            holder_pid = int(holder.scalar(sa.text("SELECT pg_backend_pid()")) or 0)
+            names = ", ".join(f'"{name}"' for name in tables)
+            holder.execute(sa.text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
+
+            def release() -> None:
+                deadline = time.monotonic() + timeout
+                while backends_blocked_by(monitor, holder_pid) < racers:
+                    if time.monotonic() > deadline:
+                        raise AssertionError(f"{racers} racers never reached the starting line")
+                    time.sleep(0.05)
+                holder.rollback()
+
+            try:
+                yield release
+            finally:
+                holder.rollback()
+    finally:
+        engine.dispose()
 
 
 # --- a private PostgreSQL cluster ------------------------------------------------------

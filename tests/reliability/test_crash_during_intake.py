@@ -119,7 +119,7 @@ def _check_database(acknowledged: dict[str, str]) -> tuple[int, int]:
     """(found complete, keys with more than one complaint) for the acknowledged codes."""
     codes = set(acknowledged.values())
     complaints = db.session.execute(
-        sa.select(Complaint.id, Complaint.code, Complaint.external_id).where(
+        sa.select(Complaint.id, Complaint.code, Complaint.description).where(
             Complaint.channel == "api"
         )
     ).all()
@@ -140,9 +140,10 @@ def _check_database(acknowledged: dict[str, str]) -> tuple[int, int]:
         for complaint_id, code, _ in complaints
         if code in codes and complaint_id in first_event and complaint_id in acknowledgement
     )
-    # external_id is "idem:<key digest>:<body digest>": group by the key digest.
-    per_key = Counter(external_id.split(":")[1] for _, _, external_id in complaints)
-    duplicated = sum(count - 1 for count in per_key.values() if count > 1)
+    # Each key's body is unique (its description carries the request's number), so
+    # two complaints with one description are one request filed twice.
+    per_request = Counter(description for _, _, description in complaints)
+    duplicated = sum(count - 1 for count in per_request.values())
     return found, duplicated
 
 

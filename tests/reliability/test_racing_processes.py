@@ -13,6 +13,9 @@ Telegram servers received.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,7 +34,7 @@ from complaints.models import Complaint, Escalation, OutboundMessage
 from tests.conftest import DEFAULT_NOW, STAFF_PASSWORD, _test_config, category, unit
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.twilio_api import FakeTwilioApi
-from tests.reliability.processes import app_environment, finish, flask_command
+from tests.reliability.processes import app_environment, finish, flask_command, starting_line
 
 WITA = ZoneInfo("Asia/Makassar")
 DUE_COMPLAINTS = 2000
@@ -122,23 +125,27 @@ def _seed() -> None:
     db.session.commit()
 
 
-def _run_together(env: dict[str, str], logs: Path) -> list[tuple[str, int, str]]:
-    """Start every racer at once; wait for all; return (command, exit code, stdout)."""
+def _run_together(database_url: str, env: dict[str, str], logs: Path) -> list[tuple[str, int, str]]:
+    """Start every racer, let them go at once; wait for all; return (command, exit, stdout)."""
     now = VERIFY_DUE.isoformat()
     commands = [["sla", "sweep", "--now", now]] * SWEEPS + [["outbox", "drain"]] * DRAINS
-    processes = [
-        (" ".join(args), flask_command(args, env, logs / f"racer-{number}.log"))
-        for number, args in enumerate(commands)
-    ]
+    processes: list[tuple[str, subprocess.Popen[bytes]]] = []
     results = []
     try:
+        with starting_line(
+            database_url, ["complaints", "outbound_messages"], len(commands), PROCESS_TIMEOUT
+        ) as release:
+            for number, args in enumerate(commands):
+                log = logs / f"racer-{number}.log"
+                processes.append((" ".join(args), flask_command(args, env, log)))
+            release()
         for name, process in processes:
             code, output = finish(process, PROCESS_TIMEOUT)
             results.append((name, code, output))
     finally:
         for _, process in processes:
             if process.poll() is None:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
     return results
 
@@ -169,7 +176,7 @@ def test_racing_sweep_and_drain_processes_fire_each_step_and_send_each_message_o
     env = {key: value for key, value in env.items() if value is not None}
 
     started = time.monotonic()
-    results = _run_together(env, tmp_path)
+    results = _run_together(database_url, env, tmp_path)
     # Messages the sweeps queued after both drains had finished go out now (the
     # same command, run in this process to spare one more interpreter start).
     set_now(datetime.now(UTC))  # the real clock, as in the drain processes
