@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import runpy
 import signal
 import socket
 import subprocess
@@ -31,6 +33,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from complaints.auth import create_user
+from complaints.config import load_config
 from complaints.extensions import db
 from complaints.models import Complaint, ComplaintEvent, Escalation
 from sla.sweep import sweep
@@ -48,7 +51,7 @@ WRITES_PER_MINUTE = 10
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 # One PostgreSQL schema: SQLite is one host's database, not several hosts'.
-pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
 def free_port() -> int:
@@ -208,6 +211,7 @@ def complaint_body(number: int) -> dict[str, Any]:
     }
 
 
+@postgresql_only
 def test_two_instances_share_one_queue_one_rate_limit_and_one_sweep(
     app: Flask,
     database_url: str,
@@ -263,3 +267,53 @@ def test_two_instances_share_one_queue_one_rate_limit_and_one_sweep(
         complaints = db.session.scalar(select(func.count(Complaint.id)))
     assert fired == expected.reminded + expected.escalated == steps == step_events
     assert complaints == WRITES_PER_MINUTE
+
+
+# --- the deploy files stay in step with the app ------------------------------------------------
+
+
+def settings_read_by_the_app() -> set[str]:
+    config = (ROOT / "complaints" / "config.py").read_text()
+    names = set(re.findall(r'env_\w+\(\s*env,\s*"([A-Z][A-Z0-9_]+)"', config))
+    names |= set(re.findall(r'env(?:\.get\(|\[)"([A-Z][A-Z0-9_]+)"', config))
+    names |= set(
+        re.findall(r'os\.environ\.get\("([A-Z][A-Z0-9_]+)"', (ROOT / "wsgi.py").read_text())
+    )
+    return names
+
+
+def test_the_env_example_explains_every_setting_the_app_reads() -> None:
+    example = (ROOT / "deploy" / "aduan.env.example").read_text()
+    documented = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    read = settings_read_by_the_app()
+    assert {"DATABASE_URL", "REDIS_URL", "ADUAN_PROXY_HOPS", "PUBLIC_BASE_URL"} <= read
+    assert read - documented == set()
+
+
+def test_nginx_accepts_exactly_the_uploads_the_app_accepts(tmp_path: Path) -> None:
+    app_limit = load_config(tmp_path, env={})["MAX_CONTENT_LENGTH"]
+    site = (ROOT / "deploy" / "nginx" / "aduan.conf").read_text()
+    match = re.search(r"client_max_body_size (\d+)m;", site)
+    assert match is not None
+    assert int(match.group(1)) * 1024 * 1024 == app_limit
+    for header in ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"):
+        assert f"proxy_set_header {header} " in site
+
+
+def test_the_web_unit_runs_gunicorn_without_the_scheduler_and_one_unit_runs_it() -> None:
+    web = (ROOT / "deploy" / "systemd" / "aduan-web.service").read_text()
+    scheduler = (ROOT / "deploy" / "systemd" / "aduan-scheduler.service").read_text()
+    (web_start,) = re.findall(r"^ExecStart=(.*)$", web, re.MULTILINE)
+    assert "ADUAN_SCHEDULER=0" in web_start and "gunicorn.conf.py wsgi:app" in web_start
+    assert re.search(r"^ExecStart=\S+/flask --app wsgi sla run$", scheduler, re.MULTILINE)
+    for unit in (web, scheduler):
+        assert "EnvironmentFile=/etc/aduan/aduan.env" in unit
+        assert "NoNewPrivileges=yes" in unit and "ProtectSystem=strict" in unit
+
+
+def test_the_gunicorn_config_logs_no_query_strings() -> None:
+    settings = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    assert settings["worker_class"] == "gthread" and settings["workers"] >= 2
+    log_format = settings["access_log_format"]
+    assert "%(U)s" in log_format  # the path alone
+    assert not {"%(r)s", "%(q)s", "%(f)s"} & set(re.findall(r"%\(\w\)s", log_format))
