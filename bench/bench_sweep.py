@@ -279,10 +279,13 @@ def _seed_complaints(rows: int) -> None:
 
 
 def _sql(statement: str) -> sa.TextClause:
-    """A text statement whose ``:now`` is stored like the models store instants."""
+    """A text statement whose ``:now`` (and ``:level2``) are stored as the models store instants."""
     from complaints.types import UTCDateTime
 
-    return sa.text(statement).bindparams(sa.bindparam("now", type_=UTCDateTime()))
+    instants = [name for name in ("now", "level2") if f":{name}" in statement]
+    return sa.text(statement).bindparams(
+        *(sa.bindparam(name, type_=UTCDateTime()) for name in instants)
+    )
 
 
 def _count_due(now: datetime) -> int:
@@ -357,17 +360,33 @@ def _batched_writes(staff: dict[str, int]) -> None:
         " status, attempts, next_attempt_at, created_at)"
         " SELECT 'sla-' || id || '-resolve-1-user-' || :supervisor, 'sms', :phone,"
         f" replace(:body1, :mark, code), id, :supervisor, 'pending', 0, :now, :now {due}",
-        # The complaints' next check and level (past both steps, nothing is left).
-        "UPDATE complaints SET next_action_at = NULL, escalation_level = 1, version = version + 1"
-        f" WHERE {DUE_SQL}",
+        # The complaints' next check (their level-2 step) and level.
+        "UPDATE complaints SET next_action_at = :level2, escalation_level = 1,"
+        f" version = version + 1 WHERE {DUE_SQL}",
     ]
     parameters: dict[str, Any] = {"now": NOW, **staff, "phone": SUPERVISOR_PHONE, **texts}
+    parameters["level2"] = _level2_at()
     for statement in statements:
         db.session.execute(_sql(statement), parameters)
     db.session.commit()
 
 
 _MARK = "@CODE@"
+_DUE_AT = NOW - timedelta(hours=1)  # the seeded resolve_due_at of every due row
+
+
+def _level2_at() -> datetime:
+    """When the due rows' level-2 step falls: the next check the sweep stores for them."""
+    from complaints.extensions import db
+    from complaints.models import Category
+    from sla.ladder import LadderRules
+    from sla.policies import policy_for_kind, working_calendar
+
+    road = db.session.scalars(sa.select(Category).where(Category.code == "road-damage")).one()
+    rules = LadderRules.of(policy_for_kind("complaint", road))
+    level2 = working_calendar().add_working_days(_DUE_AT, rules.level2_after_days)
+    db.session.commit()
+    return level2
 
 
 def _step_texts() -> dict[str, str]:
@@ -379,7 +398,7 @@ def _step_texts() -> dict[str, str]:
     class Marked:
         code: str = _MARK
 
-    due_at = NOW - timedelta(hours=1)  # the seeded resolve_due_at of every due row
+    due_at = _DUE_AT
     wording = StepWording()
     texts = {"mark": _MARK, "due_iso": due_at.isoformat()}
     for level, email in ((0, OFFICER_EMAIL), (1, SUPERVISOR_EMAIL)):
@@ -415,6 +434,15 @@ def _footprint() -> dict[str, tuple[int, int]]:
             sa.text(f"SELECT count(*), coalesce(sum(length({text})), 0) FROM {table}")
         ).one()
         footprint[table] = (int(count), int(length))
+    # The due rows' new level, and how many got their level-2 step as next check.
+    level, at_level2 = db.session.execute(
+        _sql(
+            "SELECT sum(escalation_level), sum(CASE WHEN next_action_at = :level2 THEN 1 END)"
+            " FROM complaints WHERE status = 'in_progress'"
+        ),
+        {"level2": _level2_at()},
+    ).one()
+    footprint["complaints"] = (int(level or 0), int(at_level2 or 0))
     db.session.commit()
     return footprint
 
@@ -430,8 +458,9 @@ def _check_same_writes(staff: dict[str, int], due: int) -> None:
     _reset_due_rows()
     if by_sweep != by_statements:
         raise RuntimeError(f"the ceiling writes {by_statements}, the sweep {by_sweep}")
-    rows = sum(count for count, _ in by_sweep.values())
-    print(f"ceiling checked: it writes the same {rows:,} rows and text as the sweep")
+    rows = sum(by_sweep[table][0] for table in _TEXT_COLUMNS)
+    print(f"ceiling checked: it inserts the same {rows:,} rows and text as the sweep", end="")
+    print(f" and updates {by_sweep['complaints'][1]:,} complaints alike")
 
 
 def _reset_due_rows() -> None:

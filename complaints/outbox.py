@@ -29,10 +29,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from flask import Flask, current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 
 from . import clock
+from .bulk import insert_rows
 from .extensions import db
 from .models import OutboundMessage, OutboxStatus
 
@@ -185,13 +186,14 @@ def enqueue_many(messages: Sequence[QueuedMessage]) -> int:
             "user_id": message.user_id,
             "status": OutboxStatus.PENDING.value,
             "attempts": 0,
-            "next_attempt_at": queued_at,
-            "created_at": queued_at,
         }
         for message in by_key.values()
     ]
-    # The Core table, not the entity: a plain executemany, no ORM bookkeeping per row.
-    db.session.execute(insert(db.metadata.tables[OutboundMessage.__tablename__]), rows)
+    insert_rows(
+        OutboundMessage.__tablename__,
+        rows,
+        {"next_attempt_at": queued_at, "created_at": queued_at},
+    )
     logger.debug("queued %d messages", len(rows))
     return len(rows)
 

@@ -29,8 +29,9 @@ from typing import Any, Protocol
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from complaints.bulk import insert_rows
 from complaints.extensions import db
 from complaints.i18n import LOCALES, local_time
 from complaints.models import (
@@ -289,11 +290,10 @@ def record_steps(fired: Sequence[tuple[StepSubject, PreparedStep]], now: datetim
                 "deadline": step.stored_deadline,
                 "level": step.level,
                 "due_at": step.due_at,
-                "fired_at": now,
                 "target_unit_id": audience.unit_id,
             }
         )
-        events.append(_event_row(complaint, prepared, now))
+        events.append(_event_row(complaint, prepared))
         for person in audience.staff:
             body = prepared.texts[person.locale]
             notifications.append(
@@ -302,7 +302,6 @@ def record_steps(fired: Sequence[tuple[StepSubject, PreparedStep]], now: datetim
                     "complaint_id": complaint.id,
                     "kind": step.kind,
                     "body": body,
-                    "created_at": now,
                 }
             )
             copy = _copy_outside_the_app(complaint, step, person, body)
@@ -316,25 +315,23 @@ def record_steps(fired: Sequence[tuple[StepSubject, PreparedStep]], now: datetim
                 step.stored_deadline,
                 step.level,
             )
-    # Bulk INSERTs into the Core tables (executemany, no RETURNING): nobody needs
-    # the new ids, and the ORM's bulk path would add bookkeeping per row.
-    for model, rows in (
-        (Escalation, escalations),
-        (ComplaintEvent, events),
-        (Notification, notifications),
-    ):
-        if rows:
-            db.session.execute(insert(db.metadata.tables[model.__tablename__]), rows)
+    # Bulk INSERTs (executemany, no RETURNING): nobody needs the new ids, and
+    # ORM objects or the ORM's bulk path would add bookkeeping per row.
+    insert_rows(Escalation.__tablename__, escalations, {"fired_at": now})
+    insert_rows(ComplaintEvent.__tablename__, events, {"at": now})
+    insert_rows(Notification.__tablename__, notifications, {"created_at": now})
     if messages:
         enqueue_many(messages)
 
 
-def _event_row(complaint: StepSubject, prepared: PreparedStep, now: datetime) -> dict[str, Any]:
-    """The ``complaint_events`` row of a fired step, as workflow.record_event would write it."""
+def _event_row(complaint: StepSubject, prepared: PreparedStep) -> dict[str, Any]:
+    """The ``complaint_events`` row of a fired step, as workflow.record_event would write it.
+
+    Its instant, ``at``, is the sweep's ``now``, added by the caller for all rows at once.
+    """
     step, audience = prepared.step, prepared.audience
     return {
         "complaint_id": complaint.id,
-        "at": now,
         "kind": step.kind,
         "actor_user_id": None,
         "actor_label": SLA_ACTOR.label,

@@ -43,9 +43,9 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, text, update
 
@@ -157,8 +157,7 @@ class SweepSummary:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class DueComplaint:
+class DueComplaint(NamedTuple):
     """The columns the sweep reads of a claimed complaint: a plain row, not an ORM object.
 
     Enough for the ladder (:class:`sla.ladder.DeadlineFacts`), for choosing
@@ -180,12 +179,11 @@ class DueComplaint:
     response_due_at: datetime | None
     resolve_due_at: datetime | None
     confirm_due_at: datetime | None
-    next_action_at: datetime | None
     reopened_count: int
     escalation_level: int
 
 
-_DUE_COLUMNS = [_complaints.c[column.name] for column in fields(DueComplaint)]
+_DUE_COLUMNS = [_complaints.c[name] for name in DueComplaint._fields]
 
 
 @dataclass(frozen=True)
@@ -418,7 +416,7 @@ class _SweepRun:
         return closed
 
     def _claim(self, ids: list[int]) -> list[DueComplaint]:
-        """Claim the still-due rows among ``ids``; their columns, earliest first."""
+        """Claim the still-due rows among ``ids``; their columns, in the order of ``ids``."""
         table = _complaints
         still_due: ColumnElement[bool] = and_(
             table.c.id.in_(ids), table.c.next_action_at <= self.now, _OPEN
@@ -432,12 +430,12 @@ class _SweepRun:
             .values(version=table.c.version + 1)
             .returning(*_DUE_COLUMNS)
         )
-        return _earliest_first(db.session.execute(claim))
+        return _in_order(ids, db.session.execute(claim))
 
     def _read(self, ids: list[int]) -> list[DueComplaint]:
         """The same columns as a claim, without claiming (for a dry run)."""
         query = select(*_DUE_COLUMNS).where(_complaints.c.id.in_(ids))
-        return _earliest_first(db.session.execute(query))
+        return _in_order(ids, db.session.execute(query))
 
     def _log_failure(self, complaint: DueComplaint | Complaint) -> None:
         logger.exception(
@@ -478,9 +476,10 @@ class _SweepRun:
             self.summary.closed += int(work.close)
 
 
-def _earliest_first(rows: Iterator[Any]) -> list[DueComplaint]:
-    """Rows of :data:`_DUE_COLUMNS` as DueComplaints, in the order they fell due."""
-    complaints = [DueComplaint(*row) for row in rows]
-    # RETURNING has no ORDER BY; keep the steps' rows in the order they fell due.
-    complaints.sort(key=lambda complaint: (complaint.next_action_at, complaint.id))
-    return complaints
+def _in_order(ids: list[int], rows: Iterator[Any]) -> list[DueComplaint]:
+    """Rows of :data:`_DUE_COLUMNS` as DueComplaints, in the order of ``ids`` (as they fell due).
+
+    RETURNING has no ORDER BY; the order keeps the written rows in due order.
+    """
+    by_id = {row.id: DueComplaint(*row) for row in rows}
+    return [by_id[complaint_id] for complaint_id in ids if complaint_id in by_id]
