@@ -6,8 +6,9 @@
   Restore: stop the app, remove ``aduan.db-wal`` and ``aduan.db-shm``, copy
   the backup over ``aduan.db`` (or ``sqlite3 aduan.db ".restore FILE"``).
 - PostgreSQL: ``pg_dump --format=custom`` of the app's database (of its
-  schema only when that is not ``public``), a snapshot taken in one
-  transaction. Restore into a fresh, empty database:
+  schema and the extensions only when that is not ``public``; pg_dump 14 or
+  later), a snapshot taken in one transaction. Restore into a fresh, empty
+  database:
   ``pg_restore --no-owner --dbname=postgresql://USER@HOST/NEWDB FILE``.
 
 The file appears only when the backup is complete: it is written under a
@@ -113,9 +114,10 @@ def _backup_postgresql(url: URL, partial: Path, timeout: float | None) -> None:
         environment["PGPASSWORD"] = str(url.password)  # never on the command line (ps)
     command = [program, "--format=custom", "--no-owner", f"--file={partial}"]
     # The whole database when the app lives in ``public`` (restores cleanly into a
-    # fresh database); only the app's schema when it shares a database with others.
+    # fresh database); only the app's schema when it shares a database with others,
+    # plus the extensions its indexes use (pg_trgm), which --schema alone leaves out.
     if schema != "public":
-        command.append(f"--schema={schema}")
+        command += [f"--schema={schema}", "--extension=*"]
     command.append(f"--dbname={conninfo}")
     try:
         finished = subprocess.run(  # noqa: S603 -- fixed program, our own arguments

@@ -59,12 +59,14 @@ def restored(app: Flask, backup: Path, tmp_path: Path) -> Iterator[Flask]:
     target = make_url(POSTGRES_URL).set(database=name)
     try:
         libpq = target.set(drivername="postgresql").render_as_string(hide_password=False)
-        subprocess.run(
-            ["pg_restore", "--no-owner", f"--dbname={libpq}", str(backup)],
-            check=True,
+        finished = subprocess.run(
+            ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={libpq}", str(backup)],
             capture_output=True,
+            text=True,
             timeout=RESTORE_TIMEOUT,
+            check=False,
         )
+        assert finished.returncode == 0, finished.stderr
         # The backup holds the test's own schema; the app finds it by its search_path.
         restored_url = target.update_query_dict({"options": url.query["options"]})
         restored_app = create_app(_test_config(restored_url.render_as_string(hide_password=False)))
