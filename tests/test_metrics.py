@@ -483,3 +483,58 @@ def test_the_complaint_list_streams_the_cohort(data: DataSet) -> None:
         "DLH"
     )
     assert by_code[data.complaints["C"].code]["reopened_count"] == 1
+
+
+def summary(count: int, mean: float | None, median: float | None, p90: float | None) -> dict:
+    return {
+        "count": count,
+        "mean_working_hours": mean,
+        "median_working_hours": median,
+        "p90_working_hours": p90,
+    }
+
+
+def test_durations_by_channel_kind_category_and_unit(data: DataSet) -> None:
+    report = figures()
+    channels = {row["channel"]: row for row in report["by_channel_detail"]}
+    web = channels["web"]["durations"]
+    # Web: A, C, D, F. To check 8, 4, 2, 0 → sorted 0, 2, 4, 8: median rank 1.5 = 3,
+    # P90 rank 2.7 = 4 + 0.7 × 4 = 6.8, mean 14 / 4.
+    assert web["check"] == summary(4, 3.5, 3.0, 6.8)
+    # First response A 8, C 2, F 1 → median 2, P90 rank 1.8 = 2 + 0.8 × 6 = 6.8, mean 11 / 3.
+    assert web["response"] == summary(3, 3.67, 2.0, 6.8)
+    # Resolved A 34.5 (over the weekend and the holiday) and C 32.5: P90 32.5 + 0.9 × 2.
+    assert web["resolve"] == summary(2, 33.5, 33.5, 34.3)
+    assert channels["web"]["median_resolve_working_hours"] == 33.5
+    # The counter: E, rejected after 32 working hours, never answered or resolved.
+    counter = channels["counter"]["durations"]
+    assert counter["check"] == summary(1, 32.0, 32.0, 32.0)
+    assert counter["response"] == counter["resolve"] == summary(0, None, None, None)
+    assert channels["lapor"]["durations"]["resolve"] == summary(1, 52.0, 52.0, 52.0)
+    assert channels["sms"]["durations"]["check"] == summary(0, None, None, None)
+
+    kinds = {row["kind"]: row["durations"] for row in report["by_kind"]}
+    # Complaints (all but B): to check 8, 4, 2, 32, 0 → 0, 2, 4, 8, 32: median 4,
+    # P90 rank 3.6 = 8 + 0.6 × 24 = 22.4, mean 46 / 5.
+    assert kinds["complaint"]["check"] == summary(5, 9.2, 4.0, 22.4)
+    assert kinds["information_request"]["response"] == summary(1, 8.0, 8.0, 8.0)
+
+    categories = {row["category"]: row for row in report["by_category"]}
+    assert categories["waste"]["durations"]["check"] == kinds["complaint"]["check"]
+    assert categories["public-information"]["durations"]["resolve"] == summary(1, 52.0, 52.0, 52.0)
+    assert categories["public-information"]["median_resolve_working_hours"] == 52.0
+
+    units = {row["unit"]: row["durations"] for row in report["by_unit"]}
+    assert units["DLH"]["resolve"] == summary(2, 33.5, 33.5, 34.3)
+    assert units["DISKOMINFO"]["check"] == summary(1, 2.5, 2.5, 2.5)
+
+
+def test_a_public_reply_stores_the_time_to_first_response(data: DataSet) -> None:
+    complaint = receive("H", at(14, 9), channel="api")
+    workflow.verify_complaint(complaint, STAFF, now=at(14, 10))
+    assert complaint.response_working_seconds is None
+    workflow.reply_to_citizen(complaint, STAFF, "Kami sedang memeriksa lokasi.", now=at(15, 9))
+    workflow.commit()
+    # Mon 14 Dec 10:00–16:00 and Tue 15 Dec 08:00–09:00.
+    assert complaint.response_working_seconds == 7 * 3600
+    assert complaint.check_working_seconds == 3600

@@ -167,3 +167,42 @@ def test_a_quarter(client: FlaskClient, make_complaint: MakeComplaint) -> None:
     make_complaint(status="verified", description="KUARTAL-4 jalan berlubang besar.")
     assert "KUARTAL-4" in page(client, "?year=2026&quarter=4")
     assert "KUARTAL-4" not in page(client, "?year=2026&quarter=3")
+
+
+def test_serving_a_period_is_recorded_as_indicator_27_evidence(
+    app: Flask, client: FlaskClient, make_complaint: MakeComplaint, set_now
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from complaints import metrics
+    from complaints.models import StatsPublication
+
+    make_complaint(status="verified", category_code="waste")
+    year = (date(2026, 1, 1), date(2026, 12, 31))
+    published = metrics.report(*year)["indicator_27"]["published"]
+    assert (published["done"], published["publications"]) == (False, 0)
+    assert published["first_published_at"] is None
+
+    set_now(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))  # 10:00 in Makassar
+    page(client, "?year=2026")
+    page(client, "?year=2026")  # from the cache: nothing more to record
+    set_now(datetime(2026, 11, 26, 3, 30, tzinfo=UTC))
+    stats.cache().clear()
+    page(client, "?year=2026")
+    page(client, "?year=2026&quarter=1")  # another period, recorded apart
+
+    rows = db.session.scalars(sa.select(StatsPublication).order_by(StatsPublication.id)).all()
+    assert [(row.period_from, row.period_to) for row in rows] == [
+        (date(2026, 1, 1), date(2026, 12, 31)),
+        (date(2026, 1, 1), date(2026, 3, 31)),
+    ]
+    published = metrics.report(date(2026, 11, 1), date(2026, 11, 30))["indicator_27"]["published"]
+    assert published["done"] is True
+    assert published["publications"] == 1  # the year; the first quarter does not overlap
+    assert published["first_published_at"] == "2026-11-25T10:00+08:00"
+    assert published["last_served_at"] == "2026-11-26T11:30+08:00"
+    # A period nobody has looked at on /stats is not published.
+    assert (
+        metrics.report(date(2025, 1, 1), date(2025, 12, 31))["indicator_27"]["published"]["done"]
+        is False
+    )
