@@ -97,6 +97,8 @@ def test_the_dashboard_shows_tables_and_charts(app: Flask, cast: Cast, complaint
     assert "Dinas Pekerjaan Umum dan Penataan Ruang" in html
     # Two units, each below the minimum count: flagged, not ranked.
     assert "fewer than 5 complaints" in html
+    # Durations by unit, channel, kind and category, each a table of its own.
+    assert html.count("To first response") == 4 and html.count("90th percentile") >= 5
 
 
 def test_bad_periods_are_refused_clearly(app: Flask, cast: Cast) -> None:
@@ -133,6 +135,10 @@ def test_csv_and_xlsx_match_the_json(app: Flask, cast: Cast, complaints: None) -
     assert found[("totals", "", "received")] == "4"
     assert found[("indicator_28", "", "received_lapor")] == "1"
     assert found[("by_unit", "PUPR", "ikm.respondents")] == "0"
+    # Each breakdown carries its working-time durations (one road-damage complaint closed).
+    assert found[("by_category", "road-damage", "durations.resolve.count")] == "1"
+    assert found[("by_channel_detail", "lapor", "durations.resolve.count")] == "0"
+    assert ("by_kind", "complaint", "durations.check.median_working_hours") in found
 
     response = client.get(f"/staff/reports/report.xlsx?{PERIOD}")
     assert response.status_code == 200
