@@ -12,7 +12,7 @@ migrations and the reference data are applied first (``--rows`` complaints
 can be seeded too, so new rows land in a full table).
 
 For each gunicorn worker class (``sync``: 2 workers; ``gthread``: 2 workers
-of 4 threads), with ``ADUAN_SCHEDULER=0 RATELIMIT_ENABLED=0
+of 4 threads; ``--workers`` changes the count), with ``ADUAN_SCHEDULER=0 RATELIMIT_ENABLED=0
 ADUAN_SECURE_COOKIES=0``, a load generator on 127.0.0.1 (``--clients``
 threads, each with its own keep-alive ``http.client`` connection, sharing a
 fixed number of requests) measures, median of ``--runs`` runs:
@@ -70,10 +70,10 @@ DESCRIPTION = (
     " Mohon segera ditambal sebelum ada korban lagi. Lokasi tepat di tikungan dekat pasar."
 )
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-LABELS = {"sync": "sync 2w", "gthread": "gthread 2wx4t"}
+THREADS = 4  # per gthread worker
 WORKER_CLASSES = {
-    "sync": ["--workers", "2", "--worker-class", "sync"],
-    "gthread": ["--workers", "2", "--worker-class", "gthread", "--threads", "4"],
+    "sync": ["--worker-class", "sync"],
+    "gthread": ["--worker-class", "gthread", "--threads", str(THREADS)],
 }
 # A trivial HTTP/1.1 keep-alive server: the load generator's own ceiling.
 TRIVIAL_SERVER = """
@@ -305,9 +305,11 @@ def _wait_until_up(
     raise RuntimeError(f"the server did not start: {' '.join(command)}\n{output}")
 
 
-def gunicorn(worker_class: str, port: int, app: str, folder: Path) -> list[str]:
+def gunicorn(worker_class: str, workers: int, port: int, app: str, folder: Path) -> list[str]:
     return [
         str(GUNICORN),
+        "--workers",
+        str(workers),
         *WORKER_CLASSES[worker_class],
         "--bind",
         f"127.0.0.1:{port}",
@@ -341,6 +343,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="timed runs per row")
     parser.add_argument("--clients", type=int, default=8, help="concurrent connections")
     parser.add_argument("--rows", type=int, default=0, help="complaints seeded beforehand")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
         "--worker-classes",
         default="sync,gthread",
@@ -351,8 +354,11 @@ def _arguments() -> argparse.Namespace:
     unknown = set(options.worker_classes) - set(WORKER_CLASSES)
     if unknown:
         parser.error(f"unknown worker classes: {', '.join(sorted(unknown))}")
-    if options.requests < options.clients or options.clients < 1 or options.runs < 1:
-        parser.error("--requests must be at least --clients, and both and --runs positive")
+    if (
+        options.requests < options.clients
+        or min(options.clients, options.runs, options.workers) < 1
+    ):
+        parser.error("--requests must be at least --clients; --clients, --runs, --workers positive")
     return options
 
 
@@ -393,9 +399,11 @@ def _run(url: str, options: argparse.Namespace) -> list[Row]:
         "SECRET_KEY": "bench-intake-secret-key-not-for-production",
     }
     for worker_class in options.worker_classes:
-        label = LABELS[worker_class]
+        label = f"{worker_class} {options.workers}w"
+        if worker_class == "gthread":
+            label += f"x{THREADS}t"
         port = free_port()
-        command = gunicorn(worker_class, port, "ceiling_app:app", BENCH_DIR)
+        command = gunicorn(worker_class, options.workers, port, "ceiling_app:app", BENCH_DIR)
         with server(command, {"BENCH_DATABASE_URL": url}, port, "/"):
             bare_json = measure(
                 f"{label}: bare Flask JSON POST", port, json_client("/json", 201), options
@@ -410,7 +418,10 @@ def _run(url: str, options: argparse.Namespace) -> list[Row]:
             bare_insert.ceiling = bare_json
         port = free_port()
         with server(
-            gunicorn(worker_class, port, "wsgi:app", REPO_ROOT), aduan_env, port, "/healthz"
+            gunicorn(worker_class, options.workers, port, "wsgi:app", REPO_ROOT),
+            aduan_env,
+            port,
+            "/healthz",
         ):
             api = measure(
                 f"{label}: Aduan POST /api/v1/complaints",
