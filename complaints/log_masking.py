@@ -39,7 +39,8 @@ _MIN_SECRET_LENGTH = 8
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0|62)(?:[ .-]?\d){8,13}(?!\w)")
 _EMAIL = re.compile(r"\b([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)\b")
 
-_secrets: set[str] = set()
+# Replaced, never changed in place: threads logging meanwhile read a consistent tuple.
+_secrets: tuple[str, ...] = ()
 _lock = threading.Lock()
 _installed = False
 
@@ -53,7 +54,7 @@ def mask_phone(match: re.Match[str]) -> str:
 
 def mask(text: str) -> str:
     """``text`` with secrets, phone numbers and e-mail addresses masked."""
-    for secret in sorted(_secrets, key=len, reverse=True):
+    for secret in _secrets:
         if secret in text:
             text = text.replace(secret, SECRET_MASK)
     text = _PHONE.sub(mask_phone, text)
@@ -70,8 +71,10 @@ def register_secrets(config: Mapping[str, Any]) -> None:
             _, _, after_colon = value.partition(":")
             if len(after_colon) >= _MIN_SECRET_LENGTH:
                 found.add(after_colon)
+    global _secrets
     with _lock:
-        _secrets.update(found)
+        # Longest first, so a token is masked whole before its suffix is looked for.
+        _secrets = tuple(sorted(found.union(_secrets), key=len, reverse=True))
 
 
 def install() -> None:
@@ -96,13 +99,17 @@ def _mask_record(record: logging.LogRecord) -> None:
         message = record.getMessage()
     except (TypeError, ValueError):
         return  # a malformed call: logging reports it when the record is handled
-    masked = mask(message)
-    if masked != message:
-        record.msg, record.args = masked, ()
-    if record.exc_info and not record.exc_text:
-        # Formatted now so the traceback's messages are masked too; formatters
-        # use exc_text as it is when it is set.
-        record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
+    try:
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        if record.exc_info and not record.exc_text:
+            # Formatted now so the traceback's messages are masked too; formatters
+            # use exc_text as it is when it is set.
+            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
+    except Exception:  # logging must never break the code that logs
+        record.msg, record.args = "[message withheld: it could not be masked]", ()
+        record.exc_info = record.exc_text = None
 
 
 def engine_options(options: Mapping[str, Any]) -> dict[str, Any]:
