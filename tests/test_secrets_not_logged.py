@@ -194,3 +194,17 @@ def test_masking_keeps_what_an_operator_needs_to_read_a_log() -> None:
         "from 203.0.113.9 at 2026-11-25T02:00:00+00:00; message SM00000001ab12; 42 due"
     )
     assert mask(untouched) == untouched
+
+
+def test_a_traceback_quoting_a_number_is_masked_too(caplog: pytest.LogCaptureFixture) -> None:
+    from complaints import log_masking
+
+    log_masking.install()  # what create_app does; idempotent
+    caplog.set_level(logging.ERROR)
+    try:
+        raise ValueError("provider refused +6281234567890 (pelapor.api@example.com)")
+    except ValueError:
+        logging.getLogger("channels.test").exception("delivery failed")
+    [written] = logged_text(caplog.records)
+    assert "ValueError: provider refused +62812****890 (p***@example.com)" in written
+    assert "6281234567890" not in written and API_EMAIL not in written
