@@ -21,6 +21,7 @@ from complaints import clock
 from complaints.extensions import db
 from complaints.models import Category, Complaint, Status, Unit
 from complaints.staff import queue
+from tests.api_helpers import bearer
 from tests.conftest import Cast, MakeComplaint
 from tests.staff_helpers import signed_in
 
@@ -122,6 +123,16 @@ def test_walking_the_pages_shows_every_complaint_once_in_each_order_both_ways(
         assert [len(page) for page in pages] == [queue.PAGE_SIZE, queue.PAGE_SIZE, 13], sort
         assert [code for page in pages for code in page] == expected(many, sort), sort
         assert walk_back(client, last) == list(reversed(pages[:-1])), sort
+    # The JSON API lists with the same keyset (newest first), page after page.
+    headers = bearer(cast.admin)
+    listed: list[str] = []
+    url = "/api/v1/complaints?limit=40"
+    while url:
+        body = client.get(url, headers=headers).get_json()
+        listed += [item["code"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        url = f"/api/v1/complaints?limit=40&cursor={cursor}" if cursor else ""
+    assert listed == expected(many, "newest")
     # The counts per status cover everything visible, not the page shown.
     page = client.get("/staff/complaints?status=closed").get_data(as_text=True)
     per_status = dict(re.findall(r"status=(\w+)\">[^<]*: <strong>(\d+)</strong>", page))
