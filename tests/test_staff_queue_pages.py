@@ -8,7 +8,9 @@ none at all).
 
 from __future__ import annotations
 
+import base64
 import html
+import json
 import re
 from datetime import timedelta
 
@@ -156,6 +158,11 @@ def test_the_cursor_keeps_the_filters_and_the_officers_reach(
     assert [code for page in pages for code in page] == expected(wanted, "priority")
 
 
+def forge(content: object) -> str:
+    """A cursor as a client could craft one: base64url JSON."""
+    return base64.urlsafe_b64encode(json.dumps(content).encode()).decode().rstrip("=")
+
+
 def test_a_cursor_that_is_not_ours_and_an_old_page_link_give_the_first_page(
     app: Flask, cast: Cast, many: list[Complaint]
 ) -> None:
@@ -164,7 +171,15 @@ def test_a_cursor_that_is_not_ours_and_an_old_page_link_give_the_first_page(
     deadline_cursor = link(client.get("/staff/complaints").get_data(as_text=True), "next")
     assert deadline_cursor is not None
     stolen = deadline_cursor.split("after=")[1].split("&")[0]
-    for cursor in ("garbage", "eyJvIjogMX0", stolen, "e30", "%00", "W10"):
+    forged = [
+        forge({"o": "oldest", "b": 0, "v": "0001-01-01T00:00:00+14:00", "i": 1}),
+        forge({"o": "oldest", "b": 0, "v": "2026-01-01T00:00:00+00:00", "i": 10**20}),
+        forge({"o": "oldest", "b": 3, "v": "2026-01-01T00:00:00+00:00", "i": 1}),
+        forge({"o": "oldest", "b": 0, "v": "2026-01-01T00:00:00", "i": 1}),
+        forge({"o": "oldest", "b": 0, "v": None, "i": 1}),
+        forge([]),
+    ]
+    for cursor in ("garbage", "%00", "e30", stolen, *forged):
         for direction in ("after", "before"):
             response = client.get(f"/staff/complaints?sort=oldest&{direction}={cursor}")
             assert response.status_code == 200, cursor

@@ -24,7 +24,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, true
@@ -32,6 +32,9 @@ from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from complaints.extensions import db
 from complaints.models import Complaint, Priority
+
+# Ids are 32-bit on PostgreSQL; a larger one in a forged cursor would fail in the driver.
+MAX_ID = 2**31 - 1
 
 
 class BadCursor(ValueError):
@@ -138,10 +141,14 @@ def decode_cursor(cursor: str, order: Order) -> Position:
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         name, bucket, raw_value, row_id = data["o"], data["b"], data["v"], data["i"]
         value = datetime.fromisoformat(raw_value) if raw_value is not None else None
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError) as error:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)  # overflows here, not in the database driver
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error, UnicodeError) as error:
         raise BadCursor(str(error)) from None
     if name != order.name or not _is_int(bucket) or not _is_int(row_id):
         raise BadCursor("cursor of another order, or fields of the wrong type")
+    if not 0 <= row_id <= MAX_ID:
+        raise BadCursor("no such id")
     if not 0 <= bucket < len(order.buckets):
         raise BadCursor("no such bucket")
     has_column = order.buckets[bucket].column is not None
