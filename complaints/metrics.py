@@ -51,7 +51,20 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased
 
 from sla.calendar import WorkingCalendar
@@ -736,7 +749,17 @@ COMPLAINT_COLUMNS = (
     "completed_on_time",
     "reopened_count",
     "citizen_confirmed",
+    "check_working_hours",
+    "response_working_hours",
+    "resolve_working_hours",
 )
+
+
+def _stored_hours(seconds: Any) -> Any:
+    """A stored duration in working hours, two decimals (empty when not stored)."""
+    # A numeric literal: PostgreSQL rounds numerics to two places, not doubles.
+    hours = func.round(seconds / literal_column("3600.0"), 2)
+    return cast(hours, Float)
 
 
 def cohort_query(start: date, end: date, unit_code: str | None = None) -> Select[Any]:
@@ -763,6 +786,9 @@ def cohort_query(start: date, end: date, unit_code: str | None = None) -> Select
             case((on_time, True), else_=False),
             Complaint.reopened_count,
             Complaint.citizen_confirmed,
+            _stored_hours(Complaint.check_working_seconds),
+            _stored_hours(Complaint.response_working_seconds),
+            _stored_hours(Complaint.resolve_working_seconds),
         )
         .join(Category, Complaint.category_id == Category.id)
         .outerjoin(Unit, Complaint.unit_id == Unit.id)

@@ -483,6 +483,11 @@ def test_the_complaint_list_streams_the_cohort(data: DataSet) -> None:
         "DLH"
     )
     assert by_code[data.complaints["C"].code]["reopened_count"] == 1
+    # Each complaint's own working hours, as stored by the workflow.
+    hours = ("check_working_hours", "response_working_hours", "resolve_working_hours")
+    assert tuple(b[name] for name in hours) == (2.5, 8.0, 52.0)
+    e = by_code[data.complaints["E"].code]
+    assert tuple(e[name] for name in hours) == (32.0, None, None)
 
 
 def summary(count: int, mean: float | None, median: float | None, p90: float | None) -> dict:

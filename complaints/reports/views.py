@@ -109,6 +109,9 @@ def _column_labels() -> dict[str, str]:
         "completed_on_time": gettext("On time"),
         "reopened_count": gettext("Reopened"),
         "citizen_confirmed": gettext("Confirmed"),
+        "check_working_hours": gettext("Working hours to check"),
+        "response_working_hours": gettext("Working hours to first response"),
+        "resolve_working_hours": gettext("Working hours to resolve"),
     }
 
 
