@@ -3,8 +3,9 @@
 A client with eight threads files complaints through ``POST /api/v1/complaints``,
 each request with its own ``Idempotency-Key``, retrying on connection errors
 and 5xx with the same key, as a well-behaved program would. Twice during the
-stream the test SIGKILLs gunicorn's whole process group (master and workers,
-mid-request) and starts it again. Afterwards every tracking code the client
+stream the test SIGKILLs gunicorn mid-request: first its workers (the master
+forks new ones), then its whole process group, master included, after which
+gunicorn is started again. Afterwards every tracking code the client
 was given exists with its first event and its acknowledgement in the outbox,
 and no key was turned into two complaints.
 
@@ -102,16 +103,23 @@ def _client(stream: Stream, deadline: float) -> None:
 
 
 def _crash_twice(server: Gunicorn, stream: Stream, deadline: float) -> int:
-    """SIGKILL gunicorn at one third and two thirds of the stream; restart it each time."""
+    """SIGKILL gunicorn at one third and two thirds of the stream.
+
+    First only the workers (the master forks new ones), then the whole
+    process group at once, master included, and gunicorn is started again.
+    """
     crashes = 0
     for share in range(1, CRASHES + 1):
         mark = REQUESTS * share // (CRASHES + 1)
         while stream.done < mark and time.monotonic() < deadline:
             time.sleep(0.01)
-        server.crash()
+        if share == 1:
+            assert server.kill_workers() == server.workers
+        else:
+            server.crash()
+            time.sleep(0.2)  # clients hit a closed port meanwhile
+            server.start()
         crashes += 1
-        time.sleep(0.2)  # clients hit a closed port meanwhile
-        server.start()
     return crashes
 
 
@@ -151,7 +159,7 @@ def test_killing_gunicorn_twice_mid_stream_loses_and_duplicates_nothing(
     app: Flask, database_url: str, tmp_path: Path
 ) -> None:
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    server = Gunicorn(app_environment(database_url), tmp_path / "gunicorn.log")
+    server = Gunicorn(app_environment(database_url), tmp_path / "gunicorn.log", preload=True)
     stream = Stream(run=uuid.uuid4().hex[:8], port=server.port)
     deadline = time.monotonic() + STREAM_TIMEOUT
     clients = [
