@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 from . import clock
 from .extensions import db
@@ -40,18 +41,21 @@ def tracking_url(code: str) -> str:
     return f"{(base or '').rstrip('/')}/track/{code}"
 
 
+# Lazy, so a call translates one label, not seven: the staff queue shows one per row.
+_STATUS_LABELS = {
+    Status.RECEIVED: _l("Received, waiting to be checked"),
+    Status.VERIFIED: _l("Checked and passed to the responsible unit"),
+    Status.IN_PROGRESS: _l("Being handled by the unit"),
+    Status.RESOLVED: _l("Resolved by the unit, waiting for your confirmation"),
+    Status.CLOSED: _l("Closed"),
+    Status.REJECTED: _l("Not accepted"),
+    Status.MERGED: _l("Combined with another report of the same problem"),
+}
+
+
 def status_label(status: str) -> str:
     """A status in plain words, in the current locale."""
-    labels = {
-        Status.RECEIVED: gettext("Received, waiting to be checked"),
-        Status.VERIFIED: gettext("Checked and passed to the responsible unit"),
-        Status.IN_PROGRESS: gettext("Being handled by the unit"),
-        Status.RESOLVED: gettext("Resolved by the unit, waiting for your confirmation"),
-        Status.CLOSED: gettext("Closed"),
-        Status.REJECTED: gettext("Not accepted"),
-        Status.MERGED: gettext("Combined with another report of the same problem"),
-    }
-    return labels[Status(status)]
+    return str(_STATUS_LABELS[Status(status)])
 
 
 def _status_text(complaint: Complaint, event: ComplaintEvent) -> str:
