@@ -159,7 +159,8 @@ def _assert_clear_503(answer: Answer) -> None:
 def test_a_lost_database_gives_clear_503s_and_the_service_resumes_by_itself(
     private_cluster: PrivateCluster, tmp_path: Path
 ) -> None:
-    server = Gunicorn(app_environment(private_cluster.url), tmp_path / "gunicorn.log")
+    log = tmp_path / "gunicorn.log"
+    server = Gunicorn(app_environment(private_cluster.url), log, preload=True)
     load = Load(port=server.port)
     threads = [
         threading.Thread(target=_load, args=(load, offset), daemon=True)
@@ -231,3 +232,16 @@ def test_an_unreachable_database_answers_503_in_each_interface_s_own_format(
     )
     status, headers = response.status_code, dict(response.headers)
     _assert_clear_503(Answer("down", method, path, status, 0.0, headers, response.data))
+
+
+def test_a_query_bug_is_still_a_500_not_hidden_as_an_outage(tmp_path: Path) -> None:
+    """Only a failure to reach the database is an outage; a constraint violation is a bug."""
+    app = create_app({**_test_config(f"sqlite:///{tmp_path / 'aduan.db'}"), "TESTING": False})
+
+    def violates_a_constraint() -> str:
+        raise sa.exc.IntegrityError("INSERT INTO complaints …", {}, Exception("UNIQUE failed"))
+
+    app.add_url_rule("/reliability-test/bug", view_func=violates_a_constraint)
+    response = app.test_client().get("/reliability-test/bug")
+    assert response.status_code == 500
+    assert "Retry-After" not in response.headers
