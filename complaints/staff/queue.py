@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from complaints.codes import normalize_code
 from complaints.extensions import db
-from complaints.models import FINAL_STATUSES, Category, Complaint, Status, User
+from complaints.models import FINAL_STATUSES, Category, Channel, Complaint, Status, User
 
 from . import keyset
 from .access import visible_filter
@@ -88,6 +88,11 @@ def _parse_date(raw: str | None) -> datetime | None:
         return None
 
 
+# Filter values the queue understands; any other value is ignored, not an error.
+STATUS_VALUES = frozenset(status.value for status in Status)
+CHANNEL_VALUES = frozenset(channel.value for channel in Channel)
+
+
 def filtered(user: User, args: MultiDict[str, str], now: datetime) -> Select[tuple[Complaint]]:
     """The queue's SELECT for ``user`` with the filters in ``args`` (query string)."""
     query = select(Complaint).where(visible_filter(user))
@@ -96,7 +101,7 @@ def filtered(user: User, args: MultiDict[str, str], now: datetime) -> Select[tup
             # Spelt as "not final" (the same set, by the CHECK constraint) so PostgreSQL
             # can use the partial indexes declared with this very condition.
             query = query.where(Complaint.status.not_in([s.value for s in FINAL_STATUSES]))
-        else:
+        elif status in STATUS_VALUES:
             query = query.where(Complaint.status == status)
     for name, column in (
         ("unit", Complaint.unit_id),
@@ -104,7 +109,7 @@ def filtered(user: User, args: MultiDict[str, str], now: datetime) -> Select[tup
     ):
         if (value := args.get(name)) and value.isdigit():
             query = query.where(column == int(value))
-    if channel := args.get("channel"):
+    if (channel := args.get("channel")) in CHANNEL_VALUES:
         query = query.where(Complaint.channel == channel)
     assignee = args.get("assignee")
     if assignee == "me":
@@ -121,7 +126,8 @@ def filtered(user: User, args: MultiDict[str, str], now: datetime) -> Select[tup
         query = query.where(Complaint.created_at >= start)
     if end := _parse_date(args.get("to")):
         query = query.where(Complaint.created_at < end + timedelta(days=1))
-    if text := (args.get("q") or "").strip():
+    # NUL cannot be stored in PostgreSQL text, nor searched for: drop it.
+    if text := (args.get("q") or "").replace("\x00", "").strip():
         query = query.where(search(text))
     return query
 
