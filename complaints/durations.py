@@ -19,10 +19,12 @@ every duration that ends after it was added.
 
 **Aggregated in SQL.** :func:`summaries` returns count, mean, median and
 90th percentile per unit, category, channel, kind and in total: on
-PostgreSQL in one statement (``GROUPING SETS`` with ``percentile_cont``),
-on SQLite with ordered window functions that hand back only the few rows
-at the percentile ranks. Percentiles interpolate linearly between the
-closest ranks, like ``percentile_cont``; everything is exact to the second.
+PostgreSQL in one statement (``GROUPING SETS`` with ``percentile_cont``);
+SQLite has no ordered-set aggregates, so it counts per group in SQL, then
+reads the durations in order in batches, keeping only the values at the
+percentile ranks (memory holds the groups, not the durations).
+Percentiles interpolate linearly between the closest ranks, like
+``percentile_cont``; everything is exact to the second.
 
 **Rows recorded before migration 0004** (or seeded in bulk) have no stored
 value. For them the same statement measures the duration from the two
@@ -67,7 +69,6 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -91,6 +92,7 @@ _JULIAN_UNIX_EPOCH = 2440587.5
 MEDIAN = Fraction(1, 2)
 P90 = Fraction(9, 10)
 MEASURE_NAMES = ("check", "response", "resolve")
+STREAM_BATCH = 5_000
 
 
 # --- stored when the workflow records a moment -----------------------------------------
@@ -219,9 +221,8 @@ def summaries(
     if dialect == "postgresql":
         _postgresql_summaries(values, rows, calendar, breakdowns, found)
     else:
-        for measure in measures:
-            for name, column in {**breakdowns, "total": None}.items():
-                _sqlite_summaries(measure.name, values[measure.name], rows, name, column, found)
+        for name, value in values.items():
+            _streamed_summaries(name, value, rows, breakdowns, found)
     return found
 
 
@@ -276,39 +277,63 @@ def _postgresql_summaries(
             found[(name, breakdown, key)] = Summary(int(count), int(total or 0), median, p90)
 
 
-def _sqlite_summaries(
-    measure: str, seconds: Any, rows: ColumnElement[bool], name: str, column: Any, found: Summaries
+def _streamed_summaries(
+    measure: str,
+    seconds: Any,
+    rows: ColumnElement[bool],
+    breakdowns: Mapping[str, Any],
+    found: Summaries,
 ) -> None:
-    """Rank the durations per group in SQL; only the rows at the percentile ranks come back."""
-    group = column if column is not None else literal(0)
-    ranked = (
-        select(
-            group.label("key"),
-            seconds.label("seconds"),
-            func.row_number().over(partition_by=group, order_by=seconds).label("rank"),
-            func.count().over(partition_by=group).label("n"),
-            func.sum(seconds).over(partition_by=group).label("total"),
-        )
-        .select_from(Complaint)
+    """SQLite (no ordered-set aggregates): the durations in order, keeping only the ranks needed.
+
+    1. a grouped count and sum per combination of the breakdown columns (a few
+       hundred rows), added up per breakdown, give each group's ranks of interest;
+    2. one ``ORDER BY`` over the durations, read in batches: each row advances
+       the counter of its group in every breakdown, and a value is kept only
+       at a wanted rank. Memory holds the groups, never the durations.
+    """
+    names = list(breakdowns)
+    columns = list(breakdowns.values())
+    counted = select(*columns, func.count(seconds), func.sum(seconds)).where(
+        rows, seconds.is_not(None)
+    )
+    sizes: dict[tuple[str, Any], list[int]] = {}
+    for row in db.session.execute(counted.group_by(*columns)):
+        keys, count, total = row[: len(names)], int(row[-2]), int(row[-1] or 0)
+        for group in [("total", None), *zip(names, keys, strict=True)]:
+            size = sizes.setdefault(group, [0, 0])
+            size[0] += count
+            size[1] += total
+    wanted = {group: _closest_ranks(size[0]) for group, size in sizes.items()}
+    seen: dict[tuple[str, Any], int] = dict.fromkeys(sizes, 0)
+    at_rank: dict[tuple[str, Any], dict[int, int]] = {group: {} for group in sizes}
+    ordered = (
+        select(*columns, seconds)
         .where(rows, seconds.is_not(None))
-        .subquery("ranked")
+        .order_by(seconds)
+        .execution_options(yield_per=STREAM_BATCH)
     )
-    # 0-based positions of the closest ranks: floor((n - 1) × share) and the one after.
-    wanted = []
-    for share in (MEDIAN, P90):
-        below = (ranked.c.n - 1) * share.numerator // share.denominator
-        wanted += [below + 1, below + 2]
-    query = select(ranked.c.key, ranked.c.rank, ranked.c.n, ranked.c.total, ranked.c.seconds).where(
-        ranked.c.rank.in_(wanted)
-    )
-    by_key: dict[Any, tuple[int, int, dict[int, int]]] = {}
-    for key, rank, n, total, value in db.session.execute(query):
-        entry = by_key.setdefault(key, (int(n), int(total), {}))
-        entry[2][int(rank) - 1] = int(value)
-    for key, (n, total, at_rank) in by_key.items():
-        found[(measure, name, key if column is not None else None)] = Summary(
-            n, total, _percentile(at_rank, n, MEDIAN), _percentile(at_rank, n, P90)
+    for row in db.session.execute(ordered):
+        value = int(row[-1])
+        for group in [("total", None), *zip(names, row[: len(names)], strict=True)]:
+            rank = seen[group]
+            seen[group] = rank + 1
+            if rank in wanted[group]:
+                at_rank[group][rank] = value
+    for (breakdown, key), (count, total) in sizes.items():
+        ranks = at_rank[(breakdown, key)]
+        found[(measure, breakdown, key)] = Summary(
+            count, total, _percentile(ranks, count, MEDIAN), _percentile(ranks, count, P90)
         )
+
+
+def _closest_ranks(count: int) -> frozenset[int]:
+    """The 0-based ranks the median and the 90th percentile interpolate between."""
+    ranks = set()
+    for share in (MEDIAN, P90):
+        below = (count - 1) * share.numerator // share.denominator
+        ranks.update({below, min(below + 1, count - 1)})
+    return frozenset(ranks)
 
 
 def _percentile(at_rank: Mapping[int, int], n: int, share: Fraction) -> float:
