@@ -32,7 +32,7 @@ from complaints.extensions import db
 from complaints.models import Complaint, ComplaintEvent, OutboundMessage
 from tests.reliability.processes import Gunicorn, app_environment, request
 
-REQUESTS = int(os.environ.get("ADUAN_CRASH_REQUESTS", "200"))
+REQUESTS = int(os.environ.get("ADUAN_CRASH_REQUESTS", "160"))
 CLIENT_THREADS = 8
 CRASHES = 2
 STREAM_TIMEOUT = float(os.environ.get("ADUAN_CRASH_TIMEOUT", "90"))
