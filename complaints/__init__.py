@@ -78,6 +78,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import cli, outbox, security
 
     security.init_app(app)
+    from . import query_guard
+
+    query_guard.init_app(app)
     cli.init_app(app)
     outbox.init_app(app)  # before sla.init_app starts the scheduler with every job
     sla.init_app(app)
