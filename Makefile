@@ -43,12 +43,26 @@ lint: install
 test: lint
 	$(VENV)/bin/pytest -n 2 --dist loadfile -q
 
-ROWS ?= 100000
+# make bench [ROWS=…] [DATABASE_URL=postgresql+psycopg://…]: every benchmark, on PostgreSQL
+# (a throw-away schema) when DATABASE_URL is set, else on temporary SQLite files.
+ROWS ?= 1000000
+INTAKE_ARGS ?= --requests 1000
+BENCH_PG = $(filter postgresql%,$(DATABASE_URL))
+BENCH_ENV = $(if $(BENCH_PG),DATABASE_URL="$(BENCH_PG)" TEST_POSTGRES_URL="$(BENCH_PG)",env -u DATABASE_URL)
+BENCH_BACKEND = $(if $(BENCH_PG),postgresql,sqlite)
 
 bench: install
+	@echo "Benchmarks at $(ROWS) complaints on $(if $(BENCH_PG),PostgreSQL ($(BENCH_PG)),SQLite (set DATABASE_URL=postgresql+psycopg://… for PostgreSQL))"
 	$(PY) bench/bench_calendar.py
-	$(PY) bench/bench_sweep.py --rows $(ROWS)
-	$(PY) bench/bench_metrics.py --rows $(ROWS)
+	$(BENCH_ENV) $(PY) bench/bench_sweep.py --rows $(ROWS)
+	$(BENCH_ENV) $(PY) bench/bench_metrics.py --rows $(ROWS) --backend $(BENCH_BACKEND)
+	$(BENCH_ENV) $(PY) bench/bench_queue.py --rows $(ROWS)
+	$(BENCH_ENV) $(PY) bench/bench_memory.py --rows $(ROWS)
+	$(BENCH_ENV) $(PY) bench/bench_intake.py $(INTAKE_ARGS)
+
+# The same at 100k complaints, fewer requests (one gunicorn worker class).
+bench-quick:
+	$(MAKE) --no-print-directory bench ROWS=100000 INTAKE_ARGS="--requests 300 --worker-classes gthread"
 
 clean:
 	rm -rf $(VENV) instance .mypy_cache .ruff_cache test-artifacts
