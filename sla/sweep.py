@@ -109,6 +109,34 @@ _SET_NEXT_ACTION = (
     )
 )
 
+# PostgreSQL: the whole chunk in one statement, its values as three arrays.
+_SET_NEXT_ACTIONS_FROM_ARRAYS = text(
+    "UPDATE complaints SET next_action_at = chunk.next_action_at,"
+    " escalation_level = chunk.escalation_level"
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:next_actions AS timestamptz[]),"
+    " CAST(:levels AS integer[])) AS chunk(id, next_action_at, escalation_level)"
+    " WHERE complaints.id = chunk.id"
+)
+
+
+def _store_next_actions(updates: list[dict[str, Any]]) -> None:
+    """Store the chunk's new ``next_action_at`` and ``escalation_level`` (the claim bumped version).
+
+    One executemany on SQLite, which runs in-process; on PostgreSQL, where an
+    executemany is one UPDATE per row on the server, one UPDATE over arrays.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(_SET_NEXT_ACTION, updates)
+        return
+    db.session.execute(
+        _SET_NEXT_ACTIONS_FROM_ARRAYS,
+        {
+            "ids": [row["complaint_id"] for row in updates],
+            "next_actions": [row["next_action_at"] for row in updates],
+            "levels": [row["escalation_level"] for row in updates],
+        },
+    )
+
 
 @dataclass
 class SweepSummary:
@@ -376,9 +404,7 @@ class _SweepRun:
         # Writing rows does not fail on data; if it fails at all, the chunk is redone.
         record_steps(fired_now, self.now)
         if updates:
-            # One executemany rather than an UPDATE per complaint; the claim
-            # already bumped each row's version.
-            db.session.execute(_SET_NEXT_ACTION, updates)
+            _store_next_actions(updates)
         outcome.closed += self._close(closing, failed)
         if failed:
             self._push_forward(failed)
