@@ -392,21 +392,20 @@ def backfill(calendar: WorkingCalendar, timezone: str, span: tuple[date, date]) 
     cal = sql_calendar(calendar, timezone, span)
     c = Complaint
     decided = func.coalesce(c.verified_at, c.rejected_at, c.merged_at)
-    for stored, start, end in (
-        (c.check_working_seconds, c.created_at, decided),
-        (c.response_working_seconds, c.verified_at, c.first_response_at),
-        (c.resolve_working_seconds, c.created_at, c.resolved_at),
-    ):
-        value = measured(start, end, cal)
+    measures = [
+        Measure("check", c.check_working_seconds, c.created_at, decided, true()),
+        Measure("response", c.response_working_seconds, c.verified_at, c.first_response_at, true()),
+        Measure("resolve", c.resolve_working_seconds, c.created_at, c.resolved_at, true()),
+    ]
+    values = {}
+    for measure in measures:
+        value = _seconds(measure, cal)
         if cal.dialect == "postgresql":
             # A subquery over the one-row calendar, correlated to the updated row.
             value = select(value).scalar_subquery()
-        statement = (
-            update(Complaint)
-            .where(stored.is_(None), and_not_null(start, end))
-            .values({stored: value})
-        )
-        db.session.execute(statement)
+        values[measure.stored] = value
+    # One statement for the three columns: each row is rewritten once.
+    db.session.execute(update(Complaint).where(unstored(measures)).values(values))
 
 
 def and_not_null(*columns: Any) -> ColumnElement[bool]:
