@@ -1,38 +1,31 @@
 """Bulk INSERTs of many rows, for the hot paths (the SLA sweep).
 
-On PostgreSQL the rows go through ``COPY … FROM STDIN``: an executemany
-there (psycopg 3 has no multi-row VALUES rewrite for INSERTs without
-RETURNING) runs one INSERT per row on the server, several times the cost of
-the rows themselves. COPY fires the same triggers and checks the same
-constraints, in the session's transaction.
+Every value still goes through its column type's SQLAlchemy conversion
+(instants to UTC and, on SQLite, to its text form; JSON to text), so the
+rows stored are exactly what an ORM insert would store. What is left out is
+the per-row work around it:
 
-On SQLite, which runs in-process, one executemany. SQLAlchemy converts every
-bound value of every row through its column type (for an instant: to UTC,
-then to SQLite's text form), which is most of its cost; values that are the
-same in every row (the sweep's ``now``) are converted once and bound as they
-are instead.
+* on PostgreSQL the rows go through ``COPY … FROM STDIN``: an executemany
+  there (psycopg 3 has no multi-row VALUES rewrite for INSERTs without
+  RETURNING) runs one INSERT per row on the server, several times the cost
+  of the rows themselves. COPY fires the same triggers and checks the same
+  constraints;
+* on SQLite, which runs in-process, one driver-level executemany, without
+  SQLAlchemy's parameter bookkeeping for each row.
+
+Values that are the same in every row (the sweep's ``now``) are converted
+once. Both run on the session's connection, inside its transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from psycopg import sql
-from sqlalchemy import bindparam, insert
-from sqlalchemy.types import UserDefinedType
+from sqlalchemy import Table
 
 from .extensions import db
-
-
-class _AsStored(UserDefinedType[Any]):
-    """A value already converted for the driver, bound as it is.
-
-    Not NullType: SQLAlchemy would give an untyped bind the column's type,
-    and so convert the value a second time.
-    """
-
-    cache_ok = True
 
 
 def insert_rows(
@@ -46,47 +39,46 @@ def insert_rows(
     if not rows:
         return
     table = db.metadata.tables[table_name]
-    dialect = db.session.get_bind().dialect
-    if dialect.name == "postgresql":
-        _copy_rows(table_name, rows, shared)
+    names = [*rows[0], *shared]
+    connection = db.session.connection()
+    values = _converted(table, rows, shared)
+    if connection.dialect.name == "postgresql":
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table_name), sql.SQL(", ").join(map(sql.Identifier, names))
+        )
+        driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None
+        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in values:
+                copy.write_row(row)
         return
-    constants = {}
-    for name, value in shared.items():
-        # The dialect's own variant of the type (SQLite's DATETIME text form), as
-        # SQLAlchemy itself would use; the generic one leaves it to the driver.
-        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        stored = processor(value) if processor is not None else value
-        # A bind named unlike the column (SQLAlchemy reserves column names for
-        # the VALUES clause), holding the converted value once for every row.
-        constants[name] = bindparam(f"shared_{name}", stored, type_=_AsStored())
-    db.session.execute(insert(table).values(constants), list(rows))
+    assert connection.dialect.paramstyle == "qmark"  # SQLite's
+    quote = connection.dialect.identifier_preparer.quote
+    marks = ", ".join("?" * len(names))
+    # Only quoted names from our own metadata go into the text; the values are bound.
+    statement = f"INSERT INTO {quote(table_name)} ({', '.join(map(quote, names))})"
+    connection.exec_driver_sql(f"{statement} VALUES ({marks})", list(values))
 
 
-def _copy_rows(
-    table_name: str, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any]
-) -> None:
-    """The PostgreSQL path: one COPY on the session's own connection and transaction."""
-    table = db.metadata.tables[table_name]
+def _converted(
+    table: Table, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any]
+) -> Iterator[tuple[Any, ...]]:
+    """Each row's values as the driver receives them, then the shared ones."""
     dialect = db.session.get_bind().dialect
-    names = list(rows[0])
-    # Each column's SQLAlchemy conversion (UTC instants, JSON), as an INSERT would apply.
-    processors = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    ]
+
+    def processor(name: str) -> Any:
+        # The dialect's own variant of the type (SQLite's DATETIME text form), as
+        # SQLAlchemy itself uses; the generic one would leave it to the driver.
+        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
     constants = []
     for name, value in shared.items():
-        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        constants.append(processor(value) if processor is not None else value)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table_name),
-        sql.SQL(", ").join(sql.Identifier(name) for name in [*names, *shared]),
-    )
-    driver_connection = db.session.connection().connection.driver_connection
-    assert driver_connection is not None
-    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            values = [
-                row[name] if processor is None else processor(row[name])
-                for name, processor in zip(names, processors, strict=True)
-            ]
-            copy.write_row([*values, *constants])
+        convert = processor(name)
+        constants.append(convert(value) if convert is not None else value)
+    tail = tuple(constants)
+    columns = [(name, processor(name)) for name in rows[0]]
+    for row in rows:
+        yield (
+            *(row[name] if convert is None else convert(row[name]) for name, convert in columns),
+            *tail,
+        )

@@ -157,7 +157,7 @@ def enqueue_many(messages: Sequence[QueuedMessage]) -> int:
 
     The same idempotency as :func:`enqueue` (a key already in the outbox, or
     repeated in ``messages``, yields no second row), for the cost of one key
-    lookup per few hundred messages and one bulk INSERT, rather than a query
+    lookup per few hundred messages and one bulk write, rather than a query
     and an ORM object per message. The lookup autoflushes, so messages
     ``enqueue`` added earlier in the transaction count as existing.
     """

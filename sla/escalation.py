@@ -273,7 +273,7 @@ def record_steps(fired: Sequence[tuple[StepSubject, PreparedStep]], now: datetim
     3. an in-app notification per person told;
     4. an outbox message for each person told who has Telegram or a phone.
 
-    Each is one bulk INSERT however many steps there are (the sweep passes a
+    Each is one bulk write however many steps there are (the sweep passes a
     whole chunk); the outbox's idempotency keys are checked with one query
     (:func:`complaints.outbox.enqueue_many`). The caller stores the
     complaints' new ``escalation_level`` and ``next_action_at``.
@@ -315,8 +315,8 @@ def record_steps(fired: Sequence[tuple[StepSubject, PreparedStep]], now: datetim
                 step.stored_deadline,
                 step.level,
             )
-    # Bulk INSERTs (executemany, no RETURNING): nobody needs the new ids, and
-    # ORM objects or the ORM's bulk path would add bookkeeping per row.
+    # Bulk writes (executemany on SQLite, COPY on PostgreSQL; no RETURNING):
+    # nobody needs the new ids, and ORM objects would add bookkeeping per row.
     insert_rows(Escalation.__tablename__, escalations, {"fired_at": now})
     insert_rows(ComplaintEvent.__tablename__, events, {"at": now})
     insert_rows(Notification.__tablename__, notifications, {"created_at": now})

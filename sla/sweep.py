@@ -24,9 +24,10 @@ How one sweep at ``now`` works:
    whose decision raises (bad policy data) is logged and its next check
    pushed :data:`RETRY_DELAY` forward, so it neither stops the sweep nor
    spins.
-4. Write the chunk's steps with one bulk INSERT per table (the outbox's
-   idempotency keys checked by one query) and the complaints' new
-   ``next_action_at`` and ``escalation_level`` with one executemany UPDATE.
+4. Write the chunk's steps with one bulk write per table (the outbox's
+   idempotency keys checked by one query; see :mod:`complaints.bulk`) and
+   the complaints' new ``next_action_at`` and ``escalation_level`` with one
+   executemany UPDATE (one UPDATE over arrays on PostgreSQL).
    Closing loads those few complaints as ORM objects and goes through
    ``workflow.transition`` inside a SAVEPOINT per complaint, so a failing
    close is undone alone.
@@ -370,7 +371,7 @@ class _SweepRun:
         """Claim, decide, write and commit one chunk; raises only if the chunk must be redone.
 
         Everything is decided first; then the chunk's steps are written with a
-        few bulk INSERTs and one executemany UPDATE. Closing goes through the
+        few bulk writes and one UPDATE. Closing goes through the
         workflow, which flushes as it goes, so each close runs in a SAVEPOINT
         of its own.
         """
