@@ -43,12 +43,12 @@ def insert_rows(
     connection = db.session.connection()
     values = _converted(table, rows, shared)
     if connection.dialect.name == "postgresql":
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        copy_rows = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table_name), sql.SQL(", ").join(map(sql.Identifier, names))
         )
         driver_connection = connection.connection.driver_connection
         assert driver_connection is not None
-        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        with driver_connection.cursor() as cursor, cursor.copy(copy_rows) as copy:
             for row in values:
                 copy.write_row(row)
         return
@@ -56,8 +56,8 @@ def insert_rows(
     quote = connection.dialect.identifier_preparer.quote
     marks = ", ".join("?" * len(names))
     # Only quoted names from our own metadata go into the text; the values are bound.
-    statement = f"INSERT INTO {quote(table_name)} ({', '.join(map(quote, names))})"
-    connection.exec_driver_sql(f"{statement} VALUES ({marks})", list(values))
+    into = f"INSERT INTO {quote(table_name)} ({', '.join(map(quote, names))})"
+    connection.exec_driver_sql(f"{into} VALUES ({marks})", list(values))
 
 
 def _converted(
