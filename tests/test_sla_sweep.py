@@ -224,6 +224,15 @@ def test_an_escalation_reaches_a_supervisor_with_a_phone_in_app_and_by_sms(
     assert message.key == f"sla-{complaint.id}-verify-1-user-{cast.supervisor.id}"
     assert message.body == notice.body
     assert "verification deadline" in message.body  # in the supervisor's own language
+    # The bulk-written instants are stored as the ORM stores them, so SQL compares them right.
+    assert _count(ComplaintEvent, ComplaintEvent.at == VERIFY_DUE) == 2  # reminder, level 1
+    assert _count(Notification, Notification.created_at == VERIFY_DUE) == _count(Notification)
+    assert _count(Escalation, Escalation.fired_at == VERIFY_DUE) == 2
+    assert _count(OutboundMessage, OutboundMessage.next_attempt_at == message.next_attempt_at) == 1
+
+
+def _count(model: Any, *conditions: Any) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
 
 
 def test_a_resolved_complaint_closes_itself_when_the_confirmation_window_ends(
