@@ -3,9 +3,9 @@
 A NUL character in a filter (``/staff/complaints?q=%00``) or a form field
 crashes the statement on PostgreSQL, which refuses NUL in text. No browser
 sends one from what a person typed, so pages answer such a request with 400
-here. The JSON API and Open311 refuse it themselves with their own error
-bodies, and the channel webhooks drop NUL from what providers send, so they
-are left alone.
+here. The JSON API (metrics included) and Open311 refuse it themselves with
+their own error bodies, and the channel webhooks drop NUL from what providers
+send, so they are left alone.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from .api.errors import ApiError
 
-OWN_CHECKS = frozenset({"api_v1", "open311", "sms", "telegram"})
+OWN_CHECKS = frozenset({"api_v1", "metrics_api", "open311", "sms", "telegram"})
 # Opaque page cursors are decoded and checked before use (a bad one gives the first page).
 CURSORS = frozenset({"after", "before", "cursor"})
 

@@ -74,7 +74,11 @@ def credentials(cast: Cast, make_complaint: MakeComplaint) -> dict[str, Any]:
 
 
 def run_operation(
-    operation: Any, mode: Any, credentials: dict[str, Any], auth_storage: Any
+    operation: Any,
+    mode: Any,
+    credentials: dict[str, Any],
+    auth_storage: Any,
+    examples: int = EXAMPLES,
 ) -> None:
     """Fuzz one operation in one generation mode, with a few examples (fast, reproducible)."""
     checks = [
@@ -88,7 +92,7 @@ def run_operation(
 
     @given(case=operation.as_strategy(generation_mode=mode, auth_storage=auth_storage))
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         deadline=None,
         derandomize=True,
         database=None,
@@ -108,6 +112,11 @@ def run_operation(
 
 
 def test_every_operation_answers_as_documented(app: Flask, credentials: dict[str, Any]) -> None:
+    fuzz_every_operation(app, credentials)
+
+
+def fuzz_every_operation(app: Flask, credentials: dict[str, Any], examples: int = EXAMPLES) -> None:
+    """Fuzz every described operation, valid and schema-breaking requests, ``examples`` each."""
     # schemathesis.pytest.from_fixture needs pytest internals that pytest 9.2 renamed, so
     # each operation's Hypothesis strategy is driven directly (schemathesis' documented way
     # to use it "with @given in non-Schemathesis tests").
@@ -129,4 +138,4 @@ def test_every_operation_answers_as_documented(app: Flask, credentials: dict[str
     assert len(operations) == sum(len(item) for item in build_spec()["paths"].values()) - 1
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            run_operation(operation, mode, credentials, loaded.auth)
+            run_operation(operation, mode, credentials, loaded.auth, examples)

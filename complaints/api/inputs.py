@@ -155,10 +155,26 @@ def _bad_query(fields: dict[str, str]) -> ApiError:
     return ApiError(400, "invalid_query", gettext("Some query parameters are not valid."), fields)
 
 
+# The largest id an INTEGER column holds: a larger one cannot exist, and PostgreSQL would
+# fail the whole query on it ("integer out of range").
+MAX_ID = 2**31 - 1
+
+
+def as_id(raw: str) -> int | None:
+    """``raw`` as a row id (ASCII digits, within INTEGER), else None.
+
+    Not ``str.isdigit`` alone: it accepts "²" and other digits ``int`` refuses.
+    """
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_ID)):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
+
+
 def _reference_id(model: type[Unit] | type[Category], raw: str) -> int | None:
     """A unit or category given by code (or, as the staff queue does, by numeric id)."""
-    if raw.isdigit():
-        return int(raw)
+    if raw.isascii() and raw.isdigit():
+        return as_id(raw)
     return db.session.scalar(select(model.id).where(model.code == raw))
 
 
@@ -196,7 +212,7 @@ def queue_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
             else:
                 checked[name] = str(found)
     if assignee := args.get("assignee"):
-        if assignee in ("me", "none") or assignee.isdigit():
+        if assignee in ("me", "none") or as_id(assignee) is not None:
             checked["assignee"] = assignee
         else:
             errors["assignee"] = gettext("Use me, none or a user id.")
@@ -222,7 +238,7 @@ def page_limit(args: MultiDict[str, str]) -> int:
     raw = args.get("limit")
     if raw is None or raw == "":
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise _bad_query(
             {"limit": gettext("Give a whole number from 1 to %(max)d.", max=MAX_LIMIT)}
         )

@@ -107,6 +107,8 @@ def report_request(user: User, args: MultiDict[str, str] | dict[str, str]) -> Re
 
 
 def _unit_exists(code: str) -> bool:
+    if "\x00" in code:
+        return False  # no code holds one, and PostgreSQL would fail the query on it
     return db.session.scalar(select(Unit.id).where(Unit.code == code)) is not None
 
 
