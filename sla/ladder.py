@@ -25,6 +25,7 @@ import enum
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Protocol
 
 from sqlalchemy import select
@@ -146,7 +147,7 @@ class EscalationStep:
         """The event and notification kind: ``reminder`` (level 0) or ``escalation``."""
         return "reminder" if self.level == REMINDER else "escalation"
 
-    @property
+    @cached_property  # read several times per fired step by the sweep
     def stored_deadline(self) -> str:
         """The ``escalations.deadline`` value: ``resolve``, or ``resolve#1`` once reopened.
 
@@ -155,7 +156,7 @@ class EscalationStep:
         """
         return self.deadline.value if self.period == 0 else f"{self.deadline.value}#{self.period}"
 
-    @property
+    @cached_property
     def key(self) -> tuple[str, int]:
         """The step's identity in ``escalations``: (stored deadline, level)."""
         return (self.stored_deadline, self.level)
