@@ -243,9 +243,7 @@ def _postgresql_summaries(
     inner = select(
         *breakdowns.values(), *(value.label(name) for name, value in values.items())
     ).where(rows)
-    if calendar is not None:
-        inner = inner.select_from(Complaint).join(calendar.days, true())
-    # A derived table, so only the integers travel into the sorts (not the calendar's arrays).
+    # A derived table, so only the integers travel into the sorts.
     measured = inner.subquery("measured")
     columns = [measured.c[column.key] for column in breakdowns.values()]
     shares = literal_column("ARRAY[0.5, 0.9]::float8[]", ARRAY(Float))
@@ -368,7 +366,7 @@ def sql_calendar(calendar: WorkingCalendar, timezone: str, span: tuple[date, dat
 
 
 def measured(start: Any, end: Any, cal: Calendar) -> Any:
-    """SQL for the working seconds from ``start`` to ``end`` (PostgreSQL: select from cal.days)."""
+    """SQL for the working seconds from ``start`` to ``end``."""
     start_at = local_seconds(start, cal.dialect, cal.zone, cal.offset)
     end_at = local_seconds(end, cal.dialect, cal.zone, cal.offset)
     return cast(func.round(_position(end_at, cal) - _position(start_at, cal)), Integer)
@@ -399,11 +397,7 @@ def backfill(calendar: WorkingCalendar, timezone: str, span: tuple[date, date]) 
     ]
     values = {}
     for measure in measures:
-        value = _seconds(measure, cal)
-        if cal.dialect == "postgresql":
-            # A subquery over the one-row calendar, correlated to the updated row.
-            value = select(value).scalar_subquery()
-        values[measure.stored] = value
+        values[measure.stored] = _seconds(measure, cal)
     # One statement for the three columns: each row is rewritten once.
     db.session.execute(update(Complaint).where(unstored(measures)).values(values))
 
@@ -495,10 +489,10 @@ def day_number(seconds: Any, dialect: str) -> Any:
 def _position(seconds: Any, cal: Calendar) -> Any:
     """W(t) = cum + clamp(t - opening, 0, len): working seconds from the span's start."""
     if cal.dialect == "postgresql":
-        # One-row table of three arrays, indexed by the day's position in the span.
+        # Three constant arrays, indexed by the day's position in the span.
         days = cal.days
-        index = day_number(seconds, cal.dialect) - days.c.first_day + 1
-        cum, opening, length = days.c.cum[index], days.c.opening[index], days.c.len[index]
+        index = day_number(seconds, cal.dialect) - days["first_day"] + 1
+        cum, opening, length = days["cum"][index], days["opening"][index], days["len"][index]
         return cum + func.least(func.greatest(seconds - opening, 0), length)
     # A correlated lookup, evaluated only for the rows without a stored duration.
     into_day = func.min(func.max(seconds - _DAYS.c.cal_open, 0), _DAYS.c.cal_len)
@@ -522,8 +516,10 @@ _DAYS = Table(
 def _calendar_table(rows: list[tuple[int, int, int, int]], dialect: str) -> Any:
     """The calendar rows in the form each database looks them up fastest.
 
-    PostgreSQL: one row of three integer arrays (subscripting is O(1)), so no
-    join at all — a join on a ``VALUES`` list made it sort every complaint.
+    PostgreSQL: three constant integer arrays written into the statement
+    (subscripting is O(1); a constant is parsed once per statement, where a
+    correlated subquery would parse it per row), so no join at all — a join on
+    a ``VALUES`` list made it sort every complaint.
     SQLite has no arrays: the rows go into a per-connection temporary table
     whose integer primary key makes each lookup one B-tree search.
     """
@@ -532,14 +528,14 @@ def _calendar_table(rows: list[tuple[int, int, int, int]], dialect: str) -> Any:
         def array(values: list[int]) -> Any:
             # Integer literals inline (no bound parameter per value).
             listed = ",".join(f"{value:d}" for value in values)
-            return literal_column(f"'{{{listed}}}'::bigint[]", ARRAY(BigInteger))
+            return literal_column(f"('{{{listed}}}'::bigint[])", ARRAY(BigInteger))
 
-        return select(
-            literal_column(f"{rows[0][0]:d}", Integer).label("first_day"),
-            array([row[1] for row in rows]).label("cum"),
-            array([row[2] for row in rows]).label("opening"),
-            array([row[3] for row in rows]).label("len"),
-        ).subquery("working_calendar")
+        return {
+            "first_day": literal_column(f"{rows[0][0]:d}", Integer),
+            "cum": array([row[1] for row in rows]),
+            "opening": array([row[2] for row in rows]),
+            "len": array([row[3] for row in rows]),
+        }
     session = db.session
     session.execute(
         text(
