@@ -16,6 +16,7 @@ from complaints.errors import ValidationFailed
 from complaints.extensions import db
 from complaints.models import Role, Unit, User
 from complaints.staff.access import unit_and_descendants
+from sla.calendar import MAX_YEAR, MIN_YEAR
 
 MAX_PERIOD_DAYS = 366 * 5
 
@@ -59,11 +60,24 @@ def _date(raw: str | None, name: str, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError:
         raise ValidationFailed(
             {name: gettext("%(value)s is not a date like 2026-01-31.", value=raw[:20])}
         ) from None
+    # The working-time calendar covers MIN_YEAR..MAX_YEAR; a year inside keeps a period's
+    # edges (in UTC, a day earlier or later) inside too.
+    if not MIN_YEAR < day.year < MAX_YEAR:
+        raise ValidationFailed(
+            {
+                name: gettext(
+                    "Choose a date in the years %(first)d to %(last)d.",
+                    first=MIN_YEAR + 1,
+                    last=MAX_YEAR - 1,
+                )
+            }
+        )
+    return day
 
 
 def parse_period(args: MultiDict[str, str] | dict[str, str]) -> tuple[date, date]:

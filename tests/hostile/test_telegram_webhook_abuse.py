@@ -49,55 +49,45 @@ def raw_post(
     return client.post(WEBHOOK, data=body, content_type=content_type, headers=headers)
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        b"",
-        b"{",
-        b"null",
-        b"[]",
-        b'"update"',
-        b'{"update_id": "x"}',
-        b'{"update_id": 1, "message": "hello"}',
-        b'{"update_id": 1, "message": {"chat": {"id": "nan"}}}',
-        b'{"update_id": -1, "message": {"message_id": 1, "date": 0, "chat": null}}',
-        b"\xff\xfe\x00garbage",
-        json.dumps({"update_id": 2**70, "message": {"text": "x" * 5000}}).encode(),
-    ],
+MALFORMED = (
+    b"",
+    b"{",
+    b"null",
+    b"[]",
+    b'"update"',
+    b'{"update_id": "x"}',
+    b'{"update_id": 1, "message": "hello"}',
+    b'{"update_id": 1, "message": {"chat": {"id": "nan"}}}',
+    b'{"update_id": -1, "message": {"message_id": 1, "date": 0, "chat": null}}',
+    b"\xff\xfe\x00garbage",
+    json.dumps({"update_id": 2**70, "message": {"text": "x" * 5000}}).encode(),
 )
-def test_malformed_updates_get_a_clean_answer_and_file_nothing(
-    client: FlaskClient, app_ctx: Flask, body: bytes
+WRONG_TYPES = (
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/xml",
+)
+
+
+def test_malformed_or_mistyped_updates_get_a_clean_answer_and_file_nothing(
+    client: FlaskClient, app_ctx: Flask
 ) -> None:
-    response = raw_post(client, body, "application/json")
-    assert response.status_code in (200, 400), response.get_data(as_text=True)
+    for body in MALFORMED:
+        response = raw_post(client, body, "application/json")
+        assert response.status_code in (200, 400), (body[:40], response.status_code)
+    update = json.dumps(Citizen().text("/start")).encode()
+    for content_type in WRONG_TYPES:
+        assert raw_post(client, update, content_type).status_code in (400, 415), content_type
     assert complaints() == 0
 
 
-@pytest.mark.parametrize(
-    "content_type",
-    [
-        "text/plain",
-        "application/x-www-form-urlencoded",
-        "multipart/form-data; boundary=x",
-        "application/xml",
-    ],
-)
-def test_a_wrong_content_type_is_refused_without_a_500(
-    client: FlaskClient, app_ctx: Flask, content_type: str
-) -> None:
-    body = json.dumps(Citizen().text("/start")).encode()
-    response = raw_post(client, body, content_type)
-    assert response.status_code in (400, 415)
-    assert complaints() == 0
-
-
-@pytest.mark.parametrize("rate_limits", [False, True])
 def test_a_huge_body_is_refused_with_413_before_it_is_parsed(
-    database_url: str, app: Flask, bot_api: FakeTelegramApi, rate_limits: bool
+    database_url: str, app: Flask, bot_api: FakeTelegramApi
 ) -> None:
     # With rate limits on, the per-chat limit's key reads the body first: it must be capped too.
     limited = create_app(
-        {**_test_config(database_url), **bot_api.config(), "RATELIMIT_ENABLED": rate_limits}
+        {**_test_config(database_url), **bot_api.config(), "RATELIMIT_ENABLED": True}
     )
     try:
         update = Citizen().text("/start " + "A" * (3 * 1024 * 1024))
@@ -110,15 +100,13 @@ def test_a_huge_body_is_refused_with_413_before_it_is_parsed(
             db.engine.dispose()
 
 
-@pytest.mark.parametrize(
-    "secret", [None, "", "wrong", WEBHOOK_SECRET + "x", WEBHOOK_SECRET.upper()]
-)
 def test_a_forged_or_missing_secret_is_refused_with_403(
-    client: FlaskClient, app_ctx: Flask, bot_api: FakeTelegramApi, secret: str | None
+    client: FlaskClient, app_ctx: Flask, bot_api: FakeTelegramApi
 ) -> None:
     body = json.dumps(Citizen().text("/start")).encode()
-    response = raw_post(client, body, "application/json", secret=secret)
-    assert response.status_code == 403
+    for secret in (None, "", "wrong", WEBHOOK_SECRET + "x", WEBHOOK_SECRET.upper(), "\u00e9"):
+        response = raw_post(client, body, "application/json", secret=secret)
+        assert response.status_code == 403, secret
     assert not bot_api.calls_to("sendMessage")
     assert db.session.scalar(select(func.count(InboundReceipt.id))) == 0
 
