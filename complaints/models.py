@@ -259,6 +259,7 @@ class Complaint(Model):
         # so a page is one index range scan however deep. NULL next actions sit together
         # in id order, which is the deadline order's second bucket.
         Index("ix_complaints_next_action_id", "next_action_at", "id"),
+        Index("ix_complaints_status_next_action_id", "status", "next_action_at", "id"),
         Index("ix_complaints_unit_next_action_id", "unit_id", "next_action_at", "id"),
         Index("ix_complaints_unit_created_id", "unit_id", "created_at", "id"),
         Index("ix_complaints_priority_created_id", "priority", "created_at", "id"),

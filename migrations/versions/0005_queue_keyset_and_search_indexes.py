@@ -58,6 +58,7 @@ def upgrade():
                 sqlite_where=sa.text('0'),
             )
         batch_op.create_index('ix_complaints_next_action_id', ['next_action_at', 'id'], unique=False)
+        batch_op.create_index('ix_complaints_status_next_action_id', ['status', 'next_action_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_priority_created_id', ['priority', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_unit_created_id', ['unit_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_unit_next_action_id', ['unit_id', 'next_action_at', 'id'], unique=False)
@@ -69,6 +70,7 @@ def downgrade():
         batch_op.drop_index('ix_complaints_unit_next_action_id')
         batch_op.drop_index('ix_complaints_unit_created_id')
         batch_op.drop_index('ix_complaints_priority_created_id')
+        batch_op.drop_index('ix_complaints_status_next_action_id')
         batch_op.drop_index('ix_complaints_next_action_id')
         batch_op.drop_index('ix_complaints_description_trgm')
         batch_op.drop_index('ix_complaints_address_trgm')
