@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
@@ -296,33 +296,42 @@ def _streamed_summaries(
         rows, seconds.is_not(None)
     )
     sizes: dict[tuple[str, Any], list[int]] = {}
+    # Each combination of the breakdown columns (a "cell") and the groups it adds to.
+    cells: dict[tuple[Any, ...], list[tuple[str, Any]]] = {}
     for row in db.session.execute(counted.group_by(*columns)):
-        keys, count, total = row[: len(names)], int(row[-2]), int(row[-1] or 0)
-        for group in [("total", None), *zip(names, keys, strict=True)]:
+        keys, count, total = tuple(row[: len(names)]), int(row[-2]), int(row[-1] or 0)
+        cells[keys] = [("total", None), *zip(names, keys, strict=True)]
+        for group in cells[keys]:
             size = sizes.setdefault(group, [0, 0])
             size[0] += count
             size[1] += total
-    wanted = {group: _closest_ranks(size[0]) for group, size in sizes.items()}
-    seen: dict[tuple[str, Any], int] = dict.fromkeys(sizes, 0)
-    at_rank: dict[tuple[str, Any], dict[int, int]] = {group: {} for group in sizes}
-    ordered = (
-        select(*columns, seconds)
-        .where(rows, seconds.is_not(None))
-        .order_by(seconds)
-        .execution_options(yield_per=STREAM_BATCH)
-    )
-    for row in db.session.execute(ordered):
-        value = int(row[-1])
-        for group in [("total", None), *zip(names, row[: len(names)], strict=True)]:
-            rank = seen[group]
-            seen[group] = rank + 1
-            if rank in wanted[group]:
-                at_rank[group][rank] = value
+    trackers = {group: _Ranks(_closest_ranks(size[0])) for group, size in sizes.items()}
+    by_cell = {keys: [trackers[group] for group in groups] for keys, groups in cells.items()}
+    ordered = select(*columns, seconds).where(rows, seconds.is_not(None)).order_by(seconds)
+    # Core rows read in batches: the loop is the hot path (millions of rows at scale).
+    result = db.session.connection().execution_options(yield_per=STREAM_BATCH).execute(ordered)
+    for row in result:
+        value = row[-1]
+        for tracker in by_cell[tuple(row[:-1])]:
+            rank = tracker.seen
+            tracker.seen = rank + 1
+            if rank in tracker.wanted:
+                tracker.found[rank] = int(value)
+    at_rank = {group: tracker.found for group, tracker in trackers.items()}
     for (breakdown, key), (count, total) in sizes.items():
         ranks = at_rank[(breakdown, key)]
         found[(measure, breakdown, key)] = Summary(
             count, total, _percentile(ranks, count, MEDIAN), _percentile(ranks, count, P90)
         )
+
+
+@dataclass(slots=True)
+class _Ranks:
+    """One group's walk through the ordered durations."""
+
+    wanted: frozenset[int]
+    seen: int = 0
+    found: dict[int, int] = field(default_factory=dict)
 
 
 def _closest_ranks(count: int) -> frozenset[int]:
