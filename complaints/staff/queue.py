@@ -94,9 +94,17 @@ STATUS_VALUES = frozenset(status.value for status in Status)
 CHANNEL_VALUES = frozenset(channel.value for channel in Channel)
 
 
-def filtered(user: User, args: MultiDict[str, str], now: datetime) -> Select[tuple[Complaint]]:
-    """The queue's SELECT for ``user`` with the filters in ``args`` (query string)."""
-    query = select(Complaint).where(visible_filter(user))
+def filtered(
+    user: User,
+    args: MultiDict[str, str],
+    now: datetime,
+    visible: ColumnElement[bool] | None = None,
+) -> Select[tuple[Complaint]]:
+    """The queue's SELECT for ``user`` with the filters in ``args`` (query string).
+
+    ``visible`` is ``visible_filter(user)`` when the caller has it already.
+    """
+    query = select(Complaint).where(visible if visible is not None else visible_filter(user))
     if status := args.get("status"):
         if status == "open":
             # Spelt as "not final" (the same set, by the CHECK constraint) so PostgreSQL
@@ -176,25 +184,28 @@ def queue_page(user: User, args: MultiDict[str, str], now: datetime) -> QueuePag
         except keyset.BadCursor:
             positions = {}
             break
+    # Built once: for a supervisor it reads the unit tree.
+    visible = visible_filter(user)
     page = keyset.page(
-        filtered(user, args, now),
+        filtered(user, args, now, visible),
         order,
         PAGE_SIZE,
         after=positions.get("after"),
         before=positions.get("before"),
     )
-    return QueuePage(page.complaints, page.next_cursor, page.previous_cursor, status_counts(user))
+    return QueuePage(
+        page.complaints, page.next_cursor, page.previous_cursor, status_counts(visible)
+    )
 
 
-def status_counts(user: User) -> dict[str, int]:
-    """How many complaints ``user`` may see, per status, counted up to ``COUNT_CAP + 1``.
+def status_counts(visible: ColumnElement[bool]) -> dict[str, int]:
+    """How many ``visible`` complaints there are per status, counted up to ``COUNT_CAP + 1``.
 
     An exact count reads every row of the status (all the closed complaints of
     the regency, a million in time); the queue only needs to say "more than
     1,000" there. Each status is a separate index range that stops at the
     cap, all in one statement.
     """
-    visible = visible_filter(user)
     per_status = [
         select(literal(status.value).label("status"), func.count().label("count")).select_from(
             select(literal(1))
