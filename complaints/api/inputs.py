@@ -21,6 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from complaints.errors import ValidationFailed
 from complaints.extensions import db
+from complaints.ids import as_id
 from complaints.models import Category, Channel, Status, Unit
 
 from .errors import ApiError
@@ -153,22 +154,6 @@ def unit_by_code(code: str | None) -> Unit | None:
 
 def _bad_query(fields: dict[str, str]) -> ApiError:
     return ApiError(400, "invalid_query", gettext("Some query parameters are not valid."), fields)
-
-
-# The largest id an INTEGER column holds: a larger one cannot exist, and PostgreSQL would
-# fail the whole query on it ("integer out of range").
-MAX_ID = 2**31 - 1
-
-
-def as_id(raw: str) -> int | None:
-    """``raw`` as a row id (ASCII digits, within INTEGER), else None.
-
-    Not ``str.isdigit`` alone: it accepts "²" and other digits ``int`` refuses.
-    """
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_ID)):
-        return None
-    value = int(raw)
-    return value if 0 < value <= MAX_ID else None
 
 
 def _reference_id(model: type[Unit] | type[Category], raw: str) -> int | None:

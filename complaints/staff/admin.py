@@ -28,6 +28,7 @@ from complaints.auth import hash_password
 from complaints.codes import normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db
+from complaints.ids import as_id
 from complaints.intake import normalize_phone
 from complaints.models import (
     AuditLog,
@@ -95,10 +96,6 @@ def _categories() -> list[SelectChoice]:
     ]
 
 
-def _id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @dataclass(frozen=True)
 class Section:
     """One editable kind of configuration: its model, form, and how they map."""
@@ -125,7 +122,7 @@ def _load_unit(form: Any, unit: Unit) -> None:
 def _save_unit(form: Any, unit: Unit) -> None:
     unit.code = form.code.data.strip().upper()
     unit.name = form.name.data.strip()
-    parent_id = _id(form.parent.data)
+    parent_id = as_id(form.parent.data)
     if parent_id is not None and parent_id == unit.id:
         raise ValueError(gettext("A unit cannot report to itself."))
     unit.parent_id = parent_id
@@ -148,8 +145,8 @@ def _save_category(form: Any, category: Category) -> None:
     category.code = form.code.data.strip().lower()
     category.name_id = form.name_id.data.strip()
     category.name_en = form.name_en.data.strip()
-    category.default_unit_id = _id(form.default_unit.data)
-    category.sla_policy_id = _id(form.sla_policy.data)
+    category.default_unit_id = as_id(form.default_unit.data)
+    category.sla_policy_id = as_id(form.sla_policy.data)
     category.default_kind = form.default_kind.data
     category.keywords = (form.keywords.data or "").strip().lower()
     category.sort_order = form.sort_order.data or 0
@@ -193,7 +190,7 @@ def _save_user(form: Any, user: User) -> None:
     user.email = form.email.data.strip().lower()
     user.name = (form.name.data or "").strip()
     user.role = form.role.data
-    user.unit_id = _id(form.unit.data)
+    user.unit_id = as_id(form.unit.data)
     if user.role != Role.ADMIN and user.unit_id is None:
         raise ValueError(gettext("Officers and supervisors belong to a unit."))
     phone = (form.phone.data or "").strip()
@@ -216,7 +213,7 @@ def _load_canned(form: Any, reply: CannedReply) -> None:
 
 
 def _save_canned(form: Any, reply: CannedReply) -> None:
-    reply.category_id = _id(form.category.data)
+    reply.category_id = as_id(form.category.data)
     reply.title = form.title.data.strip()
     reply.body_id = form.body_id.data.strip()
     reply.body_en = (form.body_en.data or "").strip()
@@ -365,7 +362,7 @@ def admin_audit() -> str:
     """The audit log, by user (``?user=ID``) or for one complaint (``?complaint=CODE``)."""
     query = select(AuditLog).order_by(AuditLog.id.desc()).limit(200)
     complaint = None
-    if (user_id := _id(request.args.get("user"))) is not None:
+    if (user_id := as_id(request.args.get("user"))) is not None:
         query = query.where(AuditLog.actor_user_id == user_id)
     if code := normalize_code(request.args.get("complaint", "")):
         complaint = db.session.scalar(select(Complaint).where(Complaint.code == code))

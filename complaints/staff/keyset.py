@@ -31,10 +31,8 @@ from sqlalchemy import ColumnElement, Select, and_, or_, true
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from complaints.extensions import db
+from complaints.ids import MAX_ID
 from complaints.models import Complaint, Priority
-
-# Ids are 32-bit on PostgreSQL; a larger one in a forged cursor would fail in the driver.
-MAX_ID = 2**31 - 1
 
 
 class BadCursor(ValueError):

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from complaints.codes import normalize_code
 from complaints.extensions import db
+from complaints.ids import as_id
 from complaints.models import FINAL_STATUSES, Category, Channel, Complaint, Status, User
 
 from . import keyset
@@ -116,8 +117,8 @@ def filtered(
         ("unit", Complaint.unit_id),
         ("category", Complaint.category_id),
     ):
-        if (value := args.get(name)) and value.isdigit():
-            query = query.where(column == int(value))
+        if (wanted := as_id(args.get(name))) is not None:
+            query = query.where(column == wanted)
     if (channel := args.get("channel")) in CHANNEL_VALUES:
         query = query.where(Complaint.channel == channel)
     assignee = args.get("assignee")
@@ -125,8 +126,8 @@ def filtered(
         query = query.where(Complaint.assignee_id == user.id)
     elif assignee == "none":
         query = query.where(Complaint.assignee_id.is_(None))
-    elif assignee and assignee.isdigit():
-        query = query.where(Complaint.assignee_id == int(assignee))
+    elif (assignee_id := as_id(assignee)) is not None:
+        query = query.where(Complaint.assignee_id == assignee_id)
     if args.get("due") == "overdue":
         query = query.where(_overdue(now))
     elif args.get("due") == "at_risk":

@@ -33,6 +33,7 @@ from complaints.auth import hash_password, verify_password
 from complaints.codes import normalize_code
 from complaints.errors import ConcurrentChange, DomainError, ValidationFailed
 from complaints.extensions import db, limiter, login_manager
+from complaints.ids import as_id
 from complaints.models import (
     Attachment,
     AuditLog,
@@ -433,9 +434,9 @@ def reply(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
     body = (form.body.data or "").strip()
-    canned_id = request.form.get("canned", "")
-    if not body and canned_id.isdigit():
-        canned = db.session.get(CannedReply, int(canned_id))
+    canned_id = as_id(request.form.get("canned"))
+    if not body and canned_id is not None:
+        canned = db.session.get(CannedReply, canned_id)
         if canned is not None:
             # The citizen reads it in their own language when a translation exists.
             body = canned.body_en if complaint.locale == "en" and canned.body_en else canned.body_id
