@@ -145,7 +145,8 @@ def test_an_admin_erases_the_reporter_and_nothing_of_them_remains(
         data={"reason": REASON, "confirm": "y", "csrf_token": session_csrf(admin)},
     )
     assert response.status_code == 302
-    assert "erased" in admin.get(response.headers["Location"]).text
+    # The console speaks Indonesian first: "The reporter's personal data was erased."
+    assert "Data pribadi pelapor telah dihapus" in admin.get(response.headers["Location"]).text
 
     db.session.commit()  # a new transaction sees what the request committed
     assert traces_of_the_person() == []
@@ -207,7 +208,8 @@ def test_the_privacy_cli_erases_once_and_says_so(app: Flask, app_ctx: Flask) -> 
     db.session.commit()  # a new transaction sees what the request committed
     assert traces_of_the_person() == []
     again = runner.invoke(args=["privacy", "erase", complaint.code, "--reason", REASON])
-    assert again.exit_code != 0 and "no personal data left" in again.output
+    # "There is no personal data left to erase.", in the default (Indonesian) locale.
+    assert again.exit_code != 0 and "Tidak ada lagi data pribadi" in again.output
     unknown = runner.invoke(args=["privacy", "erase", "ADU-0000-0000", "--reason", REASON])
     assert unknown.exit_code != 0 and "no complaint" in unknown.output
     no_reason = runner.invoke(args=["privacy", "erase", complaint.code])
