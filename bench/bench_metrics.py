@@ -20,24 +20,40 @@ recorded), so the report aggregates stored integers, with durations for
 every unit, category, channel and kind.
 
 Latest figures (29 Nov 2026; two cores shared with other jobs at a load
-average of 7 to 14, so every time is several times an idle machine's and
+average of 3 to 14, so every time is several times an idle machine's and
 only the ratio to the bare aggregate measured in the same run compares;
-medians of 3 to 5 runs):
+full report: median of 3 runs, durations: one run):
 
     rows  backend     bare GROUP BY  full report  ratio  durations  /stats cached
-    100k  PostgreSQL       42.9 ms     1,036 ms    24×     559 ms      4.9 ms
-    100k  SQLite           19.0 ms     4,144 ms   218×   2,267 ms     10.4 ms
+    100k  PostgreSQL       41.7 ms       624 ms    15×     225 ms      4.4 ms
+    100k  SQLite            9.1 ms     2,758 ms   302×     845 ms      5.5 ms
     1M    PostgreSQL        401 ms     9,378 ms    23×   6,241 ms         —
-    1M    SQLite            122 ms      100 s *   823×     105 s *     8.0 ms
+    1M    SQLite            125 ms      24.7 s    198×    12.9 s       5.6 ms
 
-    * before the SQLite ordered read was rewritten (about 3× faster at 100k).
+The SQLite rows are with per-minute histograms (new here); at 100k the
+durations step took 1,695 and 1,661 ms with the previous ordered read against
+845 and 1,263 ms now, runs interleaved on the same machine (the full
+report 2,791 and 2,762 ms against 2,758 and 1,850 ms; the other steps
+swing by half between runs at this load). At 1M on one seeded database:
+24.6 s with the previous ordered read, 9.8 and 10.9 s with histograms
+(run before and after it); medians and 90th percentiles differ by 0.02
+hours at most, counts and means not at all. PostgreSQL's durations code
+did not change: its 100k row differs from the previous figures (24×)
+by load only (the old code measured 558 ms, 13×, in the same session),
+and its 1M row is the previous run's.
 
 Not met at 1M: exact medians and 90th percentiles for five breakdowns
 cost PostgreSQL one sort per breakdown and measure (``percentile_cont``
 in GROUPING SETS), single-threaded, where the bare aggregate is a parallel
-hash scan. Before the stored durations the same ratio (24×) bought the
-durations per unit only. The other steps (grouped counts about 2.5×,
-backlog 2×, indicator 27 evidence 2.5× the bare aggregate) add the rest.
+hash scan. Histograms built by hash aggregates were measured there and
+lost: for the time to resolve at 1M, ``percentile_cont`` over the five
+grouping sets took 1.6 to 1.8 s in psql; the hashed per-minute GROUPING
+SETS 2.0 to 2.5 s (310k buckets for 650k durations: spread over
+thousands of minutes they hardly compress), before Python would even
+merge them; picking the percentiles in SQL with a running ``sum() OVER``
+2.6 to 3.2 s, with ``work_mem`` at 4 MB or 256 MB. The other steps
+(grouped counts about 2.5×, backlog 2×, indicator 27 evidence 2.5× the
+bare aggregate) add the rest.
 """
 
 from __future__ import annotations
