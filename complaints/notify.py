@@ -83,7 +83,8 @@ def acknowledge(complaint: Complaint, event: ComplaintEvent) -> None:
             code=complaint.code,
             url=tracking_url(complaint.code),
         )
-    _send(complaint, event, body)
+    # The event was flushed by intake a moment ago: no message can carry its key yet.
+    _send(complaint, event, body, new_key=True)
 
 
 def status_changed(complaint: Complaint, event: ComplaintEvent) -> None:
@@ -100,12 +101,19 @@ def staff_replied(complaint: Complaint, event: ComplaintEvent, reply: str) -> No
     _send(complaint, event, body)
 
 
-def _send(complaint: Complaint, event: ComplaintEvent, body: str) -> None:
+def _send(complaint: Complaint, event: ComplaintEvent, body: str, *, new_key: bool = False) -> None:
     target = citizen_address(complaint)
     if target is None:
         return
     channel, address = target
-    enqueue(channel, address, body, key=f"event-{event.id}", complaint_id=complaint.id)
+    enqueue(
+        channel,
+        address,
+        body,
+        key=f"event-{event.id}",
+        complaint_id=complaint.id,
+        new_key=new_key,
+    )
 
 
 def staff_channel(telegram_chat_id: str | None, phone: str | None) -> tuple[str, str] | None:

@@ -111,15 +111,20 @@ def enqueue(
     *,
     complaint_id: int | None = None,
     user_id: int | None = None,
+    new_key: bool = False,
 ) -> OutboundMessage:
     """Add a message to the outbox in the current transaction (not committed here).
 
     ``key`` identifies the logical message: enqueueing the same key twice in
     one transaction or across retries of the same change yields one row.
+    ``new_key`` says the caller knows no row can have the key yet (it is made
+    from a row flushed in this very transaction), which saves the lookup; the
+    unique constraint on ``key`` still holds if that were ever wrong.
     """
-    existing = db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == key))
-    if existing is not None:
-        return existing
+    if not new_key:
+        existing = db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == key))
+        if existing is not None:
+            return existing
     message = OutboundMessage(
         key=key,
         channel=channel,

@@ -155,3 +155,35 @@ def test_no_page_runs_more_queries_for_30_complaints_than_for_3(
     add_history(viewed, [cast.supervisor, cast.admin, cast.officer_b], 10)
     many = statements_per_page(app, pages)
     assert many == few
+
+
+# Measured when this test was written: the idempotency-key lookup, the category, the
+# replay lookup, the category's unit and SLA policy, then one INSERT each for the
+# reporter, the complaint, its first event and the acknowledgement in the outbox.
+API_INTAKE_STATEMENTS = 9
+
+
+def test_an_api_intake_runs_a_fixed_small_number_of_statements(app: Flask) -> None:
+    client = app.test_client()
+    body = {
+        "category": "road-damage",
+        "description": "Jalan berlubang di depan pasar sentral.",
+        "name": "Siti Rahma",
+        "phone": "081234567890",
+    }
+
+    def post(key: str) -> Any:
+        return client.post("/api/v1/complaints", json=body, headers={"Idempotency-Key": key})
+
+    assert post("warm-up").status_code == 201  # the calendar is built once per process
+    with counted(app) as statements:
+        created = post("first")
+    assert created.status_code == 201
+    # No UPDATE after the INSERT, no reload of what the request just wrote.
+    assert not any(sql.lstrip().upper().startswith("UPDATE") for sql in statements)
+    assert len(statements) <= API_INTAKE_STATEMENTS, statements
+    with counted(app) as statements:
+        replayed = post("first")
+    assert replayed.status_code == 200
+    assert replayed.get_json() == created.get_json()
+    assert len(statements) <= API_INTAKE_STATEMENTS, statements
