@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
 
     db.init_app(app)
+    outage.init_teardown(app)  # after db.init_app: teardowns run in reverse order
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     limiter.init_app(app)
     csrf.init_app(app)

@@ -118,3 +118,24 @@ def init_app(app: Flask) -> None:
 
     app.register_error_handler(DBAPIError, database_error)
     app.register_error_handler(PoolTimeout, database_error)
+
+
+def init_teardown(app: Flask) -> None:
+    """Close the request's session without letting a dead connection turn into a 500.
+
+    The view may have answered before the database went away; closing its session
+    then rolls back on a connection the server dropped, and the error would escape
+    Flask (the client would get the server's bare 500 page for a request that
+    succeeded). Registered after Flask-SQLAlchemy, so it runs before its teardown,
+    which then finds a fresh, empty session.
+    """
+
+    @app.teardown_appcontext
+    def remove_session(_error: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            if not is_outage(error):
+                raise
+            logger.warning("database connection lost while closing a session: %s", error.orig)
+            db.session.registry.clear()  # drop the broken session; its connection is invalidated

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 
 from complaints import create_app
 from complaints.extensions import db
@@ -245,3 +246,41 @@ def test_a_query_bug_is_still_a_500_not_hidden_as_an_outage(tmp_path: Path) -> N
     response = app.test_client().get("/reliability-test/bug")
     assert response.status_code == 500
     assert "Retry-After" not in response.headers
+
+
+def test_a_connection_lost_after_the_view_answered_is_not_a_500(
+    app: Flask, database_url: str
+) -> None:
+    """The server drops the connection between the view's answer and the session's close.
+
+    Seen under load when PostgreSQL stopped: the view had answered, closing its
+    session rolled back on the dead connection, and the error escaped Flask, so
+    gunicorn sent its bare 500 page for a request that had succeeded.
+    """
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminating one server connection needs PostgreSQL")
+    killer = sa.create_engine(database_url)
+
+    def answers_then_loses_its_connection() -> str:
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with killer.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            deadline = time.monotonic() + 5
+            while (
+                time.monotonic() < deadline
+                and other.execute(
+                    sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+                ).scalar_one()
+            ):
+                time.sleep(0.02)
+        return "answered"
+
+    app.add_url_rule("/reliability-test/lost-after", view_func=answers_then_loses_its_connection)
+    try:
+        client = app.test_client()
+        response = client.get("/reliability-test/lost-after")
+        assert response.status_code == 200 and response.text == "answered"
+        # The pool replaced the dead connection: the next request is served normally.
+        assert client.get("/healthz").status_code == 200
+    finally:
+        killer.dispose()
