@@ -17,6 +17,7 @@ from typing import Any
 from flask import request
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from complaints.errors import ValidationFailed
@@ -141,8 +142,12 @@ class Fields:
 def active_category(code: str | None) -> Category | None:
     if not code:
         return None
+    # Intake stamps the new complaint with the category's unit and reads its SLA
+    # policy for the deadlines: load both with it, not with two lazy loads after.
     return db.session.scalar(
-        select(Category).where(Category.code == code, Category.active.is_(True))
+        select(Category)
+        .where(Category.code == code, Category.active.is_(True))
+        .options(joinedload(Category.default_unit), joinedload(Category.sla_policy))
     )
 
 
