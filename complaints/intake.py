@@ -162,6 +162,7 @@ def submit_complaint(
     confidential: bool = False,
     locale: str = "id",
     external_id: str | None = None,
+    external_id_is_new: bool = False,
     lapor_id: str | None = None,
     photos: Sequence[NewAttachment] = (),
     priority: str = Priority.NORMAL.value,
@@ -171,10 +172,14 @@ def submit_complaint(
     """Validate and store a new complaint; commit; return it (or the existing duplicate).
 
     Raises ValidationFailed with a message per field when input is unusable;
-    nothing is stored then.
+    nothing is stored then. ``external_id_is_new`` says the caller has just
+    looked for a complaint with this external_id on this channel and found
+    none, which saves looking again; a complaint filed meanwhile by a racing
+    identical submission is still found, after the unique constraint refuses
+    this one.
     """
     channel = Channel(channel).value
-    if external_id is not None:
+    if external_id is not None and not external_id_is_new:
         existing = _find_existing(channel, external_id)
         if existing is not None:
             return IntakeResult(existing, created=False)

@@ -86,6 +86,28 @@ def test_the_same_external_id_gives_the_same_complaint(app_ctx) -> None:
     assert db.session.scalar(select(func.count(ComplaintEvent.id))) == 1
 
 
+def test_a_twin_that_skipped_the_lookup_and_lost_the_race_returns_the_winners_complaint(
+    app_ctx,
+) -> None:
+    # The API looks for the Idempotency-Key once and tells intake it found none; a twin
+    # request that looked at the same moment commits first. The loser's INSERT then
+    # breaks the unique (channel, external_id) and it must answer with the winner's.
+    arguments = dict(
+        channel="api",
+        category=category("road-damage"),
+        description="Jembatan kayu di Desa Bongo hampir roboh.",
+        contact=Contact(phone="081234567890"),
+        external_id="idem:race",
+    )
+    winner = submit_complaint(**arguments)  # type: ignore[arg-type]
+    loser = submit_complaint(**arguments, external_id_is_new=True)  # type: ignore[arg-type]
+    assert winner.created and not loser.created
+    assert loser.complaint.id == winner.complaint.id
+    assert db.session.scalar(select(func.count(Complaint.id))) == 1
+    assert db.session.scalar(select(func.count(ComplaintEvent.id))) == 1
+    assert db.session.scalar(select(func.count(OutboundMessage.id))) == 1
+
+
 def test_the_same_external_id_on_another_channel_is_another_complaint(app_ctx) -> None:
     for channel in ("telegram", "sms"):
         submit_complaint(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from flask import request
@@ -70,14 +71,29 @@ def requested_key() -> str | None:
     return key
 
 
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """What a request's Idempotency-Key resolved to."""
+
+    external_id: str | None
+    # True when no complaint of this channel and scope used the key before: intake
+    # need not look for one again (a racing twin is caught by the unique constraint).
+    first_use: bool
+
+
 def external_id_for(channel: str, key: str | None, fingerprint: str, scope: str = "") -> str | None:
     """The external_id to submit with, or None without a key.
 
     Raises IdempotencyProblem (422) when the key was already used on this
     channel and scope for a different body.
     """
+    return resolve(channel, key, fingerprint, scope).external_id
+
+
+def resolve(channel: str, key: str | None, fingerprint: str, scope: str = "") -> IdempotentRequest:
+    """As :func:`external_id_for`, and whether the key is used here for the first time."""
     if key is None:
-        return None
+        return IdempotentRequest(None, first_use=False)
     prefix = f"{_PREFIX}{_digest(scope + chr(10) + key)}:"
     external_id = prefix + fingerprint
     earlier = db.session.scalar(
@@ -92,4 +108,4 @@ def external_id_for(channel: str, key: str | None, fingerprint: str, scope: str 
             gettext("This Idempotency-Key was already used for a different request."),
             422,
         )
-    return external_id
+    return IdempotentRequest(external_id, first_use=earlier is None)

@@ -92,7 +92,9 @@ def units() -> Response:
     return jsonify([representations.unit_json(row) for row in rows])
 
 
-def _submit_from(payload: dict[str, object], external_id: str | None) -> tuple[Complaint, bool]:
+def _submit_from(
+    payload: dict[str, object], idempotent: idempotency.IdempotentRequest
+) -> tuple[Complaint, bool]:
     fields = inputs.Fields(payload)
     category_code = fields.text("category")
     description, kind, address = (
@@ -119,7 +121,8 @@ def _submit_from(payload: dict[str, object], external_id: str | None) -> tuple[C
         anonymous=anonymous,
         confidential=confidential,
         locale=locale,
-        external_id=external_id,
+        external_id=idempotent.external_id,
+        external_id_is_new=idempotent.first_use,
     )
     return result.complaint, result.created
 
@@ -131,7 +134,7 @@ def create_complaint() -> tuple[Response, int]:
     payload = inputs.json_body()
     try:
         key = idempotency.requested_key()
-        external_id = idempotency.external_id_for(
+        idempotent = idempotency.resolve(
             Channel.API.value, key, idempotency.body_fingerprint(payload)
         )
     except idempotency.IdempotencyProblem as problem:
@@ -139,7 +142,7 @@ def create_complaint() -> tuple[Response, int]:
         raise ApiError(
             problem.status, code, problem.message, {problem.field: problem.message}
         ) from None
-    complaint, created = _submit_from(payload, external_id)
+    complaint, created = _submit_from(payload, idempotent)
     response = jsonify(public.public_view(complaint, _locale()).as_json())
     response.headers["Location"] = url_for(".complaint", code=complaint.code)
     if not created:
