@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from . import clock
 from .extensions import db
 from .models import Complaint, ComplaintEvent, Notification, Status, User
-from .outbox import enqueue
+from .outbox import enqueue, enqueue_new
 
 
 def citizen_address(complaint: Complaint) -> tuple[str, str] | None:
@@ -106,14 +106,11 @@ def _send(complaint: Complaint, event: ComplaintEvent, body: str, *, new_key: bo
     if target is None:
         return
     channel, address = target
-    enqueue(
-        channel,
-        address,
-        body,
-        key=f"event-{event.id}",
-        complaint_id=complaint.id,
-        new_key=new_key,
-    )
+    key = f"event-{event.id}"
+    if new_key:
+        enqueue_new(channel, address, body, key, complaint_id=complaint.id)
+    else:
+        enqueue(channel, address, body, key, complaint_id=complaint.id)
 
 
 def staff_channel(telegram_chat_id: str | None, phone: str | None) -> tuple[str, str] | None:

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import CursorResult
 
 from . import clock
@@ -111,20 +111,15 @@ def enqueue(
     *,
     complaint_id: int | None = None,
     user_id: int | None = None,
-    new_key: bool = False,
 ) -> OutboundMessage:
     """Add a message to the outbox in the current transaction (not committed here).
 
     ``key`` identifies the logical message: enqueueing the same key twice in
     one transaction or across retries of the same change yields one row.
-    ``new_key`` says the caller knows no row can have the key yet (it is made
-    from a row flushed in this very transaction), which saves the lookup; the
-    unique constraint on ``key`` still holds if that were ever wrong.
     """
-    if not new_key:
-        existing = db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == key))
-        if existing is not None:
-            return existing
+    existing = db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == key))
+    if existing is not None:
+        return existing
     message = OutboundMessage(
         key=key,
         channel=channel,
@@ -139,6 +134,33 @@ def enqueue(
     db.session.add(message)
     logger.debug("queued %s message %s", channel, key)
     return message
+
+
+def enqueue_new(channel: str, address: str, body: str, key: str, *, complaint_id: int) -> None:
+    """As :func:`enqueue`, for a key the caller knows no row can have yet.
+
+    The key is made from a row flushed in this very transaction, so there is
+    nothing to look up (the unique constraint on ``key`` still holds if that were
+    ever wrong). The row is one Core INSERT on the session's connection, in its
+    transaction: intake then commits with no second ORM flush for it.
+    """
+    queued_at = clock.now()
+    db.session.connection().execute(
+        insert(db.metadata.tables[OutboundMessage.__tablename__]),
+        {
+            "key": key,
+            "channel": channel,
+            "address": address,
+            "body": body,
+            "complaint_id": complaint_id,
+            "user_id": None,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": queued_at,
+            "created_at": queued_at,
+        },
+    )
+    logger.debug("queued %s message %s", channel, key)
 
 
 @dataclass(frozen=True)
