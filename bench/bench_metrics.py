@@ -62,39 +62,31 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+BENCH_DIR = Path(__file__).resolve().parent
+for folder in (BENCH_DIR.parent, BENCH_DIR):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
-from flask_migrate import upgrade
+import seed as bench_seed  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
 
-from complaints import clock, create_app, durations, metrics
-from complaints.extensions import db
-from complaints.seed import seed_reference_data
-from sla.policies import working_calendar
+from complaints import clock, durations, metrics  # noqa: E402
+from complaints.extensions import db  # noqa: E402
+from complaints.seed import seed_reference_data  # noqa: E402
+from sla.policies import working_calendar  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 YEAR_SECONDS = 365 * 86_400
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-
-
-def _config(url: str) -> dict[str, Any]:
-    return {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "ADUAN_SCHEDULER": False,
-        "RATELIMIT_ENABLED": False,
-        "SERVER_NAME": "bench.local",
-    }
 
 
 def _timestamp(dialect: str, seconds: str) -> str:
@@ -241,7 +233,7 @@ def bare_aggregate() -> object:
 
 
 def run(url: str, rows: int, repeat: int) -> None:
-    app = create_app(_config(url))
+    app = bench_seed.bench_app(url, SERVER_NAME="bench.local")
     clock.set_now(NOW)
     with app.app_context():
         upgrade()
@@ -300,23 +292,15 @@ def main() -> None:
     args = parser.parse_args()
     if args.rows < 1:
         parser.error("--rows must be at least 1")
-    if args.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            run(f"sqlite:///{folder}/bench.db", args.rows, args.repeat)
-    if args.backend in ("postgresql", "both"):
-        schema = f"aduan_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(POSTGRES_URL)
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    backends = {"sqlite": None, "postgresql": POSTGRES_URL}
+    for backend, server in backends.items():
+        if args.backend not in (backend, "both"):
+            continue
+        url, cleanup = bench_seed.throwaway_database(server)
         try:
-            separator = "&" if "?" in POSTGRES_URL else "?"
-            run(
-                f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}", args.rows, args.repeat
-            )
+            run(url, args.rows, args.repeat)
         finally:
-            with admin.begin() as connection:
-                connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+            cleanup()
 
 
 if __name__ == "__main__":

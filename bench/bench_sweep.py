@@ -52,22 +52,21 @@ import logging
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    # Run as bench/bench_sweep.py, the script's folder is on sys.path, not the root.
-    sys.path.insert(0, str(REPO_ROOT))
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+for folder in (REPO_ROOT, BENCH_DIR):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
+import seed as bench_seed  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from flask import Flask  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Asia/Makassar
 NOTHING_DUE = NOW - timedelta(days=2)  # before every stored next_action_at
@@ -82,12 +81,14 @@ def main() -> int:
     """Seed, time, print; always returns 0."""
     options = _arguments()
     logging.basicConfig(level=logging.WARNING)
-    url, cleanup = _database(os.environ.get("DATABASE_URL"))
+    url, cleanup = bench_seed.throwaway_database(os.environ.get("DATABASE_URL"))
+    app = None
     try:
-        app = _app(url)
+        app = bench_seed.bench_app(url)
         with app.app_context():
             _run(options.rows, options.repeat)
     finally:
+        bench_seed.release(app)
         cleanup()
     return 0
 
@@ -102,41 +103,6 @@ def _arguments() -> argparse.Namespace:
     if options.repeat < 1:
         parser.error("--repeat must be at least 1")
     return options
-
-
-def _database(postgres_url: str | None) -> tuple[str, Callable[[], None]]:
-    """A URL for an empty database, and how to throw it away afterwards."""
-    if not postgres_url:
-        folder = tempfile.mkdtemp(prefix="aduan-bench-")
-        path = Path(folder) / "bench.db"
-
-        def remove_file() -> None:
-            for leftover in Path(folder).glob("bench.db*"):
-                leftover.unlink()
-            Path(folder).rmdir()
-
-        return f"sqlite:///{path}", remove_file
-    schema = f"aduan_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_url)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop_schema() -> None:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    separator = "&" if "?" in postgres_url else "?"
-    # public stays on the path for the extensions installed there (pg_trgm's operator classes).
-    return f"{postgres_url}{separator}options=-csearch_path%3D{schema}%2Cpublic", drop_schema
-
-
-def _app(url: str) -> Flask:
-    from complaints import create_app
-
-    return create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "ADUAN_SCHEDULER": False, "RATELIMIT_ENABLED": False}
-    )
 
 
 def _run(rows: int, repeat: int) -> None:
