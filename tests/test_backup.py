@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from complaints import create_app
 from complaints.extensions import db
@@ -58,15 +58,7 @@ def restored(app: Flask, backup: Path, tmp_path: Path) -> Iterator[Flask]:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     target = make_url(POSTGRES_URL).set(database=name)
     try:
-        libpq = target.set(drivername="postgresql").render_as_string(hide_password=False)
-        finished = subprocess.run(
-            ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={libpq}", str(backup)],
-            capture_output=True,
-            text=True,
-            timeout=RESTORE_TIMEOUT,
-            check=False,
-        )
-        assert finished.returncode == 0, finished.stderr
+        _pg_restore(backup, target)
         # The backup holds the test's own schema; the app finds it by its search_path.
         restored_url = target.update_query_dict({"options": url.query["options"]})
         restored_app = create_app(_test_config(restored_url.render_as_string(hide_password=False)))
@@ -163,15 +155,7 @@ def test_the_documented_pg_restore_command_restores_a_production_layout(tmp_path
             db.session.commit()
             db.engine.dispose()
 
-        libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        finished = subprocess.run(
-            ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={libpq}", str(backup)],
-            capture_output=True,
-            text=True,
-            timeout=RESTORE_TIMEOUT,
-            check=False,
-        )
-        assert finished.returncode == 0, finished.stderr
+        _pg_restore(backup, url)
 
         target = create_app(_test_config(url.render_as_string(hide_password=False)))
         try:
@@ -181,3 +165,16 @@ def test_the_documented_pg_restore_command_restores_a_production_layout(tmp_path
         finally:
             with target.app_context():
                 db.engine.dispose()
+
+
+def _pg_restore(backup: Path, target: URL) -> None:
+    """The documented restore: ``pg_restore --no-owner --exit-on-error`` into ``target``."""
+    libpq = target.set(drivername="postgresql").render_as_string(hide_password=False)
+    finished = subprocess.run(
+        ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={libpq}", str(backup)],
+        capture_output=True,
+        text=True,
+        timeout=RESTORE_TIMEOUT,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
