@@ -16,7 +16,6 @@ import os
 import re
 import runpy
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -39,6 +38,7 @@ from complaints.models import Complaint, ComplaintEvent, Escalation
 from sla.sweep import sweep
 from tests.api_helpers import bearer
 from tests.redis_helpers import REDIS_URL, delete_keys, keys_under, new_prefix, redis_or_skip
+from tests.reliability.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -52,12 +52,6 @@ OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 # One PostgreSQL schema: SQLite is one host's database, not several hosts'.
 postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def environment(database_url: str) -> dict[str, str]:
