@@ -145,20 +145,10 @@ def enqueue_new(channel: str, address: str, body: str, key: str, *, complaint_id
     transaction: intake then commits with no second ORM flush for it.
     """
     queued_at = clock.now()
+    row = _pending_row(QueuedMessage(channel, address, body, key, complaint_id=complaint_id))
     db.session.connection().execute(
         insert(db.metadata.tables[OutboundMessage.__tablename__]),
-        {
-            "key": key,
-            "channel": channel,
-            "address": address,
-            "body": body,
-            "complaint_id": complaint_id,
-            "user_id": None,
-            "status": OutboxStatus.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": queued_at,
-            "created_at": queued_at,
-        },
+        {**row, "next_attempt_at": queued_at, "created_at": queued_at},
     )
     logger.debug("queued %s message %s", channel, key)
 
@@ -173,6 +163,20 @@ class QueuedMessage:
     key: str
     complaint_id: int | None = None
     user_id: int | None = None
+
+
+def _pending_row(message: QueuedMessage) -> dict[str, object]:
+    """The columns of a new outbox row for ``message``, less its queueing instants."""
+    return {
+        "key": message.key,
+        "channel": message.channel,
+        "address": message.address,
+        "body": message.body,
+        "complaint_id": message.complaint_id,
+        "user_id": message.user_id,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+    }
 
 
 # Keys looked up per query: well under every database's limit on bound parameters.
@@ -203,19 +207,7 @@ def enqueue_many(messages: Sequence[QueuedMessage]) -> int:
     if not by_key:
         return 0
     queued_at = clock.now()
-    rows = [
-        {
-            "key": message.key,
-            "channel": message.channel,
-            "address": message.address,
-            "body": message.body,
-            "complaint_id": message.complaint_id,
-            "user_id": message.user_id,
-            "status": OutboxStatus.PENDING.value,
-            "attempts": 0,
-        }
-        for message in by_key.values()
-    ]
+    rows = [_pending_row(message) for message in by_key.values()]
     insert_rows(
         OutboundMessage.__tablename__,
         rows,
