@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+DEBIAN_POSTGRES = Path("/usr/lib/postgresql")
 SECRET_KEY = "reliability-tests-secret-key-0123456789abcdef"
 
 
@@ -292,6 +293,10 @@ class PrivateCluster:
     """
 
     def __init__(self) -> None:
+        bindir = postgres_bindir()
+        if bindir is None:
+            raise RuntimeError(postgres_binaries_missing())
+        self.bindir = bindir
         self.port = free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="aduan-pg-"))
         self.data = self.directory / "data"
@@ -317,7 +322,7 @@ class PrivateCluster:
 
     def initdb(self) -> None:
         self._run(
-            str(PG_BIN / "initdb"),
+            str(self.bindir / "initdb"),
             "-D",
             str(self.data),
             "-U",
@@ -331,7 +336,7 @@ class PrivateCluster:
     def start(self) -> None:
         options = f"-k {self.directory} -p {self.port} -h 127.0.0.1 -F"
         self._run(
-            str(PG_BIN / "pg_ctl"),
+            str(self.bindir / "pg_ctl"),
             "-D",
             str(self.data),
             "-l",
@@ -345,7 +350,7 @@ class PrivateCluster:
         )
 
     def stop(self, mode: str = "fast") -> None:
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def destroy(self) -> None:
         if (self.data / "postmaster.pid").exists():
@@ -354,5 +359,58 @@ class PrivateCluster:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def postgres_binaries_present() -> bool:
-    return (PG_BIN / "initdb").exists() and (PG_BIN / "pg_ctl").exists()
+def _has_server_programs(directory: Path) -> bool:
+    return (directory / "initdb").is_file() and (directory / "pg_ctl").is_file()
+
+
+def _pg_config_bindir() -> Path | None:
+    pg_config = shutil.which("pg_config")
+    if pg_config is None:
+        return None
+    try:
+        result = subprocess.run(
+            [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    bindir = Path(result.stdout.strip())
+    return bindir if result.returncode == 0 and bindir.is_absolute() else None
+
+
+def _major_version(bindir: Path) -> tuple[int, ...]:
+    """``/usr/lib/postgresql/9.6/bin`` -> (9, 6); a name that is not a version sorts first."""
+    try:
+        return tuple(int(part) for part in bindir.parent.name.split("."))
+    except ValueError:
+        return ()
+
+
+@cache
+def postgres_bindir() -> Path | None:
+    """The directory holding PostgreSQL's ``initdb`` and ``pg_ctl``, or None if there is none.
+
+    1. ``pg_config --bindir``, when that directory has them (on Debian the
+       ``pg_config`` of libpq-dev may name a major version whose server is
+       not installed, so its answer is checked, not trusted);
+    2. the newest ``/usr/lib/postgresql/<version>/bin`` that has them;
+    3. wherever ``initdb`` is on PATH, if ``pg_ctl`` sits next to it.
+    """
+    candidates: list[Path] = []
+    bindir = _pg_config_bindir()
+    if bindir is not None:
+        candidates.append(bindir)
+    candidates.extend(sorted(DEBIAN_POSTGRES.glob("*/bin"), key=_major_version, reverse=True))
+    initdb = shutil.which("initdb")
+    if initdb is not None:
+        candidates.append(Path(initdb).parent)
+    return next((found for found in candidates if _has_server_programs(found)), None)
+
+
+def postgres_binaries_missing() -> str | None:
+    """Why a private cluster cannot be made here, or None when it can."""
+    if postgres_bindir() is not None:
+        return None
+    return (
+        "PostgreSQL server programs (initdb, pg_ctl) were not found: not in"
+        f" `pg_config --bindir`, not in {DEBIAN_POSTGRES}/<version>/bin, not on PATH"
+    )

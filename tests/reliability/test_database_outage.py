@@ -32,7 +32,7 @@ from tests.reliability.processes import (
     PrivateCluster,
     app_environment,
     free_port,
-    postgres_binaries_present,
+    postgres_binaries_missing,
     request,
 )
 
@@ -122,8 +122,8 @@ def _wait_until_healthy(port: int, timeout: float) -> float:
 
 @pytest.fixture
 def private_cluster() -> Iterator[PrivateCluster]:
-    if not postgres_binaries_present():
-        message = "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+    message = postgres_binaries_missing()
+    if message is not None:
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
