@@ -30,11 +30,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from flask import Flask
+
+from tests.fakes.server import FakeServer
 
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijk"
 WEBHOOK_SECRET = "test-webhook-secret_42"
@@ -57,8 +59,10 @@ def _decode(value: str) -> Any:
     return value
 
 
-class FakeTelegramApi:
+class FakeTelegramApi(FakeServer):
     """The fake server and what it has seen."""
+
+    poll_interval = 0.02
 
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
@@ -69,27 +73,19 @@ class FakeTelegramApi:
         self.unknown_chats: set[str] = set()
         self.webhook_url: str | None = None
         self._failures: list[str] = []
-        self.outage: str | None = None
         self.retry_after = 3
-        self._hangs_left = 0
-        self.hang_seconds = 0.0
         self._message_ids = itertools.count(5000)
         self._lock = threading.Lock()
         self._listen(0)
 
-    def _listen(self, port: int) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
-        self._server.daemon_threads = True
-        # A short poll interval: shutdown() waits up to one interval, once per test.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     # --- life cycle and configuration ---
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+        return f"http://127.0.0.1:{self.port}/bot"
 
     def config(self, secret: str | None = WEBHOOK_SECRET) -> dict[str, Any]:
         """App settings that point python-telegram-bot at this server."""
@@ -102,13 +98,11 @@ class FakeTelegramApi:
     @classmethod
     @contextmanager
     def running(cls) -> Iterator[FakeTelegramApi]:
-        api = cls()
-        api._thread.start()
+        api = cls().start()
         try:
             yield api
         finally:
-            api._server.shutdown()
-            api._server.server_close()
+            api.stop()
 
     # --- knobs ---
 
@@ -121,35 +115,10 @@ class FakeTelegramApi:
             self._failures.extend([kind] * count)
 
     def go_down(self, mode: str, retry_after: int = 3) -> None:
-        """An outage: ``refuse`` connections, answer ``error`` (500) or ``flood`` (429)."""
-        self.recover()
+        """As :meth:`FakeServer.go_down`; a ``flood`` asks to retry after ``retry_after`` s."""
         with self._lock:
-            self.outage = mode
             self.retry_after = retry_after
-        if mode == "refuse":
-            self._server.shutdown()
-            self._server.server_close()
-
-    def recover(self) -> None:
-        """The outage ends: listen again on the same port, answer normally."""
-        with self._lock:
-            mode, self.outage = self.outage, None
-        if mode == "refuse":
-            self._listen(self._server.server_address[1])
-            self._thread.start()
-
-    def hang_next(self, count: int, seconds: float) -> None:
-        """Deliver the next ``count`` messages but answer each only after ``seconds``."""
-        with self._lock:
-            self._hangs_left, self.hang_seconds = count, seconds
-
-    def take_hang(self) -> float:
-        """How long to hold back the answer just computed (0: answer at once)."""
-        with self._lock:
-            if self._hangs_left <= 0:
-                return 0.0
-            self._hangs_left -= 1
-            return self.hang_seconds
+        super().go_down(mode)
 
     def block(self, chat_id: int | str) -> None:
         """The person blocked the bot: 403 from now on."""

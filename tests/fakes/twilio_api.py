@@ -30,9 +30,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.server import FakeServer
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "fake-auth-token-0123456789abcdef"
@@ -66,7 +68,7 @@ class _Rejection:
 
 
 @dataclass
-class FakeTwilioApi:
+class FakeTwilioApi(FakeServer):
     """The fake server and what it has seen."""
 
     account_sid: str = ACCOUNT_SID
@@ -85,18 +87,14 @@ class FakeTwilioApi:
     def __post_init__(self) -> None:
         self._listen(0)
 
-    def _listen(self, port: int) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     # --- life cycle and configuration ---
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     def config(self, from_number: str | None = FROM_NUMBER) -> dict[str, Any]:
         """App settings that point the real twilio client at this server."""
@@ -106,15 +104,6 @@ class FakeTwilioApi:
             "TWILIO_FROM_NUMBER": from_number,
             "TWILIO_API_BASE_URL": self.base_url,
         }
-
-    def start(self) -> FakeTwilioApi:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     def reset(self) -> None:
         """Forget requests, failures, rejections and media (between tests)."""
@@ -131,35 +120,6 @@ class FakeTwilioApi:
         """Answer the next ``count`` message creations with ``status`` (5xx, 429)."""
         with self._lock:
             self._failures.extend([status] * count)
-
-    def go_down(self, mode: str) -> None:
-        """An outage: ``refuse`` connections, answer ``error`` (500) or ``flood`` (429)."""
-        self.recover()
-        with self._lock:
-            self.outage = mode
-        if mode == "refuse":
-            self._server.shutdown()
-            self._server.server_close()
-
-    def recover(self) -> None:
-        """The outage ends: listen again on the same port, answer normally."""
-        with self._lock:
-            mode, self.outage = self.outage, None
-        if mode == "refuse":
-            self._listen(self._server.server_address[1])
-            self.start()
-
-    def hang_next(self, count: int, seconds: float) -> None:
-        """Create the next ``count`` messages but answer each only after ``seconds``."""
-        with self._lock:
-            self._hangs_left, self.hang_seconds = count, seconds
-
-    def take_hang(self) -> float:
-        with self._lock:
-            if self._hangs_left <= 0:
-                return 0.0
-            self._hangs_left -= 1
-            return self.hang_seconds
 
     def reject_number(
         self, number: str, code: int = 21211, message: str = "The 'To' number is not valid."
