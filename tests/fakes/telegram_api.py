@@ -18,6 +18,10 @@ but answers only after the client has given up.
 
 :class:`Citizen` builds realistic update JSON for one person in a private
 chat, with increasing update ids.
+
+Import ``bot_api_fixture`` and ``telegram_app_fixture`` into a conftest or a
+test module to switch the channel on there: they provide ``bot_api`` (a
+fresh fake per test) and ``app`` (conftest's, with the bot talking to it).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+import pytest
 from flask import Flask
 
 from tests.fakes.server import FakeServer
@@ -476,3 +481,18 @@ def telegram_app(parent: Flask, database_url: str, api: FakeTelegramApi) -> Iter
         application.extensions["aduan_telegram"].close()
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(name="bot_api")
+def bot_api_fixture() -> Iterator[FakeTelegramApi]:
+    """A fake Bot API of its own for each test."""
+    with FakeTelegramApi.running() as api:
+        yield api
+
+
+@pytest.fixture(name="app")
+def telegram_app_fixture(
+    app: Flask, database_url: str, bot_api: FakeTelegramApi
+) -> Iterator[Flask]:
+    """conftest's app with the Telegram channel on, its bot talking to ``bot_api``."""
+    yield from telegram_app(app, database_url, bot_api)

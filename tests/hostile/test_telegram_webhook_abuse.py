@@ -8,9 +8,7 @@ never files a second complaint.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -20,22 +18,18 @@ from complaints import create_app
 from complaints.extensions import db
 from complaints.models import Attachment, Complaint, InboundReceipt
 from tests.conftest import _test_config
-from tests.fakes.telegram_api import WEBHOOK_SECRET, Citizen, FakeTelegramApi, button, message_id_of
-from tests.fakes.telegram_api import telegram_app as build_telegram_app
+from tests.fakes.telegram_api import (  # noqa: F401 -- fixtures
+    WEBHOOK_SECRET,
+    Citizen,
+    FakeTelegramApi,
+    bot_api_fixture,
+    button,
+    message_id_of,
+    telegram_app_fixture,
+)
 from tests.telegram.test_telegram_conversation import post, press, reach_confirmation
 
 WEBHOOK = "/channels/telegram/webhook"
-
-
-@pytest.fixture
-def bot_api() -> Iterator[FakeTelegramApi]:
-    with FakeTelegramApi.running() as api:
-        yield api
-
-
-@pytest.fixture
-def app(app: Flask, database_url: str, bot_api: FakeTelegramApi) -> Iterator[Flask]:
-    yield from build_telegram_app(app, database_url, bot_api)
 
 
 def complaints() -> int:
