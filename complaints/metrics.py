@@ -422,14 +422,14 @@ def _backlog(
 def _escalations(period: Period, scope: Scope) -> dict[str, Any]:
     query = (
         select(Escalation.level, Escalation.deadline, func.count())
-        .join(Complaint, Escalation.complaint_id == Complaint.id)
-        .where(
-            Escalation.fired_at >= period.start_at,
-            Escalation.fired_at < period.end_at,
-            scope.complaints(),
-        )
+        .where(Escalation.fired_at >= period.start_at, Escalation.fired_at < period.end_at)
         .group_by(Escalation.level, Escalation.deadline)
     )
+    if scope.unit_ids is not None:
+        # Only a unit's report needs the complaints (the regency's counts every step).
+        query = query.join(Complaint, Escalation.complaint_id == Complaint.id).where(
+            scope.complaints()
+        )
     by_level: Counter[str] = Counter()
     by_deadline: Counter[str] = Counter()
     for level, deadline, count in db.session.execute(query):

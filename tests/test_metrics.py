@@ -339,6 +339,9 @@ def test_a_unit_report_covers_that_unit_only(data: DataSet) -> None:
     assert [row["unit"] for row in report["by_unit"]] == ["DISKOMINFO"]
     assert report["indicator_28"]["received_lapor"] == 1
     assert report["ikm"]["respondents"] == 1
+    # Every escalation of the data set fired on DLH's complaints (F and G).
+    assert report["escalations"]["total"] == 0
+    assert figures("DLH")["escalations"]["total"] == 4
 
 
 def test_backlog_at_the_end_of_the_period_and_escalations(data: DataSet) -> None:
