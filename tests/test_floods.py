@@ -337,6 +337,19 @@ def test_a_sign_in_flood_is_cut_off_and_staff_elsewhere_still_sign_in(
     assert sign_in(client_at(second, OTHER_CITIZEN), cast.officer_a.email, STAFF_PASSWORD) == 302
 
 
+@sqlite_only
+def test_an_office_behind_one_address_signs_in_freely(instances, cast: Cast) -> None:
+    """Only failed sign-ins count against an address: a whole office shares one (NAT)."""
+    first, _second = instances()
+    # Fifteen browsers in one office, one address: every morning sign-in goes through.
+    for _browser in range(15):
+        assert sign_in(client_at(first, FLOODER), cast.officer_a.email, STAFF_PASSWORD) == 302
+    # Mistyped addresses still count, and ten failures a minute close the address.
+    office = client_at(first, FLOODER)
+    failures = [sign_in(office, f"typo{n}@bonebolangokab.go.id", "wrong") for n in range(11)]
+    assert tally(failures) == {401: 10, 429: 1}
+
+
 # --- who counts as one client ----------------------------------------------------------------
 
 
