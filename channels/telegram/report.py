@@ -11,6 +11,10 @@ through the outbox (reliable, retried, in the citizen's language). The
 bot's immediate answer to Send only says the report went in and that the
 code follows; it does not repeat the code.
 
+The anonymous and confidential choices are two toggles on the confirm
+message, kept in the draft (off until the citizen turns them on) and passed
+to intake with the rest.
+
 Photos are downloaded from Telegram only when the citizen presses Send and
 are validated by intake like every other channel's photos.
 """
@@ -248,7 +252,7 @@ def prompt(turn: Turn, step: str, draft: dict[str, Any]) -> None:
         turn.say(texts.phone_text(), texts.phone_keyboard())
     elif step == CONFIRM:
         turn.say(_summary_text(turn, draft), ReplyKeyboardRemove())
-        turn.say(gettext("Send this report?"), texts.confirm_keyboard(draft))
+        turn.say(texts.confirm_text(draft), texts.confirm_keyboard(draft))
 
 
 def _summary_text(turn: Turn, draft: dict[str, Any]) -> str:
@@ -279,7 +283,14 @@ def cancel(turn: Turn) -> None:
 
 
 def button_is_current(turn: Turn, action: str, draft_id: str) -> bool:
-    expected_state = {"cat": CATEGORY, "photos": PHOTO, "send": CONFIRM, "cancel": CONFIRM}
+    expected_state = {
+        "cat": CATEGORY,
+        "photos": PHOTO,
+        "anon": CONFIRM,
+        "conf": CONFIRM,
+        "send": CONFIRM,
+        "cancel": CONFIRM,
+    }
     return turn.state == expected_state[action] and turn.draft.get("id") == draft_id
 
 
@@ -311,6 +322,29 @@ def _on_photos_done(turn: Turn, query: CallbackQuery, value: str) -> None:
     if message_id is not None:
         turn.replies.append(Edit(turn.chat_id, message_id, None))  # drop the Done button
     next_after(turn, PHOTO, turn.draft)
+
+
+def _toggle(turn: Turn, query: CallbackQuery, choice: str) -> None:
+    """Flip a privacy choice in the stored draft and show it on the confirm message."""
+    draft = turn.draft
+    draft[choice] = not draft.get(choice)
+    turn.save(CONFIRM, draft)
+    turn.replies.append(Answer(query.id))
+    message_id = message_id_of(query)
+    if message_id is not None:
+        turn.replies.append(
+            Edit(turn.chat_id, message_id, texts.confirm_text(draft), texts.confirm_keyboard(draft))
+        )
+    else:
+        turn.say(texts.confirm_text(draft), texts.confirm_keyboard(draft))
+
+
+def _on_anonymous_button(turn: Turn, query: CallbackQuery, value: str) -> None:
+    _toggle(turn, query, "anonymous")
+
+
+def _on_confidential_button(turn: Turn, query: CallbackQuery, value: str) -> None:
+    _toggle(turn, query, "confidential")
 
 
 def _on_cancel_button(turn: Turn, query: CallbackQuery, value: str) -> None:
@@ -362,6 +396,8 @@ def _on_send_button(turn: Turn, query: CallbackQuery, value: str) -> None:
                 phone=draft.get("phone"),
                 telegram_chat_id=str(turn.chat_id),
             ),
+            anonymous=bool(draft.get("anonymous")),
+            confidential=bool(draft.get("confidential")),
             locale=turn.locale,
             external_id=f"tg-{turn.chat_id}-{draft['id']}",
             photos=photos,
@@ -403,6 +439,8 @@ def _back_to_fault(
 DRAFT_BUTTONS = {
     "cat": _on_category_button,
     "photos": _on_photos_done,
+    "anon": _on_anonymous_button,
+    "conf": _on_confidential_button,
     "send": _on_send_button,
     "cancel": _on_cancel_button,
 }

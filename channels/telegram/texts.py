@@ -91,12 +91,49 @@ def phone_keyboard() -> ReplyKeyboardMarkup:
     return _share_or_skip(KeyboardButton(gettext("Share my phone number"), request_contact=True))
 
 
+def _yes_no(flag: object) -> str:
+    return gettext("yes") if flag else gettext("no")
+
+
+def confirm_text(draft: dict[str, Any]) -> str:
+    """The question under the summary, with the two privacy choices in plain words.
+
+    The choices live here rather than in the summary because this is the
+    message a toggle edits: the summary above it is never updated.
+    """
+    return "\n".join(
+        [
+            gettext("Send this report?"),
+            "",
+            gettext(
+                "Anonymous (staff do not see your name and number, only administrators): "
+                "%(choice)s",
+                choice=_yes_no(draft.get("anonymous")),
+            ),
+            gettext(
+                "Confidential (your report is never shown on the public page): %(choice)s",
+                choice=_yes_no(draft.get("confidential")),
+            ),
+            gettext("Tap a choice below to change it."),
+        ]
+    )
+
+
 def confirm_keyboard(draft: dict[str, Any]) -> InlineKeyboardMarkup:
+    """The privacy toggles (each showing its state), then Send / Cancel."""
+    anonymous = gettext("Anonymous: yes") if draft.get("anonymous") else gettext("Anonymous: no")
+    confidential = (
+        gettext("Confidential: yes") if draft.get("confidential") else gettext("Confidential: no")
+    )
     return InlineKeyboardMarkup(
         [
             [
+                InlineKeyboardButton(anonymous, callback_data=f"anon:{draft['id']}"),
+                InlineKeyboardButton(confidential, callback_data=f"conf:{draft['id']}"),
+            ],
+            [
                 InlineKeyboardButton(gettext("Send"), callback_data=f"send:{draft['id']}"),
                 InlineKeyboardButton(gettext("Cancel"), callback_data=f"cancel:{draft['id']}"),
-            ]
+            ],
         ]
     )

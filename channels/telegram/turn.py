@@ -9,11 +9,12 @@ States (``Conversation.state``) and what moves between them::
     idle ──/lapor or "New report"──▶ category ──button──▶ description ──text──▶ photo
     photo ──photos, then Done/Skip──▶ location ──location or Skip──▶ phone
     phone ──own contact or Skip──▶ confirm ──Send──▶ idle (complaint submitted)
+    confirm ──Anonymous / Confidential toggle──▶ confirm (the choice flipped)
     any drafting state ──/batal or Cancel──▶ idle
 
 ``Conversation.data`` holds ``locale`` and ``draft`` (``id``, ``category_id``,
 ``description``, ``photos`` as Telegram file ids, ``lat``/``lon``/``address``,
-``phone``).
+``phone``, ``anonymous`` and ``confidential`` flags, absent until toggled).
 """
 
 from __future__ import annotations

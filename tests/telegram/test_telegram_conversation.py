@@ -95,6 +95,7 @@ def test_a_citizen_files_a_report_with_photo_and_location_entirely_in_telegram(
     assert complaint.reporter is not None
     assert complaint.reporter.telegram_chat_id == str(citizen.chat_id)
     assert complaint.reporter.name == "Rahmat" and complaint.reporter.phone is None
+    assert not complaint.anonymous and not complaint.confidential  # off unless chosen
     [attachment] = complaint.attachments
     assert attachment.content == photo and attachment.content_type == "image/jpeg"
     conversation = db.session.scalars(select(Conversation)).one()
@@ -121,7 +122,10 @@ def test_a_citizen_files_a_report_with_photo_and_location_entirely_in_telegram(
         "Photos: 1\n"
         "Location: 0.54120, 123.15310\n"
         "Phone: not given",
-        "Send this report?",
+        "Send this report?\n\n"
+        "Anonymous (staff do not see your name and number, only administrators): no\n"
+        "Confidential (your report is never shown on the public page): no\n"
+        "Tap a choice below to change it.",
         # The one message with the tracking code: intake's acknowledgement, via the outbox.
         f"Your complaint has been received. Tracking code: {code}. "
         f"Follow it at https://aduan.test/track/{code}",
@@ -198,7 +202,7 @@ def test_an_indonesian_citizen_reports_in_indonesian_and_may_share_their_own_pho
     assert bot_api.texts_to(citizen.chat_id)[-1] != asked_for_phone  # refused: not their own
     post(client, citizen.contact("6281234567890"))
     assert "+6281234567890" in bot_api.texts_to(citizen.chat_id)[-2]  # in the summary
-    press(client, bot_api, citizen, inline_labels(bot_api, citizen)[0])  # Kirim / Send
+    press(client, bot_api, citizen, "Kirim")
 
     complaint = db.session.scalars(select(Complaint)).one()
     assert complaint.locale == "id" and complaint.category.code == "waste"
