@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from datetime import date, timedelta
 
@@ -12,7 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import insert, select
 
 from complaints.extensions import db
-from complaints.models import AuditLog, Holiday, SlaPolicy, Unit, User
+from complaints.models import AuditLog, Complaint, Holiday, SlaPolicy, Unit, User
+from sla.policies import working_calendar
 from tests.conftest import Cast, MakeComplaint, category, unit
 from tests.staff_helpers import session_csrf, signed_in
 
@@ -94,17 +96,26 @@ def test_an_admin_changes_a_policy_and_new_deadlines_follow_it(
     assert complaint.verify_due_at.isoformat() == "2026-11-26T02:00:00+00:00"
 
 
-def test_a_regional_holiday_moves_new_deadlines(
+def verify_due(complaint: Complaint) -> str:
+    assert complaint.verify_due_at is not None
+    return complaint.verify_due_at.isoformat()
+
+
+def test_a_regional_holiday_moves_new_deadlines_and_its_removal_moves_them_back(
     app: Flask, cast: Cast, make_complaint: MakeComplaint
 ) -> None:
     admin = signed_in(app, cast.admin.email)
+    # Wed 10:00 + 3 working days: Monday 30 November 10:00 (and the calendar is now cached).
+    assert verify_due(make_complaint(category_code="waste")) == "2026-11-30T02:00:00+00:00"
     response = post(admin, "/staff/admin/holidays", day="2026-11-30", name="Hari Jadi Bone Bolango")
     assert response.status_code == 302
-    assert db.session.scalar(select(Holiday.name)) == "Hari Jadi Bone Bolango"
-    complaint = make_complaint(category_code="waste")
-    # Wed 10:00 + 3 working days skips the weekend and Monday the 30th: Tuesday 10:00.
-    assert complaint.verify_due_at is not None
-    assert complaint.verify_due_at.isoformat() == "2026-12-01T02:00:00+00:00"
+    holiday = db.session.scalar(select(Holiday))
+    assert holiday is not None and holiday.name == "Hari Jadi Bone Bolango"
+    # The weekend and Monday the 30th are skipped: Tuesday 10:00.
+    assert verify_due(make_complaint(category_code="waste")) == "2026-12-01T02:00:00+00:00"
+    response = post(admin, f"/staff/admin/holidays/{holiday.id}/delete")
+    assert response.status_code == 302
+    assert verify_due(make_complaint(category_code="waste")) == "2026-11-30T02:00:00+00:00"
 
 
 def test_a_holiday_added_by_another_worker_moves_deadlines_within_a_minute(
@@ -265,3 +276,39 @@ def test_staff_set_their_sms_number_and_get_a_telegram_link_code(app: Flask, cas
     officer = db.session.get(User, cast.officer_a.id)
     assert officer is not None
     assert officer.phone == "+6281312345678" and officer.telegram_chat_id == "424242"
+
+
+def test_a_rolled_back_holiday_leaves_the_calendar_as_it_was(
+    app_ctx: Flask, make_complaint: MakeComplaint
+) -> None:
+    make_complaint(category_code="waste")
+    db.session.add(Holiday(day=date(2026, 11, 30), name="Hari Jadi"))
+    db.session.flush()
+    # The transaction sees its own holiday...
+    assert working_calendar().holiday_name(date(2026, 11, 30)) is not None
+    db.session.rollback()
+    # ...but once it is rolled back, nobody does.
+    assert working_calendar().holiday_name(date(2026, 11, 30)) is None
+    assert verify_due(make_complaint(category_code="waste")) == "2026-11-30T02:00:00+00:00"
+
+
+def test_a_request_racing_a_holiday_commit_cannot_keep_the_old_calendar(
+    app_ctx: Flask, make_complaint: MakeComplaint
+) -> None:
+    make_complaint(category_code="waste")
+    db.session.add(Holiday(day=date(2026, 11, 30), name="Hari Jadi"))
+    db.session.flush()
+    seen_by_the_other_request: list[str | None] = []
+
+    def another_request() -> None:
+        with app_ctx.app_context():
+            calendar = working_calendar()
+            seen_by_the_other_request.append(calendar.holiday_name(date(2026, 11, 30)))
+
+    # Between the admin's flush and commit another request caches the calendar.
+    thread = threading.Thread(target=another_request)
+    thread.start()
+    thread.join(timeout=30)
+    assert seen_by_the_other_request == [None]  # not committed: not visible to it
+    db.session.commit()
+    assert verify_due(make_complaint(category_code="waste")) == "2026-12-01T02:00:00+00:00"

@@ -46,7 +46,6 @@ from complaints.models import (
 )
 from complaints.outbox import backlog, transports
 from complaints.workflow import Actor
-from sla.policies import forget_calendar
 
 from .admin_forms import (
     BlockForm,
@@ -320,7 +319,6 @@ def admin_holidays() -> ResponseReturnValue:
             db.session.rollback()
             flash(gettext("That day is already a holiday."), "danger")
         else:
-            forget_calendar()
             flash(gettext("Holiday added. New deadlines skip it."), "success")
             return redirect(url_for("staff.admin_holidays"))
     holidays = db.session.scalars(select(Holiday).order_by(Holiday.day.desc())).all()
@@ -337,7 +335,6 @@ def admin_holiday_delete(holiday_id: int) -> Response:
         audit("admin_holiday_removed", staff_user(), None, day=str(holiday.day))
         db.session.delete(holiday)
         db.session.commit()
-        forget_calendar()
         flash(gettext("Holiday removed."), "success")
     return redirect(url_for("staff.admin_holidays"))
 
