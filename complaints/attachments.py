@@ -1,12 +1,18 @@
-"""Checks on uploaded photos: by their content, never by their name."""
+"""Checks on uploaded photos (by their content, never by their name); adding them later."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from PIL import Image, UnidentifiedImageError
 from werkzeug.utils import secure_filename
+
+from .errors import ValidationFailed
+from .extensions import db
+from .models import Complaint
 
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -59,3 +65,40 @@ def stored_filename(original: str | None, content_type: str) -> str:
     base = (original or "").replace("\\", "/").rsplit("/", 1)[-1]
     stem = secure_filename(base.rsplit(".", 1)[0] if "." in base else base)
     return f"{stem[:100] or 'photo'}{EXTENSIONS.get(content_type, '')}"
+
+
+@dataclass(frozen=True)
+class PhotosAdded:
+    """What :func:`add_photos` did: photos stored, refused over the limit, and now held."""
+
+    added: int
+    over_limit: int
+    total: int
+
+
+def add_photos(
+    complaint: Complaint, photos: Sequence[NewAttachment], *, now: datetime
+) -> PhotosAdded:
+    """Store photos sent after a complaint was filed, checked as intake checks them.
+
+    The complaint holds at most ``MAX_PHOTOS`` in all: photos past that are
+    refused (counted in ``over_limit``), the earlier ones kept. Raises
+    ValidationFailed, storing nothing, when a photo is too large or not an
+    accepted image. The caller writes the event and commits, and keeps two
+    additions to one complaint from running at once (the SMS channel holds
+    the sender's row lock), so the count it starts from stays true.
+    """
+    # Imported here: intake imports this module for the checks it shares.
+    from .intake import _validated_photos
+
+    held = len(complaint.attachments)  # a few rows; their bytes are deferred
+    fitting = photos[: max(MAX_PHOTOS - held, 0)]
+    errors: dict[str, str] = {}
+    attachments = _validated_photos(fitting, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    for attachment in attachments:
+        attachment.complaint = complaint
+        attachment.created_at = now
+        db.session.add(attachment)
+    return PhotosAdded(len(attachments), len(photos) - len(fitting), held + len(attachments))

@@ -22,6 +22,14 @@ slides with each part. ``LAPOR`` with too little text asks for the details
 and files the complaint when they arrive (within 15 minutes). See
 ``conversation.py`` for the state and ``blocklist.py`` for the rate limit.
 
+Photos. MMS and WhatsApp photos of ``LAPOR`` (or of the parts that complete
+a bare ``LAPOR``) go to intake with the text. Photos of a further part in
+the joining window (WhatsApp sends each photo as its own message, with an
+empty body) are attached to the complaint in any status, checked as intake
+checks them, up to intake's limit counted over all parts; the citizen is
+told how many it holds ("Foto diterima (2/5)"), and which were not kept.
+Photos with no window to join are refused with a hint how to send them.
+
 Idempotency. Each processed MessageSid leaves an InboundReceipt, committed
 with whatever the message changed; the complaint's ``external_id`` is the
 MessageSid of the LAPOR that opened it, so a replayed webhook files nothing
@@ -34,16 +42,17 @@ import enum
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
 from complaints import clock, workflow
+from complaints.attachments import MAX_PHOTOS, NewAttachment, add_photos
 from complaints.categories import active_categories
 from complaints.codes import normalize_code
 from complaints.errors import ConcurrentChange, ValidationFailed
 from complaints.extensions import db
-from complaints.intake import MAX_DESCRIPTION, Contact, submit_complaint
+from complaints.intake import MAX_DESCRIPTION, MIN_DESCRIPTION, Contact, submit_complaint
 from complaints.models import (
     Category,
     Complaint,
@@ -53,9 +62,10 @@ from complaints.models import (
     Status,
 )
 from complaints.public import public_view
+from complaints.workflow import Actor
 
 from . import blocklist, replies
-from .conversation import SenderState, lock_sender
+from .conversation import JOIN_WINDOW, SenderState, lock_sender
 from .inbound import InboundMessage, MediaRef
 from .media import fetch_photos
 from .settings import TwilioSettings
@@ -179,7 +189,7 @@ def handle_inbound(
     if sender.window_open(moment) and _continues(command):
         if sender.collecting(moment):
             return _complete(message, sender, settings, moment)
-        return _append(message, sender, moment)
+        return _append(message, sender, settings, moment)
     if command.verb == Verb.REPORT:
         return _file(
             message,
@@ -193,6 +203,9 @@ def handle_inbound(
         )
     if command.verb == Verb.STATUS:
         text = _status_text(command.argument, locale)
+    elif command.verb is None and message.media:
+        # Photos with no report to join (a photo-only message, or one too late).
+        text = replies.photos_need_report(JOIN_WINDOW // timedelta(minutes=1), locale)
     else:
         text = replies.help_text(locale)
     sender.save()
@@ -274,7 +287,8 @@ def _file(
     now: datetime,
 ) -> Reply:
     """File a complaint (or wait for its details when the text is too short)."""
-    photos = fetch_photos(media, settings) if media else []
+    # Too short a text only asks for the details: its photos are fetched when they come.
+    photos = fetch_photos(media, settings) if media and len(text) >= MIN_DESCRIPTION else []
     # Open the joining window in the complaint's own transaction, so a next
     # part processed meanwhile by another worker finds it.
     sender.start_appending(external_id, message.body, now)
@@ -350,11 +364,20 @@ def _complete(
     )
 
 
-def _append(message: InboundMessage, sender: SenderState, now: datetime) -> Reply:
-    """Add a further part to the complaint the window belongs to (retried once on a race)."""
+def _append(
+    message: InboundMessage, sender: SenderState, settings: TwilioSettings, now: datetime
+) -> Reply:
+    """Add a further part to the complaint the window belongs to (retried once on a race).
+
+    Its photos are downloaded first, once, and only as many as the complaint
+    still has room for.
+    """
+    complaint = _complaint_opened_by(message.channel, sender.external_id)
+    room = MAX_PHOTOS - len(complaint.attachments) if complaint is not None else 0
+    photos = fetch_photos(message.media, settings, limit=room) if room > 0 else []
     for attempt in (1, 2):
         try:
-            return _append_once(message, sender, now)
+            return _append_once(message, sender, photos, now)
         except ConcurrentChange:
             # Staff changed the complaint meanwhile; the second pass sees its new status.
             if attempt == 2:
@@ -363,7 +386,9 @@ def _append(message: InboundMessage, sender: SenderState, now: datetime) -> Repl
     raise AssertionError("unreachable")
 
 
-def _append_once(message: InboundMessage, sender: SenderState, now: datetime) -> Reply:
+def _append_once(
+    message: InboundMessage, sender: SenderState, photos: list[NewAttachment], now: datetime
+) -> Reply:
     complaint = _complaint_opened_by(message.channel, sender.external_id)
     text = message.body.strip()
     if complaint is not None and text:
@@ -378,10 +403,47 @@ def _append_once(message: InboundMessage, sender: SenderState, now: datetime) ->
             workflow.receive_citizen_message(
                 complaint, text, message.channel, data={"message_sid": message.sid}, now=now
             )
-    if message.media:
-        logger.info("photos sent after the first message are not attached (%s)", message.sid)
+    answer = None
+    if complaint is not None and message.media:
+        answer = _attach(message, complaint, photos, now)
+    elif message.media:
+        logger.warning("photos of %s arrived for a complaint that is gone", message.sid)
     sender.next_part(message.body, now)
     sender.save()
     _remember(message, now)
     workflow.commit()
-    return Reply()
+    return _reply(answer, message) if answer else Reply()
+
+
+def _attach(
+    message: InboundMessage, complaint: Complaint, photos: list[NewAttachment], now: datetime
+) -> str:
+    """Store the photos of a further part with an event; the answer says what was kept.
+
+    A photo not stored is either over the limit (the complaint is full) or
+    could not be fetched or checked (Twilio down, not an image): the
+    citizen is asked to send that one again.
+    """
+    added = 0
+    try:
+        added = add_photos(complaint, photos, now=now).added
+    except ValidationFailed as failure:  # fetch_photos has checked them: not expected
+        logger.warning("photos of %s refused: %s", message.sid, failure.fields)
+    if added:
+        complaint.updated_at = now
+        workflow.record_event(
+            complaint,
+            Actor.citizen(),
+            "photos",
+            data={"channel": message.channel, "message_sid": message.sid, "count": added},
+            now=now,
+        )
+    total = len(complaint.attachments)
+    not_stored = len(message.media) - added
+    return replies.photos_added(
+        added=added,
+        total=total,
+        over_limit=not_stored if total >= MAX_PHOTOS else 0,
+        failed=0 if total >= MAX_PHOTOS else not_stored,
+        locale=complaint.locale,
+    )

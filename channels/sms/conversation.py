@@ -5,7 +5,8 @@ One row per (channel, phone number) holds:
 - the *joining window*: after ``LAPOR <text>`` files a complaint, text
   without a command that arrives from the same number within
   ``JOIN_WINDOW`` of the previous part is appended to it (a long complaint
-  sent as several SMS); each part slides the window on;
+  sent as several SMS), and the photos of such a part are attached (a
+  WhatsApp photo comes as its own message); each part slides the window on;
 - the *collecting window*: ``LAPOR`` with too little text (or nothing)
   asks for the details, and the next message within ``COLLECT_WINDOW``
   completes it;

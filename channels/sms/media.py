@@ -111,12 +111,18 @@ def download(url: str, settings: TwilioSettings, session: requests.Session) -> b
     raise MediaRefused("too many redirects")
 
 
-def fetch_photos(refs: Iterable[MediaRef], settings: TwilioSettings) -> list[NewAttachment]:
-    """Download the photos among ``refs`` (at most intake's limit); skip anything unsafe."""
+def fetch_photos(
+    refs: Iterable[MediaRef], settings: TwilioSettings, limit: int = MAX_PHOTOS
+) -> list[NewAttachment]:
+    """Download the photos among ``refs`` (at most ``limit``); skip anything unsafe.
+
+    ``limit`` is what the complaint still has room for: a photo it would
+    refuse is not downloaded.
+    """
     photos: list[NewAttachment] = []
     with requests.Session() as session:
         for number, ref in enumerate(refs, start=1):
-            if len(photos) >= MAX_PHOTOS:
+            if len(photos) >= limit:
                 break
             if ref.content_type not in ACCEPTED_TYPES:
                 logger.info("not fetching media of type %r", ref.content_type)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from flask_babel import force_locale, gettext
 
+from complaints.attachments import MAX_PHOTOS
 from complaints.public import PublicComplaint
 
 from .segments import fit, sms_safe
@@ -47,6 +48,39 @@ def ask_details(locale: str) -> str:
     with force_locale(locale):
         return gettext(
             "Please describe the problem (what, where, since when) in your next message."
+        )
+
+
+def photos_added(*, added: int, total: int, over_limit: int, failed: int, locale: str) -> str:
+    """The answer to photos sent after the report: how many it holds, what was not kept."""
+    parts = []
+    with force_locale(locale):
+        if added:
+            parts.append(
+                gettext("Photos received (%(total)d/%(limit)d).", total=total, limit=MAX_PHOTOS)
+            )
+        if over_limit:
+            parts.append(
+                gettext(
+                    "Not saved: %(count)d (at most %(limit)d photos per report).",
+                    count=over_limit,
+                    limit=MAX_PHOTOS,
+                )
+            )
+        if failed:
+            parts.append(
+                gettext("Photos not received: %(count)d. Please send them again.", count=failed)
+            )
+    return " ".join(parts)
+
+
+def photos_need_report(minutes: int, locale: str) -> str:
+    """Photos with no report to join: how to send them so they are kept."""
+    with force_locale(locale):
+        return gettext(
+            "Photo not saved. Send photos with REPORT <your complaint>, "
+            "or within %(minutes)d minutes after it.",
+            minutes=minutes,
         )
 
 
