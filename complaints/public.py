@@ -7,6 +7,7 @@ phone, e-mail or NIK, and free text is redacted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -63,37 +64,65 @@ class PublicComplaint:
     def can_rate(self) -> bool:
         return self.status in (Status.RESOLVED, Status.CLOSED) and self.satisfaction is None
 
-    def as_json(self) -> dict[str, Any]:
-        """The fixed public JSON shape of DESIGN.md (ISO 8601 instants with offset)."""
-        return {
-            "code": self.code,
-            "status": self.status,
-            "kind": self.kind,
-            "channel": self.channel,
-            "category": self.category_code,
-            "unit": self.unit_code,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-            "deadlines": {
-                name: (moment.isoformat() if moment else None)
-                for name, moment in self.deadlines.items()
-            },
-            "public_replies": [
-                {"at": reply.at.isoformat(), "body": reply.body} for reply in self.public_replies
-            ],
-        }
-
 
 def _known_names(complaint: Complaint) -> tuple[str | None, ...]:
     reporter = complaint.reporter
     return (reporter.name,) if reporter is not None else ()
 
 
-def public_view(complaint: Complaint, locale: str = "id") -> PublicComplaint:
+def _redactor(complaint: Complaint) -> Callable[[str | None], str | None]:
+    """Free text as published: redacted of personal data (and of the reporter's name)."""
     names = _known_names(complaint)
 
     def clean(text: str | None) -> str | None:
         return redact(text, names) if text else text
+
+    return clean
+
+
+def _public_replies(complaint: Complaint) -> list[PublicReply]:
+    replies = [
+        message for message in complaint.messages if message.kind == MessageKind.PUBLIC_REPLY
+    ]
+    if not replies:
+        return []  # nothing to redact: the reporter's name need not be read
+    clean = _redactor(complaint)
+    return [PublicReply(message.at, clean(message.body) or "") for message in replies]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def public_json(complaint: Complaint) -> dict[str, Any]:
+    """The fixed public JSON shape of DESIGN.md (ISO 8601 instants with offset).
+
+    Built from the complaint, not from :func:`public_view`: the JSON has no
+    label, history or free text but the replies (redacted as on the page), so
+    it needs no translation and reads no events.
+    """
+    return {
+        "code": complaint.code,
+        "status": complaint.status,
+        "kind": complaint.kind,
+        "channel": complaint.channel,
+        "category": complaint.category.code,
+        "unit": complaint.unit.code if complaint.unit else None,
+        "created_at": complaint.created_at.isoformat(),
+        "updated_at": complaint.updated_at.isoformat(),
+        "deadlines": {
+            "verify": _iso(complaint.verify_due_at),
+            "response": _iso(complaint.response_due_at),
+            "resolve": _iso(complaint.resolve_due_at),
+        },
+        "public_replies": [
+            {"at": reply.at.isoformat(), "body": reply.body} for reply in _public_replies(complaint)
+        ],
+    }
+
+
+def public_view(complaint: Complaint, locale: str = "id") -> PublicComplaint:
+    clean = _redactor(complaint)
 
     with force_locale(locale):
         history = []
@@ -129,10 +158,6 @@ def public_view(complaint: Complaint, locale: str = "id") -> PublicComplaint:
             rejection_reason=clean(complaint.rejection_reason),
             merged_into=complaint.duplicate_of.code if complaint.duplicate_of else None,
             satisfaction=complaint.satisfaction,
-            public_replies=[
-                PublicReply(message.at, clean(message.body) or "")
-                for message in complaint.messages
-                if message.kind == MessageKind.PUBLIC_REPLY
-            ],
+            public_replies=_public_replies(complaint),
             history=history,
         )

@@ -170,6 +170,25 @@ def test_anyone_with_the_code_reads_the_public_view(client, make_complaint) -> N
     assert "6281234567890" not in response.get_data(as_text=True)
 
 
+def test_public_replies_in_the_json_are_redacted_as_on_the_tracking_page(
+    client, make_complaint: MakeComplaint
+) -> None:
+    from complaints import public, workflow
+    from complaints.workflow import Actor
+
+    complaint = make_complaint(status="verified", name="Siti Rahma", phone="081234567890")
+    workflow.reply_to_citizen(
+        complaint, Actor.system("test"), "Bu Siti, petugas kami akan menelepon 081234567890."
+    )
+    workflow.add_internal_note(complaint, Actor.system("test"), "Catatan internal untuk Siti.")
+    workflow.commit()
+    body = client.get(f"/api/v1/complaints/{complaint.code}").get_json()
+    [reply] = body["public_replies"]
+    assert "Siti" not in reply["body"] and "081234567890" not in reply["body"]
+    [on_the_page] = public.public_view(complaint).public_replies
+    assert reply == {"at": on_the_page.at.isoformat(), "body": on_the_page.body}
+
+
 def test_a_confidential_complaint_is_readable_by_its_code(client, make_complaint) -> None:
     complaint = make_complaint(confidential=True)
     assert client.get(f"/api/v1/complaints/{complaint.code}").status_code == 200

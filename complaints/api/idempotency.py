@@ -22,7 +22,7 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from complaints.extensions import db
 from complaints.models import Complaint
@@ -81,6 +81,19 @@ class IdempotentRequest:
     first_use: bool
 
 
+# Built once, as every request asks the same question of other values (a statement
+# used again keeps its cache key). The prefix is hex digests and colons: nothing in
+# it is a LIKE wildcard.
+_EARLIER_USE = (
+    select(Complaint.external_id)
+    .where(
+        Complaint.channel == bindparam("channel"),
+        Complaint.external_id.startswith(bindparam("prefix")),
+    )
+    .limit(1)
+)
+
+
 def external_id_for(channel: str, key: str | None, fingerprint: str, scope: str = "") -> str | None:
     """The external_id to submit with, or None without a key.
 
@@ -96,11 +109,7 @@ def resolve(channel: str, key: str | None, fingerprint: str, scope: str = "") ->
         return IdempotentRequest(None, first_use=False)
     prefix = f"{_PREFIX}{_digest(scope + chr(10) + key)}:"
     external_id = prefix + fingerprint
-    earlier = db.session.scalar(
-        select(Complaint.external_id)
-        .where(Complaint.channel == channel, Complaint.external_id.startswith(prefix))
-        .limit(1)
-    )
+    earlier = db.session.scalar(_EARLIER_USE, {"channel": channel, "prefix": prefix})
     if earlier is not None and earlier != external_id:
         logger.info("idempotency key reused with another body on channel %s", channel)
         raise IdempotencyProblem(

@@ -143,7 +143,7 @@ def create_complaint() -> tuple[Response, int]:
             problem.status, code, problem.message, {problem.field: problem.message}
         ) from None
     complaint, created = _submit_from(payload, idempotent)
-    response = jsonify(public.public_view(complaint, _locale()).as_json())
+    response = jsonify(public.public_json(complaint))
     response.headers["Location"] = url_for(".complaint", code=complaint.code)
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
@@ -159,7 +159,7 @@ def complaint(code: str) -> Response:
         found = actions.complaint_by_code(code)
         if found is None:
             raise actions.not_found()
-        return jsonify(public.public_view(found, _locale()).as_json())
+        return jsonify(public.public_json(found))
     visible = actions.visible_complaint(user, code)
     return jsonify(representations.complaint_detail(visible, user))
 
