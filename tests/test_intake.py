@@ -12,7 +12,7 @@ from complaints.attachments import NewAttachment
 from complaints.errors import ValidationFailed
 from complaints.extensions import db
 from complaints.intake import Contact, normalize_phone, submit_complaint
-from complaints.models import Complaint, ComplaintEvent, OutboundMessage, Reporter
+from complaints.models import Attachment, Complaint, ComplaintEvent, OutboundMessage, Reporter
 from tests.conftest import category
 
 
@@ -106,6 +106,35 @@ def test_a_twin_that_skipped_the_lookup_and_lost_the_race_returns_the_winners_co
     assert db.session.scalar(select(func.count(Complaint.id))) == 1
     assert db.session.scalar(select(func.count(ComplaintEvent.id))) == 1
     assert db.session.scalar(select(func.count(OutboundMessage.id))) == 1
+
+
+def test_a_tracking_code_collision_is_retried_with_a_new_code_and_leaves_nothing_behind(
+    app_ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arguments = dict(
+        channel="sms",
+        category=category("waste"),
+        description="Sampah menumpuk di pinggir jalan Desa Huntu Selatan.",
+        contact=Contact(name="Siti Rahma", phone="081234567890"),
+        photos=[NewAttachment("foto.png", png_bytes(), "image/png")],
+    )
+    first = submit_complaint(**arguments)  # type: ignore[arg-type]
+    codes = iter([first.complaint.code, "ADU-TEST-0002"])  # the first draw is taken
+    monkeypatch.setattr("complaints.intake.new_code", lambda: next(codes))
+    second = submit_complaint(**arguments)  # type: ignore[arg-type]
+    assert second.created and second.complaint.code == "ADU-TEST-0002"
+    assert second.complaint.reporter is not None and second.complaint.attachments
+    assert [event.to_status for event in second.complaint.events] == ["received"]
+    db.session.expire_all()
+    # The failed attempt's reporter, photo, event and message were rolled back.
+    for model in (Complaint, Reporter, Attachment, ComplaintEvent, OutboundMessage):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 2
+    stored = db.session.get(Complaint, second.complaint.id)
+    assert stored is not None and stored.reporter is not None
+    assert stored.reporter.name == "Siti Rahma"
+    assert [photo.filename for photo in stored.attachments] == [
+        photo.filename for photo in second.complaint.attachments
+    ]
 
 
 def test_the_same_external_id_on_another_channel_is_another_complaint(app_ctx) -> None:
