@@ -19,7 +19,7 @@ from typing import Any, cast
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext
-from sqlalchemy import Table, insert, inspect, select
+from sqlalchemy import Connection, Table, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -162,7 +162,7 @@ def _commit_keeping_loaded() -> None:
         session.expire_on_commit = expire_on_commit
 
 
-def _insert(row: Model) -> None:
+def _insert(row: Model, connection: Connection) -> None:
     """INSERT ``row``'s columns with Core; give it its id and the defaults the INSERT applied.
 
     ``row`` stays out of the session until :func:`_attach_as_stored`: written
@@ -174,7 +174,7 @@ def _insert(row: Model) -> None:
     values = {
         column.key: state.dict[column.key] for column in table.columns if column.key in state.dict
     }
-    result = db.session.connection().execute(insert(table), values)
+    result = connection.execute(insert(table), values)
     primary_key = result.inserted_primary_key
     assert primary_key is not None  # a single-row INSERT
     # One row: its parameters are one mapping, with the column defaults filled in.
@@ -200,6 +200,8 @@ def _write_new_complaint(
 
     Nothing is committed here. Returns the rows written, for :func:`_attach_as_stored`.
     """
+    # The session's connection, in its transaction; asked for once, as asking costs.
+    connection = db.session.connection()
     rows: list[Model] = []
     if any(vars(contact).values()):
         complaint.reporter = Reporter(
@@ -211,10 +213,10 @@ def _write_new_complaint(
             locale=complaint.locale,
             created_at=moment,
         )
-        _insert(complaint.reporter)
+        _insert(complaint.reporter, connection)
         complaint.reporter_id = complaint.reporter.id
         rows.append(complaint.reporter)
-    _insert(complaint)
+    _insert(complaint, connection)
     event = ComplaintEvent(
         at=moment,
         kind="status",
@@ -229,7 +231,7 @@ def _write_new_complaint(
     written: list[Attachment | ComplaintEvent] = [*attachments, event]
     for row in written:
         row.complaint_id = complaint.id
-        _insert(row)
+        _insert(row, connection)
     rows += [complaint, *attachments, event]
     set_committed_value(event, "complaint", complaint)
     notify.acknowledge(complaint, event)
