@@ -9,6 +9,7 @@ complaint that already exists.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
@@ -19,7 +20,7 @@ from typing import Any, cast
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext
-from sqlalchemy import Connection, Table, insert, inspect, select
+from sqlalchemy import Connection, Insert, Table, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -162,6 +163,12 @@ def _commit_keeping_loaded() -> None:
         session.expire_on_commit = expire_on_commit
 
 
+@functools.cache
+def _insert_into(table: Table) -> Insert:
+    # One statement per table for the life of the process: it keeps its cache key.
+    return insert(table)
+
+
 def _insert(row: Model, connection: Connection) -> None:
     """INSERT ``row``'s columns with Core; give it its id and the defaults the INSERT applied.
 
@@ -174,7 +181,7 @@ def _insert(row: Model, connection: Connection) -> None:
     values = {
         column.key: state.dict[column.key] for column in table.columns if column.key in state.dict
     }
-    result = connection.execute(insert(table), values)
+    result = connection.execute(_insert_into(table), values)
     primary_key = result.inserted_primary_key
     assert primary_key is not None  # a single-row INSERT
     # One row: its parameters are one mapping, with the column defaults filled in.
