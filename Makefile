@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations migrate run test lint bench bench-quick clean
+.PHONY: install translations migrate run test lint browser bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,19 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint browser
 	$(VENV)/bin/pytest -n 2 --dist loadfile -q
+
+# The browser tests drive Debian's Chromium through Playwright (which downloads
+# nothing): installed here when missing and this user may run apt-get.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else \
+	    echo "No Chromium: install Debian's chromium and chromium-driver, or the browser tests fail"; \
+	  fi; }
 
 # make bench [ROWS=…] [DATABASE_URL=postgresql+psycopg://…]: every benchmark, on PostgreSQL
 # (a throw-away schema) when DATABASE_URL is set, else on temporary SQLite files.
