@@ -33,6 +33,7 @@ from tests.conftest import category
 from tests.fakes.telegram_api import (
     BOT_USER,
     WEBHOOK_SECRET,
+    ApiCall,
     Citizen,
     FakeTelegramApi,
     button,
@@ -139,13 +140,23 @@ def test_a_citizen_files_a_report_with_photo_and_location_entirely_in_telegram(
     assert len(bot_api.calls_to("answerCallbackQuery")) == 4
 
 
-def reach_confirmation(client: FlaskClient, api: FakeTelegramApi, citizen: Citizen) -> None:
+def reach_confirmation(
+    client: FlaskClient,
+    api: FakeTelegramApi,
+    citizen: Citizen,
+    *,
+    topic: str = "Waste and cleanliness",
+    description: str = "Rubbish has not been collected in Desa Huntu for two weeks.",
+    skip: str = "Skip",
+) -> ApiCall:
+    """Write a report up to the confirm step; return the confirm message the bot sent."""
     post(client, citizen.text("/lapor"))
-    press(client, api, citizen, "Waste and cleanliness")
-    post(client, citizen.text("Rubbish has not been collected in Desa Huntu for two weeks."))
-    press(client, api, citizen, "Skip")
-    post(client, citizen.text("Skip"))
-    post(client, citizen.text("Skip"))
+    press(client, api, citizen, topic)
+    post(client, citizen.text(description))
+    press(client, api, citizen, skip)
+    post(client, citizen.text(skip))
+    post(client, citizen.text(skip))
+    return api.last_sent_to(citizen.chat_id)
 
 
 def inline_labels(api: FakeTelegramApi, citizen: Citizen) -> list[str]:

@@ -15,6 +15,7 @@ from complaints.models import Complaint, Conversation
 from tests.conftest import Cast
 from tests.fakes.telegram_api import ApiCall, Citizen, FakeTelegramApi, button, message_id_of
 from tests.staff_helpers import signed_in
+from tests.telegram import test_telegram_conversation as conversation
 from tests.telegram.test_telegram_conversation import post, press
 
 CONFIRM_OFF = (
@@ -26,14 +27,15 @@ CONFIRM_OFF = (
 
 
 def reach_confirmation(client: FlaskClient, api: FakeTelegramApi, citizen: Citizen) -> ApiCall:
-    """Write a report up to the confirm step; return the confirm message the bot sent."""
-    post(client, citizen.text("/lapor"))
-    press(client, api, citizen, "Sampah dan kebersihan")
-    post(client, citizen.text("Sampah tidak diangkut di Desa Huntu selama dua minggu."))
-    press(client, api, citizen, "Lewati")
-    post(client, citizen.text("lewati"))
-    post(client, citizen.text("lewati"))
-    return api.last_sent_to(citizen.chat_id)
+    """The conversation tests' walk to the confirm step, in Indonesian."""
+    return conversation.reach_confirmation(
+        client,
+        api,
+        citizen,
+        topic="Sampah dan kebersihan",
+        description="Sampah tidak diangkut di Desa Huntu selama dua minggu.",
+        skip="Lewati",
+    )
 
 
 def labels(call: ApiCall) -> list[list[str]]:
