@@ -139,7 +139,7 @@ def enqueue(
 def enqueue_new(channel: str, address: str, body: str, key: str, *, complaint_id: int) -> None:
     """As :func:`enqueue`, for a key the caller knows no row can have yet.
 
-    The key is made from a row flushed in this very transaction, so there is
+    The key is made from a row written in this very transaction, so there is
     nothing to look up (the unique constraint on ``key`` still holds if that were
     ever wrong). The row is one Core INSERT on the session's connection, in its
     transaction: intake then commits with no second ORM flush for it.
