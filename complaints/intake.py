@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from sla.deadlines import apply_deadlines
 
-from . import clock, notify
+from . import clock, notify, workflow
 from .attachments import (
     MAX_PHOTO_BYTES,
     MAX_PHOTOS,
@@ -225,17 +225,7 @@ def _write_new_complaint(
         complaint.reporter_id = complaint.reporter.id
         rows.append(complaint.reporter)
     _insert(complaint, connection)
-    event = ComplaintEvent(
-        at=moment,
-        kind="status",
-        actor_user_id=actor.user.id if actor.user else None,
-        actor_label=actor.label,
-        from_status=None,
-        to_status=Status.RECEIVED.value,
-        note=None,
-        public=False,
-        data=None,
-    )
+    event = workflow.new_event(actor, "status", at=moment, to_status=Status.RECEIVED.value)
     written: list[Attachment | ComplaintEvent] = [*attachments, event]
     for row in written:
         row.complaint_id = complaint.id

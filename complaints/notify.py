@@ -83,7 +83,7 @@ def acknowledge(complaint: Complaint, event: ComplaintEvent) -> None:
             code=complaint.code,
             url=tracking_url(complaint.code),
         )
-    # The event was flushed by intake a moment ago: no message can carry its key yet.
+    # Intake wrote the event a moment ago: no message can carry its key yet.
     _send(complaint, event, body, new_key=True)
 
 

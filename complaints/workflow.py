@@ -121,9 +121,40 @@ def record_event(
     now: datetime | None = None,
 ) -> ComplaintEvent:
     """Append an audit event and flush it so its id can key outbound messages."""
-    event = ComplaintEvent(
-        complaint=complaint,
+    event = new_event(
+        actor,
+        kind,
         at=now or clock.now(),
+        note=note,
+        public=public,
+        from_status=from_status,
+        to_status=to_status,
+        data=data,
+    )
+    event.complaint = complaint
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def new_event(
+    actor: Actor,
+    kind: str,
+    *,
+    at: datetime,
+    note: str | None = None,
+    public: bool = False,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> ComplaintEvent:
+    """An event row, not yet added anywhere: what :func:`record_event` appends.
+
+    Intake writes a new complaint's first event itself, with its other rows in
+    plain INSERTs, from this same row.
+    """
+    return ComplaintEvent(
+        at=at,
         kind=kind,
         actor_user_id=actor.user.id if actor.user else None,
         actor_label=actor.label,
@@ -133,9 +164,6 @@ def record_event(
         public=public,
         data=data,
     )
-    db.session.add(event)
-    db.session.flush()
-    return event
 
 
 @guarded
