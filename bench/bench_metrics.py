@@ -28,6 +28,7 @@ full report: median of 3 runs, durations: one run):
     100k  PostgreSQL       41.7 ms       624 ms    15×     225 ms      4.4 ms
     100k  SQLite            9.1 ms     2,758 ms   302×     845 ms      5.5 ms
     1M    PostgreSQL        401 ms     9,378 ms    23×   6,241 ms         —
+    1M    PostgreSQL        654 ms     6,731 ms    10×   5,098 ms       3.4 ms   (make bench, 12:00)
     1M    SQLite            125 ms      24.7 s    198×    12.9 s       5.6 ms
 
 The SQLite rows are with per-minute histograms (new here); at 100k the
