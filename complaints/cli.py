@@ -60,13 +60,21 @@ def users_create_command(
 @privacy_cli.command("erase")
 @click.argument("code")
 @click.option("--reason", required=True, help="Why (e.g. the citizen's request and its date).")
-def privacy_erase_command(code: str, reason: str) -> None:
-    """Erase the personal data of the reporter of complaint CODE; print a JSON summary."""
+@click.option(
+    "--all-complaints",
+    is_flag=True,
+    help="Also every other complaint of the same person (same phone, e-mail, NIK or Telegram).",
+)
+def privacy_erase_command(code: str, reason: str, all_complaints: bool) -> None:
+    """Erase the personal data of the reporter of complaint CODE; print a JSON summary.
+
+    With --all-complaints the summary's "also" lists the person's other complaints erased.
+    """
     from sqlalchemy import select
 
     from . import workflow
     from .codes import normalize_code
-    from .erasure import erase_reporter
+    from .erasure import erase_person, erase_reporter
     from .errors import DomainError
     from .models import Complaint
 
@@ -78,13 +86,17 @@ def privacy_erase_command(code: str, reason: str) -> None:
     )
     if complaint is None:
         raise click.BadParameter(f"no complaint with code {code!r}", param_hint="CODE")
+    actor = workflow.Actor.system("cli")
     try:
-        summary = erase_reporter(complaint, workflow.Actor.system("cli"), reason)
+        if all_complaints:
+            summary, *others = erase_person(complaint, actor, reason)
+        else:
+            summary, others = erase_reporter(complaint, actor, reason), []
         workflow.commit()
     except DomainError as refusal:
         db.session.rollback()
         raise click.UsageError(refusal.message) from None
-    click.echo(json.dumps(summary.as_json()))
+    click.echo(json.dumps({**summary.as_json(), "also": [other.as_json() for other in others]}))
 
 
 def init_app(app: Flask) -> None:

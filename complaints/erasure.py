@@ -150,6 +150,47 @@ def erase_reporter(complaint: Complaint, actor: Actor, reason: str) -> ErasureSu
     return ErasureSummary(complaint.code, cancelled, scrubbed)
 
 
+def same_person(complaint: Complaint) -> list[Complaint]:
+    """The person's other complaints whose reporter still holds their data, oldest first.
+
+    The same person is someone with the same phone number, e-mail address, NIK
+    or Telegram chat as the reporter of ``complaint`` (never the name alone:
+    names are shared).
+    """
+    reporter = complaint.reporter
+    if reporter is None or reporter.erased_at is not None:
+        return []
+    handles = [
+        column == value
+        for column, value in (
+            (Reporter.phone, reporter.phone),
+            (Reporter.email, reporter.email),
+            (Reporter.nik, reporter.nik),
+            (Reporter.telegram_chat_id, reporter.telegram_chat_id),
+        )
+        if value
+    ]
+    if not handles:
+        return []
+    query = (
+        select(Complaint)
+        .join(Reporter, Complaint.reporter_id == Reporter.id)
+        .where(Reporter.erased_at.is_(None), Complaint.id != complaint.id, or_(*handles))
+        .order_by(Complaint.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def erase_person(complaint: Complaint, actor: Actor, reason: str) -> list[ErasureSummary]:
+    """:func:`erase_reporter` for ``complaint`` and every other complaint of the same person.
+
+    A citizen who asks to be forgotten means all their reports; the others are
+    found (:func:`same_person`) before anything is erased. Not committed.
+    """
+    others = same_person(complaint)
+    return [erase_reporter(each, actor, reason) for each in (complaint, *others)]
+
+
 def _erase_outbox(complaint: Complaint, identity: Identity) -> tuple[int, int]:
     """Cancel what still waits for the citizen; blank address and personal text of the rest."""
     to_citizen = OutboundMessage.user_id.is_(None) & (

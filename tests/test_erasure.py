@@ -214,3 +214,82 @@ def test_the_privacy_cli_erases_once_and_says_so(app: Flask, app_ctx: Flask) -> 
     assert unknown.exit_code != 0 and "no complaint" in unknown.output
     no_reason = runner.invoke(args=["privacy", "erase", complaint.code])
     assert no_reason.exit_code != 0
+
+
+def a_second_complaint_by_sms(name: str = "Siti R.", phone: str = PHONE) -> Complaint:
+    complaint = submit_complaint(
+        channel="sms",
+        category=category("road-damage"),
+        description="Lampu jalan di Desa Tapa mati sejak seminggu, mohon diperbaiki.",
+        contact=Contact(name=name, phone=phone),
+    ).complaint
+    workflow.commit()
+    return complaint
+
+
+def test_an_admin_erases_every_complaint_of_the_person_when_asked(
+    app: Flask, app_ctx: Flask, cast: Cast
+) -> None:
+    complaint = a_citizen_who_talked_a_lot(app, RecordingTelegram())
+    same_phone = a_second_complaint_by_sms()
+    neighbour = a_second_complaint_by_sms(name="Budi Santoso", phone="+6281299998888")
+    codes = (complaint.code, same_phone.code, neighbour.code)
+    admin = signed_in(app, cast.admin.email)
+    page = admin.get(f"/staff/complaints/{codes[0]}").text
+    # "Also erase it from the 1 other complaint of this person (…): <code>", in Indonesian.
+    assert "Hapus juga dari 1 aduan lain orang ini" in page and codes[1] in page
+    assert codes[2] not in page  # another person's complaint is never offered
+    response = admin.post(
+        f"/staff/complaints/{codes[0]}/erase",
+        data={
+            "reason": REASON,
+            "confirm": "y",
+            "everything": "y",
+            "csrf_token": session_csrf(admin),
+        },
+    )
+    flashed = admin.get(response.headers["Location"]).text
+    assert f"dihapus dari 2 aduan: {codes[0]}, {codes[1]}" in flashed
+
+    db.session.commit()  # a new transaction sees what the request committed
+    assert traces_of_the_person() == []
+    reporters = {
+        c.code: c.reporter
+        for c in db.session.scalars(select(Complaint).where(Complaint.code.in_(codes)))
+    }
+    assert reporters[codes[1]] is not None and reporters[codes[1]].erased_at is not None
+    assert reporters[codes[2]] is not None and reporters[codes[2]].phone == "+6281299998888"
+
+
+def test_without_the_box_only_this_complaint_is_erased(
+    app: Flask, app_ctx: Flask, cast: Cast
+) -> None:
+    complaint = a_citizen_who_talked_a_lot(app, RecordingTelegram())
+    same_phone = a_second_complaint_by_sms()
+    admin = signed_in(app, cast.admin.email)
+    admin.post(
+        f"/staff/complaints/{complaint.code}/erase",
+        data={"reason": REASON, "confirm": "y", "csrf_token": session_csrf(admin)},
+    )
+    db.session.commit()
+    # What is left is the other complaint's: its reporter and the SMS sent to them.
+    left = {trace.split(".")[0] for trace in traces_of_the_person()}
+    assert left == {"reporters", "outbound_messages"}
+    other = db.session.scalars(select(Complaint).where(Complaint.code == same_phone.code)).one()
+    assert other.reporter is not None and other.reporter.phone == PHONE
+
+
+def test_the_privacy_cli_erases_all_complaints_of_the_person_on_request(
+    app: Flask, app_ctx: Flask
+) -> None:
+    complaint = a_citizen_who_talked_a_lot(app, RecordingTelegram())
+    same_phone = a_second_complaint_by_sms()
+    runner = app.test_cli_runner()
+    args = ["privacy", "erase", complaint.code, "--reason", REASON, "--all-complaints"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["code"] == complaint.code
+    assert [other["code"] for other in summary["also"]] == [same_phone.code]
+    db.session.commit()
+    assert traces_of_the_person() == []

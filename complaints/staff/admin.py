@@ -423,7 +423,7 @@ def admin_unblock(blocked_id: int) -> Response:
 @admin_only
 def admin_erase_reporter(code: str) -> Response:
     """Erase the reporter's personal data on their request (DESIGN.md: privacy)."""
-    from complaints.erasure import erase_reporter
+    from complaints.erasure import erase_person, erase_reporter
 
     complaint = visible_complaint(code)
     target = url_for("staff.complaint_view", code=complaint.code)
@@ -431,12 +431,26 @@ def admin_erase_reporter(code: str) -> Response:
     if not form.validate_on_submit():
         flash(gettext("Give the reason and tick the box to erase the personal data."), "danger")
         return redirect(target)
+    actor, reason = Actor.staff(staff_user()), form.reason.data or ""
     try:
-        erase_reporter(complaint, Actor.staff(staff_user()), form.reason.data or "")
+        if form.everything.data:
+            erased = erase_person(complaint, actor, reason)
+        else:
+            erased = [erase_reporter(complaint, actor, reason)]
         workflow.commit()
     except DomainError as refusal:
         db.session.rollback()
         flash(refusal.message, "danger")
         return redirect(target)
-    flash(gettext("The reporter's personal data was erased."), "success")
+    if len(erased) > 1:
+        flash(
+            gettext(
+                "The reporter's personal data was erased from %(count)d complaints: %(codes)s.",
+                count=len(erased),
+                codes=", ".join(summary.code for summary in erased),
+            ),
+            "success",
+        )
+    else:
+        flash(gettext("The reporter's personal data was erased."), "success")
     return redirect(target)

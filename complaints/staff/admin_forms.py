@@ -128,6 +128,8 @@ class ErasureForm(FlaskForm):
         _l("I understand the name and contact details cannot be restored."),
         validators=[DataRequired()],
     )
+    # The person's other complaints (same phone, e-mail, NIK or Telegram chat).
+    everything = BooleanField()
     submit = SubmitField(_l("Erase personal data"))
 
 

@@ -31,6 +31,7 @@ from wtforms.fields.choices import SelectChoice
 from complaints import clock, workflow
 from complaints.auth import hash_password, verify_password
 from complaints.codes import normalize_code
+from complaints.erasure import same_person
 from complaints.errors import ConcurrentChange, DomainError, ValidationFailed
 from complaints.extensions import db, limiter, login_manager
 from complaints.ids import as_id
@@ -42,6 +43,7 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     Notification,
+    Role,
     Status,
     Unit,
     User,
@@ -306,6 +308,7 @@ def complaint_view(code: str) -> str:
         canned=canned_replies(complaint),
         deadline=queue.current_deadline(complaint),
         now=clock.now(),
+        same_person=same_person(complaint) if user.role == Role.ADMIN else [],
     )
 
 
