@@ -70,20 +70,13 @@ def privacy_erase_command(code: str, reason: str, all_complaints: bool) -> None:
 
     With --all-complaints the summary's "also" lists the person's other complaints erased.
     """
-    from sqlalchemy import select
 
     from . import workflow
-    from .codes import normalize_code
+    from .codes import complaint_by_code
     from .erasure import erase_person, erase_reporter
     from .errors import DomainError
-    from .models import Complaint
 
-    normalized = normalize_code(code)
-    complaint = (
-        db.session.scalar(select(Complaint).where(Complaint.code == normalized))
-        if normalized
-        else None
-    )
+    complaint = complaint_by_code(code)
     if complaint is None:
         raise click.BadParameter(f"no complaint with code {code!r}", param_hint="CODE")
     actor = workflow.Actor.system("cli")

@@ -10,6 +10,12 @@ from __future__ import annotations
 import re
 import secrets
 
+from sqlalchemy import select
+from sqlalchemy.orm.interfaces import ORMOption
+
+from .extensions import db
+from .models import Complaint
+
 PREFIX = "ADU"
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
@@ -42,3 +48,14 @@ def normalize_code(raw: str) -> str | None:
     if len(cleaned) != 8 or any(symbol not in ALPHABET for symbol in cleaned):
         return None
     return f"{PREFIX}-{cleaned[:4]}-{cleaned[4:]}"
+
+
+def complaint_by_code(raw: str | None, *loads: ORMOption) -> Complaint | None:
+    """The complaint a typed tracking code names (any spelling it forgives), or None.
+
+    ``loads`` are loader options for the relations the caller will read.
+    """
+    code = normalize_code(raw or "")
+    if code is None:
+        return None
+    return db.session.scalar(select(Complaint).where(Complaint.code == code).options(*loads))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask_babel import gettext
 from sqlalchemy import select
 
-from complaints.codes import normalize_code
+from complaints.codes import complaint_by_code
 from complaints.extensions import db
 from complaints.i18n import local_time
 from complaints.models import Complaint, Reporter, Status
@@ -21,14 +21,6 @@ from complaints.public import public_view
 MY_REPORTS_LIMIT = 10
 
 
-def find_complaint(raw_code: str) -> Complaint | None:
-    """The complaint with this tracking code as a citizen typed it, if any."""
-    code = normalize_code(raw_code)
-    if code is None:
-        return None
-    return db.session.scalar(select(Complaint).where(Complaint.code == code))
-
-
 def status_text(raw_code: str, locale: str) -> str:
     """The answer to ``/status CODE`` in the current (forced) locale."""
     raw = raw_code.strip()
@@ -36,7 +28,7 @@ def status_text(raw_code: str, locale: str) -> str:
         return gettext(
             "Send the tracking code after the command, for example: /status ADU-7K3Q-9M2X"
         )
-    complaint = find_complaint(raw)
+    complaint = complaint_by_code(raw)
     if complaint is None:
         return gettext(
             "No report with the code %(code)s was found. Please check the code.", code=raw[:40]

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from complaints import public, workflow
 from complaints.attachments import MAX_PHOTO_BYTES, NewAttachment
 from complaints.categories import category_choices
-from complaints.codes import normalize_code
+from complaints.codes import complaint_by_code, normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.form_errors import show_on_form
@@ -107,8 +107,7 @@ def new_complaint() -> str | Response | tuple[str, int]:
 
 
 def _complaint_or_404(raw_code: str) -> Complaint:
-    code = normalize_code(raw_code)
-    complaint = db.session.scalar(select(Complaint).where(Complaint.code == code)) if code else None
+    complaint = complaint_by_code(raw_code)
     if complaint is None:
         abort(404)
     return complaint
@@ -130,12 +129,7 @@ def track_lookup() -> str | Response | tuple[str, int]:
 @bp.get("/track/<code>")
 @limiter.limit("60/minute")
 def track(code: str) -> str | Response | tuple[str, int]:
-    normalized = normalize_code(code)
-    complaint = (
-        db.session.scalar(select(Complaint).where(Complaint.code == normalized))
-        if normalized
-        else None
-    )
+    complaint = complaint_by_code(code)
     if complaint is None:
         message = gettext(
             "No report has the tracking code %(code)s. Check it and try again.", code=code

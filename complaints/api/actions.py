@@ -14,10 +14,9 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext
-from sqlalchemy import select
 
 from complaints import clock, workflow
-from complaints.codes import normalize_code
+from complaints.codes import complaint_by_code
 from complaints.errors import ConcurrentChange, InvalidTransition, ValidationFailed
 from complaints.extensions import db
 from complaints.models import AuditLog, Complaint, Kind, Message, Status, User
@@ -28,13 +27,6 @@ from .errors import ApiError
 from .inputs import Fields, active_category, unit_by_code
 
 logger = logging.getLogger(__name__)
-
-
-def complaint_by_code(raw_code: str) -> Complaint | None:
-    code = normalize_code(raw_code)
-    if code is None:
-        return None
-    return db.session.scalar(select(Complaint).where(Complaint.code == code))
 
 
 def not_found() -> ApiError:

@@ -32,7 +32,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from complaints import clock, workflow
 from complaints.categories import active_categories
-from complaints.codes import normalize_code
+from complaints.codes import complaint_by_code, normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.intake import Contact, submit_complaint
@@ -406,8 +406,7 @@ def requests_list(fmt: str) -> Response:
 @bp.get(f"/requests/<service_request_id>.{FORMAT}")
 @limiter.limit("60/minute")
 def request_detail(service_request_id: str, fmt: str) -> Response:
-    code = normalize_code(service_request_id)
-    complaint = db.session.scalar(select(Complaint).where(Complaint.code == code)) if code else None
+    complaint = complaint_by_code(service_request_id)
     if complaint is None or complaint.confidential:
         raise Open311Error(404, (404, gettext("No service request has this id.")))
     return render([service_request_json(complaint, _locale())], fmt, "service_requests")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from complaints import clock, public, workflow
 from complaints.categories import active_categories
+from complaints.codes import complaint_by_code
 from complaints.errors import ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.intake import Contact, submit_complaint
@@ -156,7 +157,7 @@ def complaint(code: str) -> Response:
     """The public view for anyone holding the code; the staff view with a bearer token."""
     user = authenticate()
     if user is None:
-        found = actions.complaint_by_code(code)
+        found = complaint_by_code(code)
         if found is None:
             raise actions.not_found()
         return jsonify(public.public_json(found))

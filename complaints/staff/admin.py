@@ -25,7 +25,7 @@ from wtforms.fields.choices import SelectChoice
 
 from complaints import clock, workflow
 from complaints.auth import hash_password
-from complaints.codes import normalize_code
+from complaints.codes import complaint_by_code, normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db
 from complaints.ids import as_id
@@ -35,7 +35,6 @@ from complaints.models import (
     BlockedAddress,
     CannedReply,
     Category,
-    Complaint,
     Holiday,
     OutboundMessage,
     OutboxStatus,
@@ -361,8 +360,9 @@ def admin_audit() -> str:
     complaint = None
     if (user_id := as_id(request.args.get("user"))) is not None:
         query = query.where(AuditLog.actor_user_id == user_id)
-    if code := normalize_code(request.args.get("complaint", "")):
-        complaint = db.session.scalar(select(Complaint).where(Complaint.code == code))
+    typed = request.args.get("complaint", "")
+    if normalize_code(typed):  # a code that cannot exist lists everything, as no filter does
+        complaint = complaint_by_code(typed)
         if complaint is None:
             abort(404)
         query = query.where(AuditLog.target_type == "complaint", AuditLog.target_id == complaint.id)

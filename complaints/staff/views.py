@@ -30,7 +30,7 @@ from wtforms.fields.choices import SelectChoice
 
 from complaints import clock, workflow
 from complaints.auth import hash_password, verify_password
-from complaints.codes import normalize_code
+from complaints.codes import complaint_by_code
 from complaints.erasure import same_person
 from complaints.errors import ConcurrentChange, DomainError, ValidationFailed
 from complaints.extensions import db, limiter, login_manager
@@ -232,12 +232,7 @@ def _visible_complaint(code: str, *loads: ORMOption) -> Complaint:
 
     ``loads`` are loader options for the relations the caller will read.
     """
-    normalized = normalize_code(code)
-    complaint = (
-        db.session.scalar(select(Complaint).where(Complaint.code == normalized).options(*loads))
-        if normalized
-        else None
-    )
+    complaint = complaint_by_code(code, *loads)
     if complaint is None or not access.can_see(staff_user(), complaint):
         abort(404)
     return complaint
@@ -483,8 +478,7 @@ def reject(complaint: Complaint, actor: Actor) -> str:
 def merge(complaint: Complaint, actor: Actor) -> str:
     form = MergeForm()
     _form_or_refuse(form)
-    code = normalize_code(form.duplicate_of.data or "")
-    original = db.session.scalar(select(Complaint).where(Complaint.code == code)) if code else None
+    original = complaint_by_code(form.duplicate_of.data)
     if original is not None and not access.can_see(staff_user(), original):
         original = None
     workflow.merge_complaint(complaint, actor, original, note=form.note.data or None)
