@@ -221,3 +221,20 @@ def test_a_photo_in_english_is_answered_in_english(
 ) -> None:
     reply_to(client, "REPORT The road in Tunggulo village has a big hole near the school")
     assert reply_to(client, "", media=[photo(twilio_api)]) == "Photos received (1/5)."
+
+
+def test_a_voice_note_in_the_window_is_not_kept_and_not_asked_again(
+    client, app_ctx, set_now, twilio_api: FakeTwilioApi
+) -> None:
+    start = clock.now()
+    reply_to(client, REPORT, sender=WHATSAPP)
+    set_now(start + timedelta(seconds=10))
+    voice = twilio_api.add_media(b"OggS\x00voice", "audio/ogg"), "audio/ogg"
+    answer = reply_to(client, "", media=[voice, photo(twilio_api)], sender=WHATSAPP)
+
+    # The photo is kept; the voice note is named as what it is, not "send it again".
+    assert (
+        answer
+        == "Foto diterima (1/5). Hanya foto yang dapat disimpan: 1 berkas lain tidak disimpan."
+    )
+    assert len(only_complaint().attachments) == 1

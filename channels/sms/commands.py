@@ -67,7 +67,7 @@ from complaints.workflow import Actor
 from . import blocklist, replies
 from .conversation import JOIN_WINDOW, SenderState, lock_sender
 from .inbound import InboundMessage, MediaRef
-from .media import fetch_photos
+from .media import ACCEPTED_TYPES, fetch_photos
 from .settings import TwilioSettings
 
 logger = logging.getLogger(__name__)
@@ -439,11 +439,13 @@ def _attach(
             now=now,
         )
     total = len(complaint.attachments)
-    not_stored = len(message.media) - added
+    not_photos = sum(1 for ref in message.media if ref.content_type not in ACCEPTED_TYPES)
+    not_stored = len(message.media) - not_photos - added
     return replies.photos_added(
         added=added,
         total=total,
         over_limit=not_stored if total >= MAX_PHOTOS else 0,
         failed=0 if total >= MAX_PHOTOS else not_stored,
+        not_photos=not_photos,
         locale=complaint.locale,
     )

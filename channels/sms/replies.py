@@ -51,7 +51,9 @@ def ask_details(locale: str) -> str:
         )
 
 
-def photos_added(*, added: int, total: int, over_limit: int, failed: int, locale: str) -> str:
+def photos_added(
+    *, added: int, total: int, over_limit: int, failed: int, not_photos: int, locale: str
+) -> str:
     """The answer to photos sent after the report: how many it holds, what was not kept."""
     parts = []
     with force_locale(locale):
@@ -70,6 +72,13 @@ def photos_added(*, added: int, total: int, over_limit: int, failed: int, locale
         if failed:
             parts.append(
                 gettext("Photos not received: %(count)d. Please send them again.", count=failed)
+            )
+        if not_photos:
+            # A voice note, a video or a document: sending it again would not help.
+            parts.append(
+                gettext(
+                    "Only photos can be kept: %(count)d other file(s) not saved.", count=not_photos
+                )
             )
     return " ".join(parts)
 
