@@ -221,9 +221,10 @@ class Reporter(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
+    # Each handle is indexed: an erasure finds the person's other complaints by any of them.
     phone: Mapped[str | None] = mapped_column(String(32), index=True)  # E.164
-    email: Mapped[str | None] = mapped_column(String(254))
-    nik: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    nik: Mapped[str | None] = mapped_column(String(16), index=True)
     telegram_chat_id: Mapped[str | None] = mapped_column(String(64), index=True)
     locale: Mapped[str] = mapped_column(String(8), default="id")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
