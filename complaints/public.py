@@ -53,6 +53,9 @@ class PublicComplaint:
     rejection_reason: str | None
     merged_into: str | None
     satisfaction: int | None
+    # The citizen's own privacy choices, shown back to the holder of the code.
+    anonymous: bool = False
+    confidential: bool = False
     public_replies: list[PublicReply] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
 
@@ -158,6 +161,8 @@ def public_view(complaint: Complaint, locale: str = "id") -> PublicComplaint:
             rejection_reason=clean(complaint.rejection_reason),
             merged_into=complaint.duplicate_of.code if complaint.duplicate_of else None,
             satisfaction=complaint.satisfaction,
+            anonymous=complaint.anonymous,
+            confidential=complaint.confidential,
             public_replies=_public_replies(complaint),
             history=history,
         )

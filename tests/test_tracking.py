@@ -59,6 +59,18 @@ def test_the_page_shows_status_replies_and_history_without_personal_data(
         assert secret not in html, secret
 
 
+def test_the_citizen_sees_the_privacy_choices_they_made(
+    client, make_complaint: MakeComplaint
+) -> None:
+    both = page(client, make_complaint(anonymous=True, confidential=True).code)
+    assert "Privasi Anda" in both
+    assert "Anonim: petugas yang menangani tidak melihat nama" in both
+    assert "Rahasia: laporan ini tidak pernah ditampilkan di halaman publik" in both
+    only_confidential = page(client, make_complaint(confidential=True).code)
+    assert "Rahasia:" in only_confidential and "Anonim:" not in only_confidential
+    assert "Privasi Anda" not in page(client, make_complaint().code)
+
+
 def test_codes_are_found_whatever_their_case(client, make_complaint: MakeComplaint) -> None:
     complaint = make_complaint()
     response = client.get(f"/track/{complaint.code.lower()}")
