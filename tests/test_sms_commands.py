@@ -55,6 +55,35 @@ def test_lapor_in_indonesian_files_a_complaint_with_guessed_category(client, app
     assert is_gsm7(answer) and count_segments(answer).segments == 1
 
 
+def test_lapor_anonim_rahasia_sets_both_privacy_options_and_says_so(client, app_ctx) -> None:
+    answer = reply_to(client, "LAPOR ANONIM rahasia: Jalan berlubang besar di depan SDN 3 Kabila")
+    complaint = only_complaint()
+    assert (complaint.anonymous, complaint.confidential) == (True, True)
+    assert complaint.description == "Jalan berlubang besar di depan SDN 3 Kabila"
+    assert answer.startswith("Aduan diterima (anonim, rahasia). Kode: ADU-")
+    assert is_gsm7(answer) and count_segments(answer).segments == 1
+
+
+def test_a_plain_lapor_sets_no_privacy_option(client, app_ctx) -> None:
+    answer = reply_to(client, "LAPOR Jalan berlubang besar di depan SDN 3 Kabila, sudah sebulan")
+    assert (only_complaint().anonymous, only_complaint().confidential) == (False, False)
+    assert answer.startswith("Aduan diterima. Kode: ADU-")
+
+
+def test_a_bare_lapor_rahasia_keeps_the_choice_until_the_details_come(
+    client, app_ctx, set_now
+) -> None:
+    start = clock.now()
+    reply_to(client, "LAPOR RAHASIA")
+    assert complaint_count() == 0
+    set_now(start + timedelta(minutes=1))
+    answer = reply_to(client, "Pungutan liar di loket pelayanan kantor desa setiap hari Senin")
+    complaint = only_complaint()
+    assert (complaint.anonymous, complaint.confidential) == (False, True)
+    assert complaint.description == "Pungutan liar di loket pelayanan kantor desa setiap hari Senin"
+    assert answer.startswith("Aduan diterima (rahasia).")
+
+
 def test_report_in_english_files_a_complaint_in_english(client, app_ctx) -> None:
     answer = reply_to(client, "report: garbage has not been collected near the market for a week")
     complaint = only_complaint()

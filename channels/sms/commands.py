@@ -95,6 +95,15 @@ COMMAND_WORDS: dict[str, tuple[Verb, str | None]] = {
 }
 _FIRST_WORD = re.compile(r"\s*[#/!]?(?P<word>[^\W\d_]+)(?P<rest>.*)", re.DOTALL)
 _SEPARATORS = " \t\r\n:.,;-"
+# Words right after LAPOR that set the web form's two privacy options:
+# "LAPOR ANONIM RAHASIA <complaint>". Taking one for a first word of the
+# complaint errs on the private side only.
+PRIVACY_WORDS = {
+    "anonim": "anonymous",
+    "anonymous": "anonymous",
+    "rahasia": "confidential",
+    "confidential": "confidential",
+}
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,19 @@ def parse_command(body: str) -> Command:
             verb, locale = known
             return Command(verb, match["rest"].lstrip(_SEPARATORS).strip(), locale)
     return Command(None, body.strip(), None)
+
+
+def privacy_choices(argument: str) -> tuple[str, frozenset[str]]:
+    """A LAPOR argument without its leading privacy words, and the options they set."""
+    choices: set[str] = set()
+    rest = argument
+    while (match := _FIRST_WORD.match(rest)) is not None:
+        choice = PRIVACY_WORDS.get(match["word"].lower())
+        if choice is None:
+            break
+        choices.add(choice)
+        rest = match["rest"].lstrip(_SEPARATORS)
+    return rest.strip(), frozenset(choices)
 
 
 def code_in(argument: str) -> str | None:
@@ -191,11 +213,13 @@ def handle_inbound(
             return _complete(message, sender, settings, moment)
         return _append(message, sender, settings, moment)
     if command.verb == Verb.REPORT:
+        text, privacy = privacy_choices(command.argument)
         return _file(
             message,
             sender,
             settings,
-            text=command.argument,
+            text=text,
+            privacy=privacy,
             media=list(message.media),
             external_id=message.sid,
             locale=locale,
@@ -254,7 +278,15 @@ def _replay(message: InboundMessage) -> Reply:
     complaint = _complaint_opened_by(message.channel, message.sid)
     if complaint is None:
         return Reply()
-    return _reply(replies.received(complaint.code, complaint.locale), message)
+    return _reply(
+        replies.received(
+            complaint.code,
+            complaint.locale,
+            anonymous=complaint.anonymous,
+            confidential=complaint.confidential,
+        ),
+        message,
+    )
 
 
 def _complaint_opened_by(channel: str, external_id: str | None) -> Complaint | None:
@@ -281,6 +313,7 @@ def _file(
     settings: TwilioSettings,
     *,
     text: str,
+    privacy: frozenset[str],
     media: list[MediaRef],
     external_id: str,
     locale: str,
@@ -300,6 +333,8 @@ def _file(
             category=guess_category(text),
             description=text,
             contact=Contact(phone=message.phone),
+            anonymous="anonymous" in privacy,
+            confidential="confidential" in privacy,
             locale=locale,
             external_id=external_id,
             photos=photos,
@@ -307,7 +342,7 @@ def _file(
         )
     except ValidationFailed as failure:
         if set(failure.fields) == {"description"}:
-            sender.start_collecting(external_id, text, media, message.body, now)
+            sender.start_collecting(external_id, text, media, privacy, message.body, now)
             sender.save()
             db.session.commit()
             return _reply(replies.ask_details(locale), message)
@@ -323,7 +358,15 @@ def _file(
     if result.created:
         _acknowledged_in_reply(complaint, message.channel, now)
     db.session.commit()
-    return _reply(replies.received(complaint.code, complaint.locale), message)
+    return _reply(
+        replies.received(
+            complaint.code,
+            complaint.locale,
+            anonymous=complaint.anonymous,
+            confidential=complaint.confidential,
+        ),
+        message,
+    )
 
 
 def _acknowledged_in_reply(complaint: Complaint, channel: str, now: datetime) -> None:
@@ -357,6 +400,7 @@ def _complete(
         sender,
         settings,
         text=text,
+        privacy=frozenset(sender.privacy),
         media=sender.media + list(message.media),
         external_id=sender.external_id or message.sid,
         locale=sender.locale or DEFAULT_LOCALE,

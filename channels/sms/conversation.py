@@ -58,6 +58,7 @@ class SenderState:
     external_id: str | None = None  # MessageSid of the LAPOR that opened the window
     text: str = ""  # collected so far (collecting mode)
     media: list[MediaRef] = field(default_factory=list)
+    privacy: list[str] = field(default_factory=list)  # "anonymous", "confidential" (collecting)
     locale: str | None = None
     cut_mid_word: bool = False
     rate_start: datetime | None = None
@@ -78,6 +79,7 @@ class SenderState:
             external_id=data.get("external_id"),
             text=data.get("text", ""),
             media=[MediaRef(url, kind) for url, kind in data.get("media", [])],
+            privacy=[str(choice) for choice in data.get("privacy", [])],
             locale=data.get("locale"),
             cut_mid_word=bool(data.get("cut_mid_word", False)),
             rate_start=_instant(data.get("rate_start")),
@@ -93,6 +95,7 @@ class SenderState:
             "external_id": self.external_id,
             "text": self.text,
             "media": [[ref.url, ref.content_type] for ref in self.media],
+            "privacy": self.privacy,
             "locale": self.locale,
             "cut_mid_word": self.cut_mid_word,
             "rate_start": self.rate_start.isoformat() if self.rate_start else None,
@@ -110,12 +113,19 @@ class SenderState:
         return self.mode == Mode.APPENDING and self.window_open(now)
 
     def start_collecting(
-        self, external_id: str, text: str, media: list[MediaRef], raw_body: str, now: datetime
+        self,
+        external_id: str,
+        text: str,
+        media: list[MediaRef],
+        privacy: frozenset[str],
+        raw_body: str,
+        now: datetime,
     ) -> None:
         self.mode = Mode.COLLECTING
         self.external_id = external_id
         self.text = text
         self.media = media
+        self.privacy = sorted(privacy)
         self.cut_mid_word = ends_mid_word(raw_body)
         self.until = now + COLLECT_WINDOW
 

@@ -33,12 +33,28 @@ def help_text(locale: str) -> str:
     with force_locale(locale):
         return gettext(
             "Aduan Bone Bolango: send REPORT <your complaint> to report, "
-            "STATUS <code> to check it, HELP for this list."
+            "STATUS <code> to check it. REPORT ANONYMOUS or CONFIDENTIAL hides it."
         )
 
 
-def received(code: str, locale: str) -> str:
+def received(code: str, locale: str, *, anonymous: bool = False, confidential: bool = False) -> str:
+    """The tracking code, and the privacy options the citizen chose (so they know they held)."""
     with force_locale(locale):
+        choices = [
+            word
+            for chosen, word in (
+                (anonymous, gettext("anonymous")),
+                (confidential, gettext("confidential")),
+            )
+            if chosen
+        ]
+        if choices:
+            return gettext(
+                "Complaint received (%(choices)s). Code: %(code)s. "
+                "To check it, send STATUS %(code)s",
+                choices=", ".join(choices),
+                code=code,
+            )
         return gettext(
             "Complaint received. Code: %(code)s. To check it, send STATUS %(code)s", code=code
         )
