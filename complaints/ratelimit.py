@@ -23,6 +23,12 @@ IPV6_SUBSCRIBER_PREFIX = 64
 
 _warned_about_proxy = False
 
+# Every page and endpoint that looks a complaint up by its tracking code draws
+# on one daily budget per address (on top of its own per-minute limit): a
+# guesser of codes (2**40 of them) gets a thousand tries a day, not 86,400.
+CODE_LOOKUPS_PER_DAY = "1000/day"
+CODE_LOOKUP_SCOPE = "tracking-code-lookups"
+
 
 def client_address() -> str:
     """The rate-limit key of the client: its IPv4 address, or its IPv6 /64 network."""

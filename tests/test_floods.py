@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -432,3 +433,30 @@ def test_intake_goes_on_when_the_rate_limit_store_is_down(limited_app) -> None:
         assert api_post(client_at(instance, OTHER_CITIZEN), 99) == 201
     finally:
         limiter._storage_dead = False  # the next app in this process starts healthy
+
+
+@sqlite_only
+def test_tracking_code_lookups_share_one_daily_budget_per_address(
+    limited_app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tracking page, the public API and Open311 draw on one budget: 1,000 lookups a day."""
+    instance = limited_app()
+    guesser = client_at(instance, FLOODER)
+    now = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: now[0])  # the limiter's clock
+    lookups = (
+        "/track/ADU-0000-{:04d}",
+        "/api/v1/complaints/ADU-0000-{:04d}",
+        "/open311/v2/requests/ADU-0000-{:04d}.json",
+    )
+    statuses = []
+    for n in range(1000):
+        if n % 50 == 0:
+            now[0] += 61  # a new minute each 50 guesses: never the per-minute limits
+        statuses.append(guesser.get(lookups[n % 3].format(n % 10_000)).status_code)
+    assert tally(statuses) == {404: 1000}  # unknown codes, each answered
+    now[0] += 61
+    assert [guesser.get(url.format(1)).status_code for url in lookups] == [429, 429, 429]
+    # Another address still looks up, and the form and the rest of the site still work.
+    assert client_at(instance, OTHER_CITIZEN).get("/track/ADU-0000-0001").status_code == 404
+    assert guesser.get("/complaints/new").status_code == 200

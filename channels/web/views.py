@@ -22,6 +22,7 @@ from complaints.extensions import db, limiter
 from complaints.form_errors import show_on_form
 from complaints.intake import Contact, submit_complaint
 from complaints.models import Category, Complaint
+from complaints.ratelimit import CODE_LOOKUP_SCOPE, CODE_LOOKUPS_PER_DAY
 
 from .forms import ComplaintForm, ConfirmForm, RateForm, TrackForm
 
@@ -128,6 +129,7 @@ def track_lookup() -> str | Response | tuple[str, int]:
 
 @bp.get("/track/<code>")
 @limiter.limit("60/minute")
+@limiter.shared_limit(CODE_LOOKUPS_PER_DAY, scope=CODE_LOOKUP_SCOPE)
 def track(code: str) -> str | Response | tuple[str, int]:
     complaint = complaint_by_code(code)
     if complaint is None:

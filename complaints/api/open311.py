@@ -38,7 +38,7 @@ from complaints.extensions import db, limiter
 from complaints.intake import Contact, submit_complaint
 from complaints.models import Category, Channel, Complaint, Open311Key
 from complaints.notify import tracking_url
-from complaints.ratelimit import client_address
+from complaints.ratelimit import CODE_LOOKUP_SCOPE, CODE_LOOKUPS_PER_DAY, client_address
 from complaints.workflow import Actor
 
 from . import idempotency
@@ -405,6 +405,7 @@ def requests_list(fmt: str) -> Response:
 
 @bp.get(f"/requests/<service_request_id>.{FORMAT}")
 @limiter.limit("60/minute")
+@limiter.shared_limit(CODE_LOOKUPS_PER_DAY, scope=CODE_LOOKUP_SCOPE)
 def request_detail(service_request_id: str, fmt: str) -> Response:
     complaint = complaint_by_code(service_request_id)
     if complaint is None or complaint.confidential:
