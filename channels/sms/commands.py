@@ -278,15 +278,18 @@ def _replay(message: InboundMessage) -> Reply:
     complaint = _complaint_opened_by(message.channel, message.sid)
     if complaint is None:
         return Reply()
-    return _reply(
-        replies.received(
-            complaint.code,
-            complaint.locale,
-            anonymous=complaint.anonymous,
-            confidential=complaint.confidential,
-        ),
-        message,
+    return _received(complaint, message)
+
+
+def _received(complaint: Complaint, message: InboundMessage) -> Reply:
+    """The tracking code, with the privacy options the complaint was filed with."""
+    text = replies.received(
+        complaint.code,
+        complaint.locale,
+        anonymous=complaint.anonymous,
+        confidential=complaint.confidential,
     )
+    return _reply(text, message)
 
 
 def _complaint_opened_by(channel: str, external_id: str | None) -> Complaint | None:
@@ -358,15 +361,7 @@ def _file(
     if result.created:
         _acknowledged_in_reply(complaint, message.channel, now)
     db.session.commit()
-    return _reply(
-        replies.received(
-            complaint.code,
-            complaint.locale,
-            anonymous=complaint.anonymous,
-            confidential=complaint.confidential,
-        ),
-        message,
-    )
+    return _received(complaint, message)
 
 
 def _acknowledged_in_reply(complaint: Complaint, channel: str, now: datetime) -> None:
