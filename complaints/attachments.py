@@ -1,18 +1,20 @@
-"""Checks on uploaded photos (by their content, never by their name); adding them later."""
+"""Checks on photos (by their content, never by their name), for intake and added later."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from PIL import Image, UnidentifiedImageError
 from werkzeug.utils import secure_filename
 
 from .errors import ValidationFailed
 from .extensions import db
-from .models import Complaint
+from .models import Attachment, Complaint
 
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -67,38 +69,54 @@ def stored_filename(original: str | None, content_type: str) -> str:
     return f"{stem[:100] or 'photo'}{EXTENSIONS.get(content_type, '')}"
 
 
-@dataclass(frozen=True)
-class PhotosAdded:
-    """What :func:`add_photos` did: photos stored, refused over the limit, and now held."""
+def validated_photos(photos: Sequence[NewAttachment], errors: dict[str, str]) -> list[Attachment]:
+    """The photos as attachment rows (not yet stored), checked by their content.
 
-    added: int
-    over_limit: int
-    total: int
+    A problem goes into ``errors`` under ``photos`` (in the current locale), and
+    no rows are returned then.
+    """
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = gettext("At most %(count)d photos.", count=MAX_PHOTOS)
+        return []
+    stored = []
+    for photo in photos:
+        if len(photo.content) > MAX_PHOTO_BYTES:
+            errors["photos"] = gettext("Each photo may be at most 10 MB.")
+            return []
+        content_type = image_content_type(photo.content)
+        if content_type is None:
+            errors["photos"] = gettext("Only JPEG, PNG, WebP or GIF photos are accepted.")
+            return []
+        stored.append(
+            Attachment(
+                filename=stored_filename(photo.filename, content_type),
+                content_type=content_type,
+                size=len(photo.content),
+                sha256=hashlib.sha256(photo.content).hexdigest(),
+                content=photo.content,
+            )
+        )
+    return stored
 
 
-def add_photos(
-    complaint: Complaint, photos: Sequence[NewAttachment], *, now: datetime
-) -> PhotosAdded:
+def add_photos(complaint: Complaint, photos: Sequence[NewAttachment], *, now: datetime) -> int:
     """Store photos sent after a complaint was filed, checked as intake checks them.
 
     The complaint holds at most ``MAX_PHOTOS`` in all: photos past that are
-    refused (counted in ``over_limit``), the earlier ones kept. Raises
+    refused, the earlier ones kept. Returns how many were stored. Raises
     ValidationFailed, storing nothing, when a photo is too large or not an
     accepted image. The caller writes the event and commits, and keeps two
     additions to one complaint from running at once (the SMS channel holds
     the sender's row lock), so the count it starts from stays true.
     """
-    # Imported here: intake imports this module for the checks it shares.
-    from .intake import _validated_photos
-
     held = len(complaint.attachments)  # a few rows; their bytes are deferred
     fitting = photos[: max(MAX_PHOTOS - held, 0)]
     errors: dict[str, str] = {}
-    attachments = _validated_photos(fitting, errors)
+    attachments = validated_photos(fitting, errors)
     if errors:
         raise ValidationFailed(errors)
     for attachment in attachments:
         attachment.complaint = complaint
         attachment.created_at = now
         db.session.add(attachment)
-    return PhotosAdded(len(attachments), len(photos) - len(fitting), held + len(attachments))
+    return len(attachments)

@@ -10,7 +10,6 @@ complaint that already exists.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,13 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sla.deadlines import apply_deadlines
 
 from . import clock, notify, workflow
-from .attachments import (
-    MAX_PHOTO_BYTES,
-    MAX_PHOTOS,
-    NewAttachment,
-    image_content_type,
-    stored_filename,
-)
+from .attachments import NewAttachment, validated_photos
 from .codes import new_code
 from .errors import ValidationFailed
 from .extensions import db
@@ -114,31 +107,6 @@ def _validated_location(
     if lon is not None and not -180 <= lon <= 180:
         errors["lon"] = gettext("Longitude must be between -180 and 180.")
     return lat, lon
-
-
-def _validated_photos(photos: Sequence[NewAttachment], errors: dict[str, str]) -> list[Attachment]:
-    if len(photos) > MAX_PHOTOS:
-        errors["photos"] = gettext("At most %(count)d photos.", count=MAX_PHOTOS)
-        return []
-    stored = []
-    for photo in photos:
-        if len(photo.content) > MAX_PHOTO_BYTES:
-            errors["photos"] = gettext("Each photo may be at most 10 MB.")
-            return []
-        content_type = image_content_type(photo.content)
-        if content_type is None:
-            errors["photos"] = gettext("Only JPEG, PNG, WebP or GIF photos are accepted.")
-            return []
-        stored.append(
-            Attachment(
-                filename=stored_filename(photo.filename, content_type),
-                content_type=content_type,
-                size=len(photo.content),
-                sha256=hashlib.sha256(photo.content).hexdigest(),
-                content=photo.content,
-            )
-        )
-    return stored
 
 
 def _find_existing(channel: str, external_id: str) -> Complaint | None:
@@ -302,7 +270,7 @@ def submit_complaint(
         errors["kind"] = gettext("Choose a kind of report.")
     lat, lon = _validated_location(lat, lon, errors)
     checked_contact = _validated_contact(contact or Contact(), errors)
-    attachments = _validated_photos(photos, errors)
+    attachments = validated_photos(photos, errors)
     clean_address = (address or "").strip()[:500] or None
     if errors:
         raise ValidationFailed(errors)
@@ -347,7 +315,7 @@ def submit_complaint(
                 if existing is not None:  # lost the race to an identical submission
                     return IntakeResult(existing, created=False)
             logger.warning("tracking code collision, retrying")
-            attachments = _validated_photos(photos, {})
+            attachments = validated_photos(photos, {})
             continue
         _attach_as_stored(complaint, rows)
         logger.info("complaint %s received via %s", complaint.code, channel)

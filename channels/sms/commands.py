@@ -465,7 +465,7 @@ def _attach(
     """
     added = 0
     try:
-        added = add_photos(complaint, photos, now=now).added
+        added = add_photos(complaint, photos, now=now)
     except ValidationFailed as failure:  # fetch_photos has checked them: not expected
         logger.warning("photos of %s refused: %s", message.sid, failure.fields)
     if added:
