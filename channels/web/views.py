@@ -7,36 +7,24 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from complaints import public, workflow
 from complaints.attachments import MAX_PHOTO_BYTES, NewAttachment
-from complaints.categories import category_choices
+from complaints.categories import active_category, category_choices
 from complaints.codes import complaint_by_code, normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.form_errors import show_on_form
 from complaints.intake import Contact, submit_complaint
-from complaints.models import Category, Complaint
+from complaints.models import Complaint
 from complaints.ratelimit import CODE_LOOKUP_SCOPE, CODE_LOOKUPS_PER_DAY
 
 from .forms import ComplaintForm, ConfirmForm, RateForm, TrackForm
 
 bp = Blueprint("web", __name__)
-
-
-# Intake stamps the complaint with the category's unit and reads its SLA policy for
-# the deadlines: load both with it (not two lazy loads after), with a statement built
-# once per process.
-_CHOSEN_CATEGORY = (
-    select(Category)
-    .where(Category.code == bindparam("code"))
-    .options(joinedload(Category.default_unit), joinedload(Category.sla_policy))
-)
 
 
 def _locale() -> str:
@@ -87,7 +75,7 @@ def new_complaint() -> str | Response | tuple[str, int]:
     try:
         result = submit_complaint(
             channel="web",
-            category=db.session.scalar(_CHOSEN_CATEGORY, {"code": form.category.data}),
+            category=active_category(form.category.data),
             description=form.description.data,
             kind=form.kind.data,
             lat=_as_float(form.lat.data),

@@ -16,6 +16,7 @@ from flask import request
 from flask_babel import gettext
 
 from complaints import clock, workflow
+from complaints.categories import active_category
 from complaints.codes import complaint_by_code
 from complaints.errors import ConcurrentChange, InvalidTransition, ValidationFailed
 from complaints.extensions import db
@@ -24,7 +25,7 @@ from complaints.staff import access
 from complaints.workflow import Actor
 
 from .errors import ApiError
-from .inputs import Fields, active_category, unit_by_code
+from .inputs import Fields, unit_by_code
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,7 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from complaints.errors import ValidationFailed
@@ -137,23 +136,6 @@ class Fields:
     def raise_errors(self) -> None:
         if self.errors:
             raise ValidationFailed(self.errors)
-
-
-# Intake stamps the new complaint with the category's unit and reads its SLA policy
-# for the deadlines: load both with it, not with two lazy loads after. Built once:
-# only the code changes between requests, and a statement used again keeps its
-# cache key instead of being built and keyed anew for every intake.
-_ACTIVE_CATEGORY = (
-    select(Category)
-    .where(Category.code == bindparam("code"), Category.active.is_(True))
-    .options(joinedload(Category.default_unit), joinedload(Category.sla_policy))
-)
-
-
-def active_category(code: str | None) -> Category | None:
-    if not code:
-        return None
-    return db.session.scalar(_ACTIVE_CATEGORY, {"code": code})
 
 
 def unit_by_code(code: str | None) -> Unit | None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from complaints import clock, public, workflow
-from complaints.categories import active_categories
+from complaints.categories import active_categories, active_category
 from complaints.codes import complaint_by_code
 from complaints.errors import ValidationFailed
 from complaints.extensions import db, limiter
@@ -112,7 +112,7 @@ def _submit_from(
     fields.raise_errors()
     result = submit_complaint(
         channel=Channel.API.value,
-        category=inputs.active_category(category_code),
+        category=active_category(category_code),
         description=description,
         kind=kind,
         lat=lat,
