@@ -76,11 +76,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     init_reports(app)
 
-    from . import cli, outbox, security
+    from . import cli, outbox, query_guard, security
 
     security.init_app(app)
-    from . import query_guard
-
     query_guard.init_app(app)
     cli.init_app(app)
     outbox.init_app(app)  # before sla.init_app starts the scheduler with every job
