@@ -136,6 +136,10 @@ def enqueue(
     return message
 
 
+# Built once, like intake's INSERTs: every acknowledgement runs it.
+_INSERT_MESSAGE = insert(OutboundMessage)
+
+
 def enqueue_new(channel: str, address: str, body: str, key: str, *, complaint_id: int) -> None:
     """As :func:`enqueue`, for a key the caller knows no row can have yet.
 
@@ -147,8 +151,7 @@ def enqueue_new(channel: str, address: str, body: str, key: str, *, complaint_id
     queued_at = clock.now()
     row = _pending_row(QueuedMessage(channel, address, body, key, complaint_id=complaint_id))
     db.session.connection().execute(
-        insert(db.metadata.tables[OutboundMessage.__tablename__]),
-        {**row, "next_attempt_at": queued_at, "created_at": queued_at},
+        _INSERT_MESSAGE, {**row, "next_attempt_at": queued_at, "created_at": queued_at}
     )
     logger.debug("queued %s message %s", channel, key)
 
