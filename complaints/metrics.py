@@ -40,6 +40,7 @@ whose few hundred result rows are added up in Python for every breakdown.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -70,7 +71,7 @@ from sqlalchemy.orm import aliased
 from sla.calendar import WorkingCalendar
 from sla.policies import working_calendar
 
-from . import clock, durations, ikm
+from . import clock, durations, ikm, report_cache
 from .errors import ValidationFailed
 from .extensions import db
 from .models import (
@@ -189,7 +190,8 @@ def _n(condition: ColumnElement[bool]) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _count_columns(period: Period, now: datetime) -> dict[str, Any]:
+def _count_columns(period: Period) -> dict[str, Any]:
+    """The grouped scan's columns: functions of the complaints alone, never of the moment."""
     c = Complaint
     completed = and_(c.status.in_(DONE), c.resolved_at < period.end_at)
     checked = _checked_at()
@@ -204,7 +206,6 @@ def _count_columns(period: Period, now: datetime) -> dict[str, Any]:
         "checked_on_time": _n(checked <= c.verify_due_at),
         "responded": _n(c.first_response_at.is_not(None)),
         "responded_on_time": _n(c.first_response_at <= c.response_due_at),
-        "overdue": _n(overdue_at(now)),
         "ever_resolved": _n(c.resolved_at.is_not(None)),
         "reopened": _n(c.reopened_count > 0),
         "reopens": func.sum(c.reopened_count),
@@ -257,6 +258,33 @@ _COUNT_NAMES = (
 )
 
 
+_KEYS = (Complaint.unit_id, Complaint.category_id, Complaint.channel, Complaint.kind)
+# A grouped row: unit id, category id, channel, kind, then {figure: count}.
+CountRow = list[Any]
+
+
+def _count_rows(period: Period, scope: Scope) -> list[CountRow]:
+    """The cohort's counts per (unit, category, channel, kind): a few hundred rows."""
+    columns = _count_columns(period)
+    query = (
+        select(*_KEYS, *(value.label(name) for name, value in columns.items()))
+        .where(_cohort(period, scope))
+        .group_by(*_KEYS)
+    )
+    return [
+        [*row[:4], {name: int(row[4 + index] or 0) for index, name in enumerate(columns)}]
+        for row in db.session.execute(query)
+    ]
+
+
+def _overdue_rows(period: Period, scope: Scope, now: datetime) -> list[CountRow]:
+    """The cohort's complaints overdue at ``now``: open ones only, found by the status index."""
+    query = (
+        select(*_KEYS, func.count()).where(_cohort(period, scope), overdue_at(now)).group_by(*_KEYS)
+    )
+    return [[*row[:4], {"overdue": int(row[4])}] for row in db.session.execute(query)]
+
+
 @dataclass
 class _Groups:
     """The grouped scan's rows added up per breakdown."""
@@ -269,28 +297,21 @@ class _Groups:
     lapor: Counter[str]
 
 
-def _grouped_counts(period: Period, scope: Scope, now: datetime) -> _Groups:
-    columns = _count_columns(period, now)
-    keys = (Complaint.unit_id, Complaint.category_id, Complaint.channel, Complaint.kind)
-    query = (
-        select(*keys, *(value.label(name) for name, value in columns.items()))
-        .where(_cohort(period, scope))
-        .group_by(*keys)
-    )
+def _grouped(rows: list[CountRow]) -> _Groups:
     groups = _Groups(Counter(), defaultdict(Counter), defaultdict(Counter), {}, {}, Counter())
     for channel in Channel:
         groups.by_channel[channel.value] = Counter()
     for kind in Kind:
         groups.by_kind[kind.value] = Counter()
     # A loop over groups (a few hundred rows at most), not over complaints.
-    for row in db.session.execute(query):
-        counts = Counter({name: int(getattr(row, name) or 0) for name in columns})
+    for unit_id, category_id, channel, kind, figures in rows:
+        counts: Counter[str] = Counter(figures)
         groups.total.update(counts)
-        groups.by_unit[row.unit_id].update(counts)
-        groups.by_category[row.category_id].update(counts)
-        groups.by_channel.setdefault(row.channel, Counter()).update(counts)
-        groups.by_kind.setdefault(row.kind, Counter()).update(counts)
-        if row.channel == Channel.LAPOR:
+        groups.by_unit[unit_id].update(counts)
+        groups.by_category[category_id].update(counts)
+        groups.by_channel.setdefault(channel, Counter()).update(counts)
+        groups.by_kind.setdefault(kind, Counter()).update(counts)
+        if channel == Channel.LAPOR:
             groups.lapor.update(counts)
     return groups
 
@@ -388,11 +409,11 @@ def aged_boundary(calendar: WorkingCalendar, at: datetime, working_days: int) ->
     return older
 
 
-def _backlog(
-    period: Period, scope: Scope, calendar: WorkingCalendar, now: datetime
-) -> tuple[datetime, dict[int | None, Counter[str]]]:
-    """What was still open at the end of the period (or now), by unit and age bucket."""
-    at = min(period.end_at, now)
+def _backlog_rows(scope: Scope, at: datetime, edges: list[datetime]) -> list[list[Any]]:
+    """What was still open at ``at``: [unit id, age bucket, count] rows.
+
+    ``edges`` are :func:`aged_boundary` of each of :data:`AGE_EDGES` at ``at``.
+    """
     c = Complaint
     open_then = or_(
         c.status.in_([Status.RECEIVED.value, Status.VERIFIED.value, Status.IN_PROGRESS.value]),
@@ -400,7 +421,6 @@ def _backlog(
         and_(c.status == Status.REJECTED.value, c.rejected_at >= at),
         and_(c.status == Status.MERGED.value, c.merged_at >= at),
     )
-    edges = [aged_boundary(calendar, at, days) for days in AGE_EDGES]
     bucket = case(
         *[
             (c.created_at > edge, label)
@@ -413,10 +433,7 @@ def _backlog(
         .where(c.created_at < at, scope.complaints(), open_then)
         .group_by(c.unit_id, bucket)
     )
-    found: dict[int | None, Counter[str]] = defaultdict(Counter)
-    for unit_id, label, count in db.session.execute(query):
-        found[unit_id][label] += int(count)
-    return at, found
+    return [[unit_id, label, int(count)] for unit_id, label, count in db.session.execute(query)]
 
 
 def _escalations(period: Period, scope: Scope) -> dict[str, Any]:
@@ -484,9 +501,9 @@ def _indicator_28(groups: _Groups) -> dict[str, Any]:
     }
 
 
-def _indicator_27(period: Period, scope: Scope, total: dict[str, Any]) -> dict[str, Any]:
-    """The five accountability steps, each with the figures that evidence it."""
-    undocumented = db.session.scalar(
+def _undocumented(period: Period, scope: Scope) -> int:
+    """Complaints of the cohort without a single event in their history."""
+    found = db.session.scalar(
         select(func.count())
         .select_from(Complaint)
         .where(
@@ -494,6 +511,13 @@ def _indicator_27(period: Period, scope: Scope, total: dict[str, Any]) -> dict[s
             ~exists().where(ComplaintEvent.complaint_id == Complaint.id),
         )
     )
+    return int(found or 0)
+
+
+def _indicator_27(
+    period: Period, scope: Scope, total: dict[str, Any], undocumented: int
+) -> dict[str, Any]:
+    """The five accountability steps, each with the figures that evidence it."""
     run_scope = (
         or_(ReportRun.unit_id.is_(None), ReportRun.unit_id.in_(scope.unit_ids))
         if scope.unit_ids is not None
@@ -523,7 +547,6 @@ def _indicator_27(period: Period, scope: Scope, total: dict[str, Any]) -> dict[s
             viewer.unit_id.in_(scope.unit_ids) if scope.unit_ids is not None else true(),
         )
     ).one()
-    undocumented = int(undocumented or 0)
     return {
         "archived": {
             "done": total["received"] > 0 and undocumented == 0,
@@ -619,12 +642,20 @@ def report(
     period = Period.of(start, end)
     scope = scope_of(unit_code)
     calendar = working_calendar()
-    groups = _grouped_counts(period, scope, moment)
-    found = _duration_summaries(
-        period, scope, calendar, moment, unstored=groups.total["durations_not_stored"] > 0
-    )
+    backlog_at = min(period.end_at, moment)
+    parts = _complaint_parts(period, scope, calendar, backlog_at)
+    groups = _grouped(parts["counts"] + _overdue_rows(period, scope, moment))
+    if parts["durations"] is None:
+        found = _duration_summaries(period, scope, calendar, moment)
+    else:
+        found = {
+            (name, breakdown, key): durations.Summary(*figures)
+            for name, breakdown, key, *figures in parts["durations"]
+        }
+    backlog: dict[int | None, Counter[str]] = defaultdict(Counter)
+    for unit_id, label, count in parts["backlog"]:
+        backlog[unit_id][label] += count
     surveys = _surveys(period, scope)
-    backlog_at, backlog = _backlog(period, scope, calendar, moment)
     units, categories = _names()
 
     totals = _with_rates(groups.total)
@@ -677,7 +708,7 @@ def report(
             {"kind": kind, **_with_durations(counts, found, "kind", kind)}
             for kind, counts in groups.by_kind.items()
         ],
-        "rejected_by_reason": _rejection_reasons(period, scope),
+        "rejected_by_reason": parts["rejections"],
         "backlog": {
             "at": backlog_at.isoformat(),
             "total": sum(backlog_total.values()),
@@ -685,9 +716,53 @@ def report(
         },
         "escalations": _escalations(period, scope),
         "indicator_28": _indicator_28(groups),
-        "indicator_27": _indicator_27(period, scope, totals),
+        "indicator_27": _indicator_27(period, scope, totals, parts["undocumented"]),
         "ikm": _ikm_of(list(surveys.values())).as_json(),
     }
+
+
+def _complaint_parts(
+    period: Period, scope: Scope, calendar: WorkingCalendar, at: datetime
+) -> dict[str, Any]:
+    """The report's parts read from the complaints alone: most of its time.
+
+    Grouped counts, duration summaries (None when some rows lack stored
+    durations: those are measured with today's calendar, so every report
+    measures them afresh), the backlog at ``at``, the archive check and the
+    rejection reasons. A period that has ended keeps them in
+    :mod:`complaints.report_cache` until one of its complaints changes.
+    """
+    edges = [aged_boundary(calendar, at, days) for days in AGE_EDGES]
+
+    def compute() -> dict[str, Any]:
+        counts = _count_rows(period, scope)
+        stored = not any(figures["durations_not_stored"] for *_keys, figures in counts)
+        summaries = None
+        if stored:
+            found = _duration_summaries(period, scope, calendar, at, unstored=False)
+            summaries = [
+                [name, breakdown, key, s.count, s.total_seconds, s.median_seconds, s.p90_seconds]
+                for (name, breakdown, key), s in found.items()
+            ]
+        return {
+            "counts": counts,
+            "durations": summaries,
+            "backlog": _backlog_rows(scope, at, edges),
+            "undocumented": _undocumented(period, scope),
+            "rejections": _rejection_reasons(period, scope),
+        }
+
+    if at < period.end_at:  # the period is still running
+        return json.loads(json.dumps(compute()))
+    inputs = {
+        "parts": "complaints",
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "timezone": period.timezone,
+        "units": sorted(scope.unit_ids) if scope.unit_ids is not None else None,
+        "backlog_edges": [edge.isoformat() for edge in edges],
+    }
+    return report_cache.remembered(inputs, period.end_at, compute)
 
 
 def _unit_sort_key(units: dict[int, Unit], unit_id: int | None) -> tuple[int, str]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -477,6 +478,34 @@ class ReportRun(Model):
     period_to: Mapped[date] = mapped_column(Date)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     format: Mapped[str] = mapped_column(String(8))
+
+
+class ComplaintGeneration(Model):
+    """How often the complaints received in a UTC month (``YYYYMM``) have changed.
+
+    Written only by database triggers (migration 0007): every insert, update
+    or delete of a complaint and every event added to one adds to its month.
+    A month may have several rows (``shard``) so concurrent writers never wait
+    on each other; its generation is their sum. Read by
+    :mod:`complaints.report_cache`.
+    """
+
+    __tablename__ = "complaint_generations"
+
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    shard: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReportAggregate(Model):
+    """A closed period's expensive report parts, with the generation they were read at."""
+
+    __tablename__ = "report_aggregates"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[str] = mapped_column(Text)
 
 
 class StatsPublication(Model):

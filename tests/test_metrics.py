@@ -465,8 +465,9 @@ def test_bad_periods_and_units_are_refused(app_ctx: Flask) -> None:
 
 
 def test_the_count_columns_match_their_names(app_ctx: Flask) -> None:
-    period = metrics.Period.of(START, END)
-    assert tuple(metrics._count_columns(period, REPORT_NOW)) == metrics._COUNT_NAMES
+    # "overdue" depends on the moment, so it has its own query (never stored).
+    names = [*metrics._count_columns(metrics.Period.of(START, END)), "overdue"]
+    assert sorted(names) == sorted(metrics._COUNT_NAMES)
 
 
 def test_the_complaint_list_streams_the_cohort(data: DataSet) -> None:

@@ -1,0 +1,210 @@
+"""complaint generations and stored report aggregates
+
+A closed period's expensive report parts (grouped counts, duration
+percentiles, backlog, the indicator 27 archive check) are stored in
+``report_aggregates`` with the generation of the complaints they were read
+from. Triggers count every change to a complaint, and every event added to
+one, in ``complaint_generations`` under the UTC month the complaint was
+received in; a stored part is used only while the months up to its period's
+end have not changed (see ``complaints/report_cache.py``).
+
+PostgreSQL: statement-level triggers with transition tables (a bulk UPDATE
+costs one bump per month, not per row). Each bump takes any row of its month
+that no other transaction holds (``FOR UPDATE SKIP LOCKED``) or adds a row,
+so writers never wait on each other here and cannot deadlock.
+SQLite (one writer at a time): row-level triggers on one row per month.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-29 14:30:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from complaints.types import UTCDateTime
+
+# revision identifiers, used by Alembic.
+revision = '0007'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+POSTGRESQL = [
+    """
+    CREATE FUNCTION aduan_complaint_month(moment timestamptz) RETURNS integer
+    LANGUAGE sql IMMUTABLE AS $$
+        SELECT (to_char(moment AT TIME ZONE 'UTC', 'YYYYMM'))::integer
+    $$
+    """,
+    """
+    CREATE FUNCTION aduan_bump_month(changed_month integer) RETURNS void
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE complaint_generations SET generation = generation + 1
+         WHERE (month, shard) = (
+               SELECT month, shard FROM complaint_generations
+                WHERE month = changed_month
+                LIMIT 1 FOR UPDATE SKIP LOCKED);
+        IF NOT FOUND THEN
+            INSERT INTO complaint_generations (month, shard, generation)
+            VALUES (changed_month, txid_current(), 1);
+        END IF;
+    END
+    $$
+    """,
+    """
+    CREATE FUNCTION aduan_complaints_changed() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    DECLARE
+        changed_month integer;
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            FOR changed_month IN
+                SELECT DISTINCT aduan_complaint_month(created_at) FROM aduan_new ORDER BY 1
+            LOOP
+                PERFORM aduan_bump_month(changed_month);
+            END LOOP;
+        ELSIF TG_OP = 'UPDATE' THEN
+            FOR changed_month IN
+                SELECT aduan_complaint_month(created_at) FROM aduan_new
+                UNION SELECT aduan_complaint_month(created_at) FROM aduan_old ORDER BY 1
+            LOOP
+                PERFORM aduan_bump_month(changed_month);
+            END LOOP;
+        ELSE
+            FOR changed_month IN
+                SELECT DISTINCT aduan_complaint_month(created_at) FROM aduan_old ORDER BY 1
+            LOOP
+                PERFORM aduan_bump_month(changed_month);
+            END LOOP;
+        END IF;
+        RETURN NULL;
+    END
+    $$
+    """,
+    """
+    CREATE FUNCTION aduan_events_added() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    DECLARE
+        changed_month integer;
+    BEGIN
+        FOR changed_month IN
+            SELECT DISTINCT aduan_complaint_month(complaints.created_at)
+              FROM aduan_new JOIN complaints ON complaints.id = aduan_new.complaint_id
+             ORDER BY 1
+        LOOP
+            PERFORM aduan_bump_month(changed_month);
+        END LOOP;
+        RETURN NULL;
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER aduan_complaints_inserted AFTER INSERT ON complaints
+    REFERENCING NEW TABLE AS aduan_new
+    FOR EACH STATEMENT EXECUTE FUNCTION aduan_complaints_changed()
+    """,
+    """
+    CREATE TRIGGER aduan_complaints_updated AFTER UPDATE ON complaints
+    REFERENCING OLD TABLE AS aduan_old NEW TABLE AS aduan_new
+    FOR EACH STATEMENT EXECUTE FUNCTION aduan_complaints_changed()
+    """,
+    """
+    CREATE TRIGGER aduan_complaints_deleted AFTER DELETE ON complaints
+    REFERENCING OLD TABLE AS aduan_old
+    FOR EACH STATEMENT EXECUTE FUNCTION aduan_complaints_changed()
+    """,
+    """
+    CREATE TRIGGER aduan_events_inserted AFTER INSERT ON complaint_events
+    REFERENCING NEW TABLE AS aduan_new
+    FOR EACH STATEMENT EXECUTE FUNCTION aduan_events_added()
+    """,
+]
+
+POSTGRESQL_DOWN = [
+    "DROP TRIGGER IF EXISTS aduan_events_inserted ON complaint_events",
+    "DROP TRIGGER IF EXISTS aduan_complaints_deleted ON complaints",
+    "DROP TRIGGER IF EXISTS aduan_complaints_updated ON complaints",
+    "DROP TRIGGER IF EXISTS aduan_complaints_inserted ON complaints",
+    "DROP FUNCTION IF EXISTS aduan_events_added()",
+    "DROP FUNCTION IF EXISTS aduan_complaints_changed()",
+    "DROP FUNCTION IF EXISTS aduan_bump_month(integer)",
+    "DROP FUNCTION IF EXISTS aduan_complaint_month(timestamptz)",
+]
+
+
+def _sqlite_month(instant: str) -> str:
+    # Instants are stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC.
+    return f"CAST(substr({instant}, 1, 4) || substr({instant}, 6, 2) AS INTEGER)"
+
+
+def _sqlite_bump(month: str) -> str:
+    return (
+        f"INSERT OR IGNORE INTO complaint_generations (month, shard, generation) "
+        f"VALUES ({month}, 0, 0); "
+        f"UPDATE complaint_generations SET generation = generation + 1 "
+        f"WHERE month = {month} AND shard = 0;"
+    )
+
+
+SQLITE = [
+    f"""
+    CREATE TRIGGER aduan_complaints_inserted AFTER INSERT ON complaints BEGIN
+        {_sqlite_bump(_sqlite_month('NEW.created_at'))}
+    END
+    """,
+    f"""
+    CREATE TRIGGER aduan_complaints_updated AFTER UPDATE ON complaints BEGIN
+        {_sqlite_bump(_sqlite_month('OLD.created_at'))}
+        {_sqlite_bump(_sqlite_month('NEW.created_at'))}
+    END
+    """,
+    f"""
+    CREATE TRIGGER aduan_complaints_deleted AFTER DELETE ON complaints BEGIN
+        {_sqlite_bump(_sqlite_month('OLD.created_at'))}
+    END
+    """,
+    f"""
+    CREATE TRIGGER aduan_events_inserted AFTER INSERT ON complaint_events BEGIN
+        {_sqlite_bump(_sqlite_month(
+            '(SELECT created_at FROM complaints WHERE id = NEW.complaint_id)'))}
+    END
+    """,
+]
+
+SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS aduan_events_inserted",
+    "DROP TRIGGER IF EXISTS aduan_complaints_deleted",
+    "DROP TRIGGER IF EXISTS aduan_complaints_updated",
+    "DROP TRIGGER IF EXISTS aduan_complaints_inserted",
+]
+
+
+def upgrade():
+    op.create_table(
+        'complaint_generations',
+        sa.Column('month', sa.Integer(), nullable=False),
+        sa.Column('shard', sa.BigInteger(), nullable=False),
+        sa.Column('generation', sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint('month', 'shard', name=op.f('pk_complaint_generations')),
+    )
+    op.create_table(
+        'report_aggregates',
+        sa.Column('key', sa.String(length=64), nullable=False),
+        sa.Column('generation', sa.BigInteger(), nullable=False),
+        sa.Column('computed_at', UTCDateTime(), nullable=False),
+        sa.Column('payload', sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint('key', name=op.f('pk_report_aggregates')),
+    )
+    statements = POSTGRESQL if op.get_bind().dialect.name == 'postgresql' else SQLITE
+    for statement in statements:
+        op.execute(statement)
+
+
+def downgrade():
+    statements = POSTGRESQL_DOWN if op.get_bind().dialect.name == 'postgresql' else SQLITE_DOWN
+    for statement in statements:
+        op.execute(statement)
+    op.drop_table('report_aggregates')
+    op.drop_table('complaint_generations')

@@ -1,0 +1,213 @@
+"""A closed period's report parts are stored, and never served once a complaint changed.
+
+On the hand-built December 2026 data set of ``test_metrics`` (report made on
+4 January 2027, so the period has ended): the first report reads the
+complaints and stores its parts; the next one is served from them without
+the heavy statements. Every kind of change to the complaints behind it —
+through the workflow, a late intake, a bare SQL UPDATE from another
+connection, an event added to a complaint without history, a holiday that
+moves the backlog's age edges — makes the next report equal to one read
+afresh, on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy import delete, func, select, text
+
+from complaints import metrics, workflow
+from complaints.extensions import db
+from complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintGeneration,
+    Holiday,
+    ReportAggregate,
+)
+from tests.test_metrics import END, REPORT_NOW, STAFF, START, DataSet, at, data, receive
+from tests.test_query_counts import counted
+
+__all__ = ["data"]  # the fixture, shared with test_metrics
+
+# Statements only a report read from the complaints runs: the grouped counts,
+# the durations, the backlog and the archive check.
+HEAVY = ("AS checked_on_time", "working_seconds", "AS bucket", "NOT (EXISTS")
+
+
+def report() -> dict[str, Any]:
+    return metrics.report(START, END, now=REPORT_NOW)
+
+
+def heavy_statements(app: Flask, make: Callable[[], Any]) -> tuple[Any, list[str]]:
+    with counted(app) as statements:
+        result = make()
+    return result, [s for s in statements if any(part in s for part in HEAVY)]
+
+
+def fresh() -> dict[str, Any]:
+    """The report read from the complaints, nothing stored."""
+    db.session.execute(delete(ReportAggregate))
+    db.session.commit()
+    return report()
+
+
+def stored_parts() -> int:
+    return db.session.scalar(select(func.count()).select_from(ReportAggregate)) or 0
+
+
+def test_the_triggers_that_count_changes_are_installed(app_ctx: Flask) -> None:
+    wanted = {
+        "aduan_complaints_inserted",
+        "aduan_complaints_updated",
+        "aduan_complaints_deleted",
+        "aduan_events_inserted",
+    }
+    if db.engine.dialect.name == "postgresql":
+        query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    # A batch migration that rebuilds the complaints table on SQLite drops its
+    # triggers: this test notices.
+    assert wanted <= set(db.session.scalars(text(query)))
+
+
+def test_a_closed_period_is_read_once_then_served_from_storage(app: Flask, data: DataSet) -> None:
+    first, heavy = heavy_statements(app, report)
+    assert heavy, "the first report reads the complaints"
+    assert stored_parts() == 1
+    db.session.rollback()
+
+    second, heavy = heavy_statements(app, report)
+    assert heavy == []
+    assert second == first
+    assert second["totals"]["received"] == 7
+    assert second["indicator_27"]["archived"]["without_events"] == 0
+
+
+def test_overdue_is_counted_at_each_report_not_stored(app: Flask, data: DataSet) -> None:
+    assert report()["totals"]["overdue"] == 2  # F and G
+    later = metrics.report(START, END, now=REPORT_NOW.replace(year=2028))
+    assert later["totals"]["overdue"] == 2
+    # A complaint resolved since: one fewer overdue, and the stored parts are read again.
+    workflow.resolve_complaint(data.complaints["F"], STAFF, "Selesai.", now=REPORT_NOW)
+    workflow.commit()
+    after, heavy = heavy_statements(app, report)
+    assert heavy
+    assert after["totals"]["overdue"] == 1
+    assert after["totals"]["completed"] == report()["totals"]["completed"] == 3  # after the end
+
+
+def change_through_the_workflow(data: DataSet) -> None:
+    # G, never checked, is rejected now: after the period, yet the cohort's figures move.
+    workflow.reject_complaint(data.complaints["G"], STAFF, "Bukan wewenang", now=REPORT_NOW)
+    workflow.commit()
+
+
+def receive_late(data: DataSet) -> None:
+    # Recorded now from a LAPOR! export, received on 20 December.
+    receive("H", at(20, 10), channel="lapor", lapor_id="LPR-9")
+    workflow.commit()
+
+
+def update_from_another_connection(data: DataSet) -> None:
+    # As an operator would in psql: no ORM, no workflow.
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE complaints SET hidden_from_public = :hidden WHERE id = :id"),
+            {"hidden": True, "id": data.complaints["A"].id},
+        )
+
+
+def add_a_holiday(data: DataSet) -> None:
+    for day in range(15, 24):
+        if date(2026, 12, day).weekday() < 5:
+            db.session.add(Holiday(day=date(2026, 12, day), name="Bencana banjir"))
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [change_through_the_workflow, receive_late, update_from_another_connection, add_a_holiday],
+)
+def test_a_change_behind_the_figures_is_never_served_stale(
+    app: Flask, data: DataSet, change: Callable[[DataSet], None]
+) -> None:
+    before = report()
+    db.session.rollback()
+    change(data)
+    after, heavy = heavy_statements(app, report)
+    assert heavy, "the changed period is read again"
+    assert after != before
+    assert after == fresh()
+
+
+def test_a_first_event_for_a_complaint_without_history_is_seen(app: Flask, data: DataSet) -> None:
+    g = data.complaints["G"]
+    # A complaint imported without its history (as bulk imports once were).
+    db.session.execute(delete(ComplaintEvent).where(ComplaintEvent.complaint_id == g.id))
+    db.session.commit()
+    assert report()["indicator_27"]["archived"]["without_events"] == 1
+    # A note written straight into the log: the complaint row itself does not change.
+    db.session.execute(
+        sa.insert(ComplaintEvent).values(
+            complaint_id=g.id,
+            at=REPORT_NOW,
+            kind="note",
+            actor_label="system",
+            public=False,
+            note="Arsip dilengkapi.",
+        )
+    )
+    db.session.commit()
+    assert report()["indicator_27"]["archived"]["without_events"] == 0
+
+
+def test_complaints_received_after_the_period_leave_it_stored(app: Flask, data: DataSet) -> None:
+    report()
+    db.session.rollback()
+    receive("J", REPORT_NOW)
+    workflow.reject_complaint(
+        db.session.scalars(select(Complaint).order_by(Complaint.id.desc())).first(),
+        STAFF,
+        "Spam",
+        now=REPORT_NOW,
+    )
+    workflow.commit()
+    _second, heavy = heavy_statements(app, report)
+    assert heavy == []
+
+
+def test_a_period_still_running_is_not_stored(app: Flask, data: DataSet) -> None:
+    running = metrics.report(START, date(2027, 1, 31), now=REPORT_NOW)
+    assert running["totals"]["received"] == 7
+    assert stored_parts() == 0
+
+
+def test_writers_of_the_same_month_do_not_wait_for_each_other(app: Flask, data: DataSet) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    a, c = data.complaints["A"].id, data.complaints["C"].id
+    total = select(func.sum(ComplaintGeneration.generation))
+    before = db.session.scalar(total)
+    db.session.rollback()
+    first = db.engine.connect()
+    second = db.engine.connect()
+    try:
+        first.begin()
+        first.execute(text("UPDATE complaints SET reopened_count = 0 WHERE id = :id"), {"id": a})
+        second.begin()
+        # Without SKIP LOCKED this would wait for the first transaction's counter row.
+        second.execute(text("SET LOCAL lock_timeout = '2s'"))
+        second.execute(text("UPDATE complaints SET reopened_count = 1 WHERE id = :id"), {"id": c})
+        second.commit()
+        first.commit()
+    finally:
+        first.close()
+        second.close()
+    assert db.session.scalar(total) == before + 2
