@@ -36,6 +36,13 @@ json``, ``GET /api/v1/metrics``) plus more keys. What the figures mean:
 
 Counting is pure SQL: one grouped scan by (unit, category, channel, kind)
 whose few hundred result rows are added up in Python for every breakdown.
+
+A period that has ended keeps the parts read from its complaints (the
+grouped counts, the durations, the backlog, the archive check, the rejection
+reasons) in :mod:`complaints.report_cache`, which serves them again until a
+complaint received before the period's end changes; what depends on the
+moment (overdue now) or on other tables (surveys, escalations, report runs,
+publications) is read at every report.
 """
 
 from __future__ import annotations
@@ -755,14 +762,20 @@ def _complaint_parts(
     if at < period.end_at:  # the period is still running
         return json.loads(json.dumps(compute()))
     inputs = {
+        **_period_inputs(period, scope),
         "parts": "complaints",
+        "backlog_edges": [edge.isoformat() for edge in edges],
+    }
+    return report_cache.remembered(inputs, period.end_at, compute)
+
+
+def _period_inputs(period: Period, scope: Scope) -> dict[str, Any]:
+    return {
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
         "timezone": period.timezone,
         "units": sorted(scope.unit_ids) if scope.unit_ids is not None else None,
-        "backlog_edges": [edge.isoformat() for edge in edges],
     }
-    return report_cache.remembered(inputs, period.end_at, compute)
 
 
 def _unit_sort_key(units: dict[int, Unit], unit_id: int | None) -> tuple[int, str]:
@@ -775,7 +788,8 @@ def weekly_volume(start: date, end: date, unit_code: str | None = None) -> list[
     """Complaints received per week (weeks start on Monday) and channel, for the chart.
 
     SQL groups by local day and channel (at most 366 × 8 rows a year); the
-    days are added into weeks here.
+    days are added into weeks here. A period that has ended keeps its days in
+    :mod:`complaints.report_cache` until one of its complaints changes.
     """
     period = Period.of(start, end)
     scope = scope_of(unit_code)
@@ -790,13 +804,22 @@ def weekly_volume(start: date, end: date, unit_code: str | None = None) -> list[
         .where(_cohort(period, scope))
         .group_by(day, Complaint.channel)
     )
+
+    def compute() -> list[list[Any]]:
+        return [[int(number), channel, int(n)] for number, channel, n in db.session.execute(query)]
+
+    if period.end_at > clock.now():
+        days = compute()
+    else:
+        inputs = {**_period_inputs(period, scope), "parts": "days_by_channel"}
+        days = report_cache.remembered(inputs, period.end_at, compute)
     weeks: dict[date, Counter[str]] = {}
     first_monday = period.start - timedelta(days=period.start.weekday())
     monday = first_monday
     while monday <= period.end:
         weeks[monday] = Counter()
         monday += timedelta(days=7)
-    for day_number, channel, count in db.session.execute(query):
+    for day_number, channel, count in days:
         local_day = date(1970, 1, 1) + timedelta(days=int(day_number))
         week = local_day - timedelta(days=local_day.weekday())
         weeks.setdefault(week, Counter())[channel] += int(count)

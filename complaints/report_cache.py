@@ -43,7 +43,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -56,6 +56,8 @@ logger = logging.getLogger(__name__)
 # The modules whose code computes what is stored; a change to any of them
 # changes every key.
 _CODE = ("metrics.py", "durations.py", "report_cache.py")
+# Stored parts older than this are dropped when others are stored.
+KEPT_FOR = timedelta(days=30)
 
 
 @cache
@@ -129,8 +131,11 @@ def _store(key: str, current: int, payload: str) -> None:
             "payload": insert.excluded.payload,
         },
     )
+    # Parts nobody asked for in a while go; a period asked for again is read again.
+    forgotten = delete(table).where(table.c.computed_at < values["computed_at"] - KEPT_FOR)
     try:
         with db.engine.begin() as connection:
             connection.execute(statement)
+            connection.execute(forgotten)
     except SQLAlchemyError:
         logger.exception("could not store report aggregates %s", key)

@@ -13,7 +13,7 @@ afresh, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -181,6 +181,24 @@ def test_complaints_received_after_the_period_leave_it_stored(app: Flask, data: 
     workflow.commit()
     _second, heavy = heavy_statements(app, report)
     assert heavy == []
+
+
+def test_the_weekly_volume_of_a_closed_period_is_stored_too(
+    app: Flask, data: DataSet, set_now: Callable[[datetime], None]
+) -> None:
+    set_now(REPORT_NOW)
+
+    def weeks() -> dict[str, int]:
+        return {week["week"]: week["total"] for week in metrics.weekly_volume(START, END)}
+
+    first = weeks()
+    assert first["2026-12-14"] == 1  # G
+    db.session.rollback()
+    with counted(app) as statements:
+        assert weeks() == first
+    assert not [s for s in statements if "GROUP BY" in s]
+    receive_late(data)  # received on Sunday 20 December
+    assert weeks()["2026-12-14"] == 2
 
 
 def test_a_period_still_running_is_not_stored(app: Flask, data: DataSet) -> None:
