@@ -43,7 +43,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -86,6 +86,19 @@ def generation(until: datetime) -> int:
     return int(total or 0)
 
 
+def _writing() -> bool:
+    """Whether this session's transaction holds writes not yet committed.
+
+    Its reads then see them, and its generation counts them, so what it reads
+    may never become true: nothing is stored or served from storage.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        return bool(db.session.scalar(text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")))
+    # pysqlite opens a transaction only before a write; reads alone never do.
+    return bool(connection.connection.dbapi_connection.in_transaction)  # type: ignore[union-attr]
+
+
 def key_of(parts: Any) -> str:
     """The storage key of a part's inputs (anything JSON can write) and of this code."""
     text = json.dumps([code_fingerprint(), parts], sort_keys=True, default=str)
@@ -99,6 +112,8 @@ def remembered(parts: Any, until: datetime, compute: Callable[[], Any]) -> Any:
     complaint received before it, and on nothing else that ``parts`` does not
     name.
     """
+    if _writing():
+        return json.loads(json.dumps(compute()))
     key = key_of(parts)
     current = generation(until)
     stored = db.session.execute(
@@ -120,7 +135,8 @@ def _store(key: str, current: int, payload: str) -> None:
     is logged and not raised.
     """
     table = ReportAggregate.__table__
-    values = {"key": key, "generation": current, "computed_at": clock.now(), "payload": payload}
+    now = clock.now()
+    values = {"key": key, "generation": current, "computed_at": now, "payload": payload}
     dialect = db.engine.dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(values)
     statement = insert.on_conflict_do_update(
@@ -132,7 +148,7 @@ def _store(key: str, current: int, payload: str) -> None:
         },
     )
     # Parts nobody asked for in a while go; a period asked for again is read again.
-    forgotten = delete(table).where(table.c.computed_at < values["computed_at"] - KEPT_FOR)
+    forgotten = delete(ReportAggregate).where(ReportAggregate.computed_at < now - KEPT_FOR)
     try:
         with db.engine.begin() as connection:
             connection.execute(statement)

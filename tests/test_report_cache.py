@@ -117,11 +117,7 @@ def receive_late(data: DataSet) -> None:
 
 def update_from_another_connection(data: DataSet) -> None:
     # As an operator would in psql: no ORM, no workflow.
-    with db.engine.begin() as connection:
-        connection.execute(
-            text("UPDATE complaints SET hidden_from_public = :hidden WHERE id = :id"),
-            {"hidden": True, "id": data.complaints["A"].id},
-        )
+    update_from_another_connection_to(data.complaints["A"].id)
 
 
 def add_a_holiday(data: DataSet) -> None:
@@ -145,6 +141,37 @@ def test_a_change_behind_the_figures_is_never_served_stale(
     assert heavy, "the changed period is read again"
     assert after != before
     assert after == fresh()
+
+
+def test_a_report_made_inside_a_transaction_that_wrote_is_neither_stored_nor_served(
+    app: Flask, data: DataSet
+) -> None:
+    before = report()
+    hide = sa.update(Complaint).values(hidden_from_public=True)
+    db.session.execute(hide.where(Complaint.id == data.complaints["A"].id))  # not committed
+    during, heavy = heavy_statements(app, report)
+    assert heavy
+    assert during["totals"]["published"] == before["totals"]["published"] - 1
+    db.session.rollback()
+    # Another change is committed: the generation moves as far as the rolled-back
+    # one had, and the figures must not be those read inside that transaction.
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE complaints SET reopened_count = 5 WHERE id = :id"),
+            {"id": data.complaints["C"].id},
+        )
+    after = report()
+    assert after["totals"]["published"] == before["totals"]["published"]
+    assert after["totals"]["reopens"] == before["totals"]["reopens"] + 4
+    assert after == fresh()
+
+
+def update_from_another_connection_to(complaint_id: int) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE complaints SET hidden_from_public = :hidden WHERE id = :id"),
+            {"hidden": True, "id": complaint_id},
+        )
 
 
 def test_a_first_event_for_a_complaint_without_history_is_seen(app: Flask, data: DataSet) -> None:
