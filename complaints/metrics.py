@@ -39,10 +39,10 @@ whose few hundred result rows are added up in Python for every breakdown.
 
 A period that has ended keeps the parts read from its complaints (the
 grouped counts, the durations, the backlog, the archive check, the rejection
-reasons) in :mod:`complaints.report_cache`, which serves them again until a
-complaint received before the period's end changes; what depends on the
-moment (overdue now) or on other tables (surveys, escalations, report runs,
-publications) is read at every report.
+reasons, the escalations) in :mod:`complaints.report_cache`, which serves
+them again until a complaint received before the period's end (or one of its
+events or escalations) changes; what depends on the moment (overdue now) or
+on other tables (surveys, report runs, publications) is read at every report.
 """
 
 from __future__ import annotations
@@ -726,7 +726,7 @@ def report(
             "total": sum(backlog_total.values()),
             "by_age_working_days": {label: backlog_total[label] for label in AGE_BUCKETS},
         },
-        "escalations": _escalations(period, scope),
+        "escalations": parts["escalations"],
         "indicator_28": _indicator_28(groups),
         "indicator_27": _indicator_27(period, scope, totals, parts["undocumented"]),
         "ikm": _ikm_of(list(surveys.values())).as_json(),
@@ -740,8 +740,8 @@ def _complaint_parts(
 
     Grouped counts, duration summaries (None when some rows lack stored
     durations: those are measured with today's calendar, so every report
-    measures them afresh), the backlog at ``at``, the archive check and the
-    rejection reasons. A period that has ended keeps them in
+    measures them afresh), the backlog at ``at``, the archive check, the
+    rejection reasons and the escalations fired in the period. A period that has ended keeps them in
     :mod:`complaints.report_cache` until one of its complaints changes.
     """
     edges = [aged_boundary(calendar, at, days) for days in AGE_EDGES]
@@ -762,6 +762,7 @@ def _complaint_parts(
             "backlog": _backlog_rows(scope, at, edges),
             "undocumented": _undocumented(period, scope),
             "rejections": _rejection_reasons(period, scope),
+            "escalations": _escalations(period, scope),
         }
 
     if at < period.end_at:  # the period is still running

@@ -5,12 +5,12 @@ percentiles, the grouped counts, the backlog and the archive check, while
 the figures of a period that has ended rarely change. :func:`remembered`
 keeps those parts in ``report_aggregates`` and serves them again for as long
 as nothing they were read from has changed; the report adds what depends on
-the moment (overdue now, surveys, escalations, report runs, publications)
-live every time. So a stored part is never stale, by construction:
+the moment or on other tables (overdue now, surveys, report runs,
+publications) live every time. So a stored part is never stale, by construction:
 
 * **What changes it.** Database triggers (migration 0007) count every insert,
-  update and delete of a complaint, and every event added to one, under the
-  UTC month the complaint was received in (``complaint_generations``). They
+  update and delete of a complaint, of its events and of its escalations,
+  under the UTC month the complaint was received in (``complaint_generations``). They
   fire for every writer — the workflow, imports, the sweep, erasure, a bulk
   UPDATE in psql — so no code path can forget to invalidate.
 * **What a part depends on.** The complaints received before its period

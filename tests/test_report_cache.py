@@ -27,6 +27,7 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     ComplaintGeneration,
+    Escalation,
     Holiday,
     ReportAggregate,
 )
@@ -63,10 +64,9 @@ def stored_parts() -> int:
 
 def test_the_triggers_that_count_changes_are_installed(app_ctx: Flask) -> None:
     wanted = {
-        "aduan_complaints_inserted",
-        "aduan_complaints_updated",
-        "aduan_complaints_deleted",
-        "aduan_events_inserted",
+        f"aduan_{table}_{change}"
+        for table in ("complaints", "complaint_events", "escalations")
+        for change in ("inserted", "updated", "deleted")
     }
     if db.engine.dialect.name == "postgresql":
         query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
@@ -120,6 +120,17 @@ def update_from_another_connection(data: DataSet) -> None:
     update_from_another_connection_to(data.complaints["A"].id)
 
 
+def record_an_escalation_in_the_period(data: DataSet) -> None:
+    # As `flask sla sweep --now` for a past moment would: fired inside the period.
+    g = data.complaints["G"]
+    db.session.add(
+        Escalation(
+            complaint_id=g.id, deadline="verify", level=2, due_at=at(21, 10), fired_at=at(21, 10)
+        )
+    )
+    db.session.commit()
+
+
 def add_a_holiday(data: DataSet) -> None:
     for day in range(15, 24):
         if date(2026, 12, day).weekday() < 5:
@@ -129,7 +140,13 @@ def add_a_holiday(data: DataSet) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [change_through_the_workflow, receive_late, update_from_another_connection, add_a_holiday],
+    [
+        change_through_the_workflow,
+        receive_late,
+        update_from_another_connection,
+        record_an_escalation_in_the_period,
+        add_a_holiday,
+    ],
 )
 def test_a_change_behind_the_figures_is_never_served_stale(
     app: Flask, data: DataSet, change: Callable[[DataSet], None]

@@ -1,11 +1,11 @@
 """complaint generations and stored report aggregates
 
 A closed period's expensive report parts (grouped counts, duration
-percentiles, backlog, the indicator 27 archive check) are stored in
-``report_aggregates`` with the generation of the complaints they were read
-from. Triggers count every change to a complaint, and every event added to
-one, in ``complaint_generations`` under the UTC month the complaint was
-received in; a stored part is used only while the months up to its period's
+percentiles, backlog, escalations, the indicator 27 archive check) are stored
+in ``report_aggregates`` with the generation of the complaints they were read
+from. Triggers count every change to a complaint, to its events and to its
+escalations in ``complaint_generations``, under the UTC month the complaint
+was received in; a stored part is used only while the months up to its period's
 end have not changed (see ``complaints/report_cache.py``).
 
 PostgreSQL: statement-level triggers with transition tables (a bulk UPDATE
@@ -30,6 +30,15 @@ down_revision = '0006'
 branch_labels = None
 depends_on = None
 
+# Tables whose rows belong to a complaint and feed the report: a change to one
+# counts for its complaint's month.
+CHILD_TABLES = ("complaint_events", "escalations")
+OPERATIONS = {
+    "inserted": ("INSERT", "NEW TABLE AS aduan_new"),
+    "updated": ("UPDATE", "OLD TABLE AS aduan_old NEW TABLE AS aduan_new"),
+    "deleted": ("DELETE", "OLD TABLE AS aduan_old"),
+}
+
 POSTGRESQL = [
     """
     CREATE FUNCTION aduan_complaint_month(moment timestamptz) RETURNS integer
@@ -53,6 +62,7 @@ POSTGRESQL = [
     END
     $$
     """,
+    # Complaints: the month of their own created_at, before and after.
     """
     CREATE FUNCTION aduan_complaints_changed() RETURNS trigger
     LANGUAGE plpgsql AS $$
@@ -83,51 +93,66 @@ POSTGRESQL = [
     END
     $$
     """,
+    # Events and escalations: the month of the complaint they belong to.
     """
-    CREATE FUNCTION aduan_events_added() RETURNS trigger
+    CREATE FUNCTION aduan_complaint_rows_changed() RETURNS trigger
     LANGUAGE plpgsql AS $$
     DECLARE
         changed_month integer;
     BEGIN
-        FOR changed_month IN
-            SELECT DISTINCT aduan_complaint_month(complaints.created_at)
-              FROM aduan_new JOIN complaints ON complaints.id = aduan_new.complaint_id
-             ORDER BY 1
-        LOOP
-            PERFORM aduan_bump_month(changed_month);
-        END LOOP;
+        IF TG_OP = 'INSERT' THEN
+            FOR changed_month IN
+                SELECT DISTINCT aduan_complaint_month(complaints.created_at)
+                  FROM aduan_new JOIN complaints ON complaints.id = aduan_new.complaint_id
+                 ORDER BY 1
+            LOOP
+                PERFORM aduan_bump_month(changed_month);
+            END LOOP;
+        ELSIF TG_OP = 'UPDATE' THEN
+            FOR changed_month IN
+                SELECT aduan_complaint_month(complaints.created_at)
+                  FROM aduan_new JOIN complaints ON complaints.id = aduan_new.complaint_id
+                UNION
+                SELECT aduan_complaint_month(complaints.created_at)
+                  FROM aduan_old JOIN complaints ON complaints.id = aduan_old.complaint_id
+                 ORDER BY 1
+            LOOP
+                PERFORM aduan_bump_month(changed_month);
+            END LOOP;
+        ELSE
+            FOR changed_month IN
+                SELECT DISTINCT aduan_complaint_month(complaints.created_at)
+                  FROM aduan_old JOIN complaints ON complaints.id = aduan_old.complaint_id
+                 ORDER BY 1
+            LOOP
+                PERFORM aduan_bump_month(changed_month);
+            END LOOP;
+        END IF;
         RETURN NULL;
     END
     $$
     """,
-    """
-    CREATE TRIGGER aduan_complaints_inserted AFTER INSERT ON complaints
-    REFERENCING NEW TABLE AS aduan_new
-    FOR EACH STATEMENT EXECUTE FUNCTION aduan_complaints_changed()
-    """,
-    """
-    CREATE TRIGGER aduan_complaints_updated AFTER UPDATE ON complaints
-    REFERENCING OLD TABLE AS aduan_old NEW TABLE AS aduan_new
-    FOR EACH STATEMENT EXECUTE FUNCTION aduan_complaints_changed()
-    """,
-    """
-    CREATE TRIGGER aduan_complaints_deleted AFTER DELETE ON complaints
-    REFERENCING OLD TABLE AS aduan_old
-    FOR EACH STATEMENT EXECUTE FUNCTION aduan_complaints_changed()
-    """,
-    """
-    CREATE TRIGGER aduan_events_inserted AFTER INSERT ON complaint_events
-    REFERENCING NEW TABLE AS aduan_new
-    FOR EACH STATEMENT EXECUTE FUNCTION aduan_events_added()
-    """,
+    *(
+        f"""
+        CREATE TRIGGER aduan_{table}_{name} AFTER {operation} ON {table}
+        REFERENCING {transition}
+        FOR EACH STATEMENT EXECUTE FUNCTION {function}()
+        """
+        for table, function in (
+            ("complaints", "aduan_complaints_changed"),
+            *((child, "aduan_complaint_rows_changed") for child in CHILD_TABLES),
+        )
+        for name, (operation, transition) in OPERATIONS.items()
+    ),
 ]
 
 POSTGRESQL_DOWN = [
-    "DROP TRIGGER IF EXISTS aduan_events_inserted ON complaint_events",
-    "DROP TRIGGER IF EXISTS aduan_complaints_deleted ON complaints",
-    "DROP TRIGGER IF EXISTS aduan_complaints_updated ON complaints",
-    "DROP TRIGGER IF EXISTS aduan_complaints_inserted ON complaints",
-    "DROP FUNCTION IF EXISTS aduan_events_added()",
+    *(
+        f"DROP TRIGGER IF EXISTS aduan_{table}_{name} ON {table}"
+        for table in ("complaints", *CHILD_TABLES)
+        for name in OPERATIONS
+    ),
+    "DROP FUNCTION IF EXISTS aduan_complaint_rows_changed()",
     "DROP FUNCTION IF EXISTS aduan_complaints_changed()",
     "DROP FUNCTION IF EXISTS aduan_bump_month(integer)",
     "DROP FUNCTION IF EXISTS aduan_complaint_month(timestamptz)",
@@ -148,36 +173,30 @@ def _sqlite_bump(month: str) -> str:
     )
 
 
-SQLITE = [
-    f"""
-    CREATE TRIGGER aduan_complaints_inserted AFTER INSERT ON complaints BEGIN
-        {_sqlite_bump(_sqlite_month('NEW.created_at'))}
-    END
-    """,
-    f"""
-    CREATE TRIGGER aduan_complaints_updated AFTER UPDATE ON complaints BEGIN
-        {_sqlite_bump(_sqlite_month('OLD.created_at'))}
-        {_sqlite_bump(_sqlite_month('NEW.created_at'))}
-    END
-    """,
-    f"""
-    CREATE TRIGGER aduan_complaints_deleted AFTER DELETE ON complaints BEGIN
-        {_sqlite_bump(_sqlite_month('OLD.created_at'))}
-    END
-    """,
-    f"""
-    CREATE TRIGGER aduan_events_inserted AFTER INSERT ON complaint_events BEGIN
-        {_sqlite_bump(_sqlite_month(
-            '(SELECT created_at FROM complaints WHERE id = NEW.complaint_id)'))}
-    END
-    """,
-]
+def _sqlite_trigger(table: str, name: str, rows: tuple[str, ...]) -> str:
+    """A row trigger bumping the month of each of ``rows`` ('NEW' or 'OLD')."""
+    if table == "complaints":
+        months = [_sqlite_month(f"{row}.created_at") for row in rows]
+    else:
+        months = [
+            _sqlite_month(f"(SELECT created_at FROM complaints WHERE id = {row}.complaint_id)")
+            for row in rows
+        ]
+    operation = OPERATIONS[name][0]
+    bumps = "\n".join(_sqlite_bump(month) for month in months)
+    return f"CREATE TRIGGER aduan_{table}_{name} AFTER {operation} ON {table} BEGIN {bumps} END"
 
+
+SQLITE_ROWS = {"inserted": ("NEW",), "updated": ("OLD", "NEW"), "deleted": ("OLD",)}
+SQLITE = [
+    _sqlite_trigger(table, name, rows)
+    for table in ("complaints", *CHILD_TABLES)
+    for name, rows in SQLITE_ROWS.items()
+]
 SQLITE_DOWN = [
-    "DROP TRIGGER IF EXISTS aduan_events_inserted",
-    "DROP TRIGGER IF EXISTS aduan_complaints_deleted",
-    "DROP TRIGGER IF EXISTS aduan_complaints_updated",
-    "DROP TRIGGER IF EXISTS aduan_complaints_inserted",
+    f"DROP TRIGGER IF EXISTS aduan_{table}_{name}"
+    for table in ("complaints", *CHILD_TABLES)
+    for name in OPERATIONS
 ]
 
 
