@@ -296,7 +296,7 @@ def _steps() -> dict[str, Callable[[], object]]:
     calendar = working_calendar()
     return {
         "grouped counts": lambda: metrics._count_rows(period, scope),
-        "overdue now": lambda: metrics._overdue_rows(period, scope, NOW),
+        "overdue at the end": lambda: metrics._overdue_by(period, scope, period.end_at),
         # Seeded rows have their durations stored, as the workflow stores them.
         "duration summaries": lambda: metrics._duration_summaries(
             period, scope, calendar, NOW, unstored=False

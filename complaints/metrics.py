@@ -284,14 +284,64 @@ def _count_rows(period: Period, scope: Scope) -> list[CountRow]:
     ]
 
 
-def _overdue_rows(period: Period, scope: Scope, now: datetime) -> list[CountRow]:
-    """The cohort's complaints overdue at ``now``: open ones only, found by the status index."""
-    # The statuses overdue_at can match, as a term of their own: both databases
-    # then read ix_complaints_status_created for each, not the whole cohort.
-    waiting = [Status.RECEIVED.value, Status.VERIFIED.value, Status.IN_PROGRESS.value]
+# The statuses overdue_at can match. As a term of their own in a query, both
+# databases read ix_complaints_status_created for each, not the whole cohort.
+WAITING = (Status.RECEIVED.value, Status.VERIFIED.value, Status.IN_PROGRESS.value)
+
+
+def _due() -> Any:
+    """The deadline a waiting complaint works towards (overdue_at's rule)."""
+    return case(
+        (Complaint.status == Status.RECEIVED.value, Complaint.verify_due_at),
+        else_=Complaint.resolve_due_at,
+    )
+
+
+def _overdue_by(period: Period, scope: Scope, at: datetime) -> tuple[list[CountRow], str | None]:
+    """The cohort's complaints overdue at ``at``, and where the later deadlines start.
+
+    Returns the grouped counts of waiting complaints whose deadline passed
+    before ``at`` (they stay overdue for as long as they wait), and the
+    earliest ``created_at`` (ISO) of those whose deadline is ``at`` or later
+    (None when there is none): :func:`_overdue_after` reads only from there.
+    """
+    due = _due()
+    query = (
+        select(
+            *_KEYS,
+            _n(due < at),
+            func.min(case((due >= at, Complaint.created_at), else_=None)),
+        )
+        .where(Complaint.status.in_(WAITING), _cohort(period, scope))
+        .group_by(*_KEYS)
+    )
+    rows, starts = [], []
+    for row in db.session.execute(query):
+        if row[4]:
+            rows.append([*row[:4], {"overdue": int(row[4])}])
+        if row[5] is not None:
+            starts.append(row[5])
+    return rows, min(starts).isoformat() if starts else None
+
+
+def _overdue_after(
+    period: Period, scope: Scope, at: datetime, since: datetime, now: datetime
+) -> list[CountRow]:
+    """Waiting complaints of the cohort whose deadline is from ``at`` to before ``now``.
+
+    ``since`` (from :func:`_overdue_by`) bounds the ``created_at`` range read:
+    for an ended period, only the complaints received near its end.
+    """
+    due = _due()
     query = (
         select(*_KEYS, func.count())
-        .where(Complaint.status.in_(waiting), _cohort(period, scope), overdue_at(now))
+        .where(
+            Complaint.status.in_(WAITING),
+            _cohort(period, scope),
+            Complaint.created_at >= since,
+            due >= at,
+            due < now,
+        )
         .group_by(*_KEYS)
     )
     return [[*row[:4], {"overdue": int(row[4])}] for row in db.session.execute(query)]
@@ -656,7 +706,11 @@ def report(
     calendar = working_calendar()
     backlog_at = min(period.end_at, moment)
     parts = _complaint_parts(period, scope, calendar, backlog_at)
-    groups = _grouped(parts["counts"] + _overdue_rows(period, scope, moment))
+    overdue = parts["overdue"]
+    if parts["overdue_since"] is not None and backlog_at < moment:
+        since = datetime.fromisoformat(parts["overdue_since"])
+        overdue = overdue + _overdue_after(period, scope, backlog_at, since, moment)
+    groups = _grouped(parts["counts"] + overdue)
     if parts["durations"] is None:
         found = _duration_summaries(period, scope, calendar, moment)
     else:
@@ -741,7 +795,9 @@ def _complaint_parts(
     Grouped counts, duration summaries (None when some rows lack stored
     durations: those are measured with today's calendar, so every report
     measures them afresh), the backlog at ``at``, the archive check, the
-    rejection reasons and the escalations fired in the period. A period that has ended keeps them in
+    rejection reasons, the escalations fired in the period, and the
+    complaints overdue at ``at`` (the report adds those whose deadline fell
+    between ``at`` and now). A period that has ended keeps them in
     :mod:`complaints.report_cache` until one of its complaints changes.
     """
     edges = [aged_boundary(calendar, at, days) for days in AGE_EDGES]
@@ -756,7 +812,7 @@ def _complaint_parts(
                 [name, breakdown, key, s.count, s.total_seconds, s.median_seconds, s.p90_seconds]
                 for (name, breakdown, key), s in found.items()
             ]
-        return {
+        result: dict[str, Any] = {
             "counts": counts,
             "durations": summaries,
             "backlog": _backlog_rows(scope, at, edges),
@@ -764,6 +820,8 @@ def _complaint_parts(
             "rejections": _rejection_reasons(period, scope),
             "escalations": _escalations(period, scope),
         }
+        result["overdue"], result["overdue_since"] = _overdue_by(period, scope, at)
+        return result
 
     if at < period.end_at:  # the period is still running
         return json.loads(json.dumps(compute()))

@@ -13,7 +13,7 @@ afresh, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -101,6 +101,29 @@ def test_overdue_is_counted_at_each_report_not_stored(app: Flask, data: DataSet)
     assert heavy
     assert after["totals"]["overdue"] == 1
     assert after["totals"]["completed"] == report()["totals"]["completed"] == 3  # after the end
+
+
+def test_a_deadline_passing_after_the_period_makes_it_overdue_without_a_change(
+    app: Flask, data: DataSet
+) -> None:
+    # Received on the last afternoon: to be checked within three working days,
+    # after the report is first made.
+    due = receive("K", at(31, 14)).verify_due_at
+    workflow.commit()
+    assert due is not None and due > REPORT_NOW
+    assert report()["totals"]["overdue"] == 2  # F and G, not K
+    db.session.rollback()
+    past_due = due + timedelta(minutes=1)
+    later, heavy = heavy_statements(app, lambda: metrics.report(START, END, now=past_due))
+    assert heavy == []  # nothing changed: served from storage
+    assert later["totals"]["overdue"] == 3
+    assert later == fresh_at(past_due)
+
+
+def fresh_at(now: datetime) -> dict[str, Any]:
+    db.session.execute(delete(ReportAggregate))
+    db.session.commit()
+    return metrics.report(START, END, now=now)
 
 
 def change_through_the_workflow(data: DataSet) -> None:
