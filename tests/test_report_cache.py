@@ -143,6 +143,16 @@ def update_from_another_connection(data: DataSet) -> None:
     update_from_another_connection_to(data.complaints["A"].id)
 
 
+def move_a_complaint_out_of_the_period(data: DataSet) -> None:
+    # A received date corrected to after the period: the old month must count it.
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(Complaint)
+            .where(Complaint.id == data.complaints["G"].id)
+            .values(created_at=REPORT_NOW)
+        )
+
+
 def record_an_escalation_in_the_period(data: DataSet) -> None:
     # As `flask sla sweep --now` for a past moment would: fired inside the period.
     g = data.complaints["G"]
@@ -167,6 +177,7 @@ def add_a_holiday(data: DataSet) -> None:
         change_through_the_workflow,
         receive_late,
         update_from_another_connection,
+        move_a_complaint_out_of_the_period,
         record_an_escalation_in_the_period,
         add_a_holiday,
     ],

@@ -12,7 +12,8 @@ PostgreSQL: statement-level triggers with transition tables (a bulk UPDATE
 costs one bump per month, not per row). Each bump takes any row of its month
 that no other transaction holds (``FOR UPDATE SKIP LOCKED``) or adds a row,
 so writers never wait on each other here and cannot deadlock.
-SQLite (one writer at a time): row-level triggers on one row per month.
+SQLite (one writer at a time): row-level triggers on one row per month,
+one upsert per row written.
 
 Revision ID: 0007
 Revises: 0006
@@ -166,37 +167,43 @@ def _sqlite_month(instant: str) -> str:
 
 def _sqlite_bump(month: str) -> str:
     return (
-        f"INSERT OR IGNORE INTO complaint_generations (month, shard, generation) "
-        f"VALUES ({month}, 0, 0); "
-        f"UPDATE complaint_generations SET generation = generation + 1 "
-        f"WHERE month = {month} AND shard = 0;"
+        f"INSERT INTO complaint_generations (month, shard, generation) VALUES ({month}, 0, 1) "
+        f"ON CONFLICT (month, shard) DO UPDATE SET generation = generation + 1;"
     )
 
 
-def _sqlite_trigger(table: str, name: str, rows: tuple[str, ...]) -> str:
-    """A row trigger bumping the month of each of ``rows`` ('NEW' or 'OLD')."""
+def _sqlite_month_of(table: str, row: str) -> str:
     if table == "complaints":
-        months = [_sqlite_month(f"{row}.created_at") for row in rows]
-    else:
-        months = [
-            _sqlite_month(f"(SELECT created_at FROM complaints WHERE id = {row}.complaint_id)")
-            for row in rows
-        ]
-    operation = OPERATIONS[name][0]
-    bumps = "\n".join(_sqlite_bump(month) for month in months)
-    return f"CREATE TRIGGER aduan_{table}_{name} AFTER {operation} ON {table} BEGIN {bumps} END"
+        return _sqlite_month(f"{row}.created_at")
+    return _sqlite_month(f"(SELECT created_at FROM complaints WHERE id = {row}.complaint_id)")
 
 
-SQLITE_ROWS = {"inserted": ("NEW",), "updated": ("OLD", "NEW"), "deleted": ("OLD",)}
-SQLITE = [
-    _sqlite_trigger(table, name, rows)
-    for table in ("complaints", *CHILD_TABLES)
-    for name, rows in SQLITE_ROWS.items()
-]
+def _sqlite_triggers(table: str) -> list[str]:
+    """Row triggers bumping the month of each row written, once per row.
+
+    An UPDATE bumps the new row's month; only one that moves the row to
+    another month (``created_at``, or the complaint of an event) bumps the old
+    one too.
+    """
+    moved_by = "created_at" if table == "complaints" else "complaint_id"
+    old, new = _sqlite_month_of(table, "OLD"), _sqlite_month_of(table, "NEW")
+    return [
+        f"CREATE TRIGGER aduan_{table}_inserted AFTER INSERT ON {table} "
+        f"BEGIN {_sqlite_bump(new)} END",
+        f"CREATE TRIGGER aduan_{table}_updated AFTER UPDATE ON {table} "
+        f"BEGIN {_sqlite_bump(new)} END",
+        f"CREATE TRIGGER aduan_{table}_moved AFTER UPDATE OF {moved_by} ON {table} "
+        f"WHEN {old} IS NOT {new} BEGIN {_sqlite_bump(old)} END",
+        f"CREATE TRIGGER aduan_{table}_deleted AFTER DELETE ON {table} "
+        f"BEGIN {_sqlite_bump(old)} END",
+    ]
+
+
+SQLITE = [trigger for table in ("complaints", *CHILD_TABLES) for trigger in _sqlite_triggers(table)]
 SQLITE_DOWN = [
     f"DROP TRIGGER IF EXISTS aduan_{table}_{name}"
     for table in ("complaints", *CHILD_TABLES)
-    for name in OPERATIONS
+    for name in ("inserted", "updated", "moved", "deleted")
 ]
 
 
