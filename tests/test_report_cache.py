@@ -279,6 +279,55 @@ def test_the_weekly_volume_of_a_closed_period_is_stored_too(
     assert weeks()["2026-12-14"] == 2
 
 
+def test_what_the_sweep_writes_after_the_period_leaves_it_stored(app: Flask, data: DataSet) -> None:
+    before = report()
+    db.session.rollback()
+    f = data.complaints["F"]
+    # The sweep escalating F now: its bookkeeping columns, a step fired after the
+    # period, and one more event in a history that already has some.
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(Complaint)
+            .where(Complaint.id == f.id)
+            .values(
+                next_action_at=REPORT_NOW + timedelta(days=5),
+                escalation_level=3,
+                version=Complaint.version + 1,
+                updated_at=REPORT_NOW,
+            )
+        )
+        connection.execute(
+            sa.insert(Escalation).values(
+                complaint_id=f.id,
+                deadline="resolve",
+                level=3,
+                due_at=REPORT_NOW,
+                fired_at=REPORT_NOW,
+            )
+        )
+        connection.execute(
+            sa.insert(ComplaintEvent).values(
+                complaint_id=f.id, at=REPORT_NOW, kind="escalation", actor_label="sla", public=False
+            )
+        )
+    after, heavy = heavy_statements(app, report)
+    assert heavy == []
+    assert after == before == fresh()
+
+
+def test_every_counted_complaint_column_is_in_the_sqlite_update_trigger(app_ctx: Flask) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL compares whole rows minus the bookkeeping columns")
+    trigger = db.session.scalar(
+        text("SELECT sql FROM sqlite_master WHERE name = 'aduan_complaints_updated'")
+    )
+    counted = trigger.split("UPDATE OF", 1)[1].split(" ON ", 1)[0]
+    listed = {name.strip() for name in counted.split(",")}
+    bookkeeping = {"version", "next_action_at", "escalation_level", "updated_at"}
+    # A column added to complaints without recreating the trigger fails here.
+    assert listed == {column.name for column in Complaint.__table__.columns} - bookkeeping
+
+
 def test_a_period_still_running_is_not_stored(app: Flask, data: DataSet) -> None:
     running = metrics.report(START, date(2027, 1, 31), now=REPORT_NOW)
     assert running["totals"]["received"] == 7
@@ -296,11 +345,11 @@ def test_writers_of_the_same_month_do_not_wait_for_each_other(app: Flask, data: 
     second = db.engine.connect()
     try:
         first.begin()
-        first.execute(text("UPDATE complaints SET reopened_count = 0 WHERE id = :id"), {"id": a})
+        first.execute(text("UPDATE complaints SET reopened_count = 3 WHERE id = :id"), {"id": a})
         second.begin()
         # Without SKIP LOCKED this would wait for the first transaction's counter row.
         second.execute(text("SET LOCAL lock_timeout = '2s'"))
-        second.execute(text("UPDATE complaints SET reopened_count = 1 WHERE id = :id"), {"id": c})
+        second.execute(text("UPDATE complaints SET reopened_count = 4 WHERE id = :id"), {"id": c})
         second.commit()
         first.commit()
     finally:

@@ -3,17 +3,30 @@
 A closed period's expensive report parts (grouped counts, duration
 percentiles, backlog, escalations, the indicator 27 archive check) are stored
 in ``report_aggregates`` with the generation of the complaints they were read
-from. Triggers count every change to a complaint, to its events and to its
-escalations in ``complaint_generations``, under the UTC month the complaint
-was received in; a stored part is used only while the months up to its period's
-end have not changed (see ``complaints/report_cache.py``).
+from (see ``complaints/report_cache.py``). Triggers count, in
+``complaint_generations`` per UTC month (``YYYYMM``), every change that can
+move a report:
+
+* a complaint inserted, deleted, or updated in anything but the sweep's
+  bookkeeping (``version``, ``next_action_at``, ``escalation_level``,
+  ``updated_at``): the month it was received in (before and after);
+* an escalation inserted, updated or deleted: the month it fired in (the
+  report counts escalations by when they fired);
+* an event that is a complaint's first, or a deletion that leaves it none:
+  the complaint's month (the report only asks whether a complaint has
+  events).
+
+A stored part is used only while the months up to its period's end have not
+changed.
 
 PostgreSQL: statement-level triggers with transition tables (a bulk UPDATE
 costs one bump per month, not per row). Each bump takes any row of its month
 that no other transaction holds (``FOR UPDATE SKIP LOCKED``) or adds a row,
 so writers never wait on each other here and cannot deadlock.
-SQLite (one writer at a time): row-level triggers on one row per month,
-one upsert per row written.
+SQLite (one writer at a time): row-level triggers, one upsert per bump on one
+row per month. Its complaint UPDATE trigger lists the columns that count
+(``UPDATE OF``): a migration adding a column to ``complaints`` must recreate
+it (``tests/test_report_cache.py`` checks the list).
 
 Revision ID: 0007
 Revises: 0006
@@ -31,14 +44,58 @@ down_revision = '0006'
 branch_labels = None
 depends_on = None
 
-# Tables whose rows belong to a complaint and feed the report: a change to one
-# counts for its complaint's month.
-CHILD_TABLES = ("complaint_events", "escalations")
+# Columns the sweep writes for itself; the report reads none of them.
+BOOKKEEPING = ("version", "next_action_at", "escalation_level", "updated_at")
+TABLES = ("complaints", "complaint_events", "escalations")
 OPERATIONS = {
     "inserted": ("INSERT", "NEW TABLE AS aduan_new"),
     "updated": ("UPDATE", "OLD TABLE AS aduan_old NEW TABLE AS aduan_new"),
     "deleted": ("DELETE", "OLD TABLE AS aduan_old"),
 }
+_BOOKKEEPING_ARRAY = "ARRAY[{}]::text[]".format(", ".join(f"'{c}'" for c in BOOKKEEPING))
+
+
+def _plpgsql_trigger_function(name: str, inserted: str, updated: str, deleted: str) -> str:
+    """A trigger function bumping each month the query for its operation returns."""
+
+    def loop(query: str) -> str:
+        return (
+            f"FOR changed_month IN {query} ORDER BY 1 LOOP "
+            "PERFORM aduan_bump_month(changed_month); END LOOP;"
+        )
+
+    return f"""
+    CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        changed_month integer;
+    BEGIN
+        IF TG_OP = 'INSERT' THEN {loop(inserted)}
+        ELSIF TG_OP = 'UPDATE' THEN {loop(updated)}
+        ELSE {loop(deleted)}
+        END IF;
+        RETURN NULL;
+    END
+    $$
+    """
+
+
+def _complaint_month(rows: str, alias: str) -> str:
+    return (
+        f"SELECT aduan_complaint_month(complaints.created_at) FROM {rows} {alias} "
+        f"JOIN complaints ON complaints.id = {alias}.complaint_id"
+    )
+
+
+# An event counts when no other event of its complaint exists (its first, or
+# its last one deleted): only whether a complaint has events reaches a report.
+_EVENTS_ALONE = (
+    " WHERE NOT EXISTS (SELECT 1 FROM complaint_events other"
+    " WHERE other.complaint_id = {alias}.complaint_id"
+    " AND other.id NOT IN (SELECT id FROM {rows}))"
+)
+_CHANGED = (
+    f"(to_jsonb(n) - {_BOOKKEEPING_ARRAY}) IS DISTINCT FROM (to_jsonb(o) - {_BOOKKEEPING_ARRAY})"
+)
 
 POSTGRESQL = [
     """
@@ -63,86 +120,47 @@ POSTGRESQL = [
     END
     $$
     """,
-    # Complaints: the month of their own created_at, before and after.
-    """
-    CREATE FUNCTION aduan_complaints_changed() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    DECLARE
-        changed_month integer;
-    BEGIN
-        IF TG_OP = 'INSERT' THEN
-            FOR changed_month IN
-                SELECT DISTINCT aduan_complaint_month(created_at) FROM aduan_new ORDER BY 1
-            LOOP
-                PERFORM aduan_bump_month(changed_month);
-            END LOOP;
-        ELSIF TG_OP = 'UPDATE' THEN
-            FOR changed_month IN
-                SELECT aduan_complaint_month(created_at) FROM aduan_new
-                UNION SELECT aduan_complaint_month(created_at) FROM aduan_old ORDER BY 1
-            LOOP
-                PERFORM aduan_bump_month(changed_month);
-            END LOOP;
-        ELSE
-            FOR changed_month IN
-                SELECT DISTINCT aduan_complaint_month(created_at) FROM aduan_old ORDER BY 1
-            LOOP
-                PERFORM aduan_bump_month(changed_month);
-            END LOOP;
-        END IF;
-        RETURN NULL;
-    END
-    $$
-    """,
-    # Events and escalations: the month of the complaint they belong to.
-    """
-    CREATE FUNCTION aduan_complaint_rows_changed() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    DECLARE
-        changed_month integer;
-    BEGIN
-        IF TG_OP = 'INSERT' THEN
-            FOR changed_month IN
-                SELECT DISTINCT aduan_complaint_month(complaints.created_at)
-                  FROM aduan_new JOIN complaints ON complaints.id = aduan_new.complaint_id
-                 ORDER BY 1
-            LOOP
-                PERFORM aduan_bump_month(changed_month);
-            END LOOP;
-        ELSIF TG_OP = 'UPDATE' THEN
-            FOR changed_month IN
-                SELECT aduan_complaint_month(complaints.created_at)
-                  FROM aduan_new JOIN complaints ON complaints.id = aduan_new.complaint_id
-                UNION
-                SELECT aduan_complaint_month(complaints.created_at)
-                  FROM aduan_old JOIN complaints ON complaints.id = aduan_old.complaint_id
-                 ORDER BY 1
-            LOOP
-                PERFORM aduan_bump_month(changed_month);
-            END LOOP;
-        ELSE
-            FOR changed_month IN
-                SELECT DISTINCT aduan_complaint_month(complaints.created_at)
-                  FROM aduan_old JOIN complaints ON complaints.id = aduan_old.complaint_id
-                 ORDER BY 1
-            LOOP
-                PERFORM aduan_bump_month(changed_month);
-            END LOOP;
-        END IF;
-        RETURN NULL;
-    END
-    $$
-    """,
+    _plpgsql_trigger_function(
+        "aduan_complaints_changed",
+        inserted="SELECT DISTINCT aduan_complaint_month(created_at) FROM aduan_new",
+        updated=(
+            "SELECT aduan_complaint_month(o.created_at) FROM aduan_old o"
+            f" JOIN aduan_new n ON n.id = o.id WHERE {_CHANGED}"
+            " UNION SELECT aduan_complaint_month(n.created_at) FROM aduan_old o"
+            f" JOIN aduan_new n ON n.id = o.id WHERE {_CHANGED}"
+        ),
+        deleted="SELECT DISTINCT aduan_complaint_month(created_at) FROM aduan_old",
+    ),
+    _plpgsql_trigger_function(
+        "aduan_complaint_events_changed",
+        inserted=_complaint_month("aduan_new", "n")
+        + _EVENTS_ALONE.format(alias="n", rows="aduan_new"),
+        updated=(
+            _complaint_month("aduan_new", "n")
+            + " WHERE n.complaint_id <> (SELECT complaint_id FROM aduan_old o WHERE o.id = n.id)"
+            " UNION "
+            + _complaint_month("aduan_old", "o")
+            + " WHERE o.complaint_id <> (SELECT complaint_id FROM aduan_new n WHERE n.id = o.id)"
+        ),
+        deleted=_complaint_month("aduan_old", "o")
+        + _EVENTS_ALONE.format(alias="o", rows="aduan_old"),
+    ),
+    _plpgsql_trigger_function(
+        "aduan_escalations_changed",
+        inserted="SELECT DISTINCT aduan_complaint_month(fired_at) FROM aduan_new",
+        updated=(
+            "SELECT aduan_complaint_month(fired_at) FROM aduan_new"
+            " UNION SELECT aduan_complaint_month(fired_at) FROM aduan_old"
+        ),
+        deleted="SELECT DISTINCT aduan_complaint_month(fired_at) FROM aduan_old",
+    ),
     *(
         f"""
         CREATE TRIGGER aduan_{table}_{name} AFTER {operation} ON {table}
         REFERENCING {transition}
-        FOR EACH STATEMENT EXECUTE FUNCTION {function}()
+        FOR EACH STATEMENT EXECUTE FUNCTION aduan_{table}_changed()
         """
-        for table, function in (
-            ("complaints", "aduan_complaints_changed"),
-            *((child, "aduan_complaint_rows_changed") for child in CHILD_TABLES),
-        )
+        for table in TABLES
         for name, (operation, transition) in OPERATIONS.items()
     ),
 ]
@@ -150,11 +168,10 @@ POSTGRESQL = [
 POSTGRESQL_DOWN = [
     *(
         f"DROP TRIGGER IF EXISTS aduan_{table}_{name} ON {table}"
-        for table in ("complaints", *CHILD_TABLES)
+        for table in TABLES
         for name in OPERATIONS
     ),
-    "DROP FUNCTION IF EXISTS aduan_complaint_rows_changed()",
-    "DROP FUNCTION IF EXISTS aduan_complaints_changed()",
+    *(f"DROP FUNCTION IF EXISTS aduan_{table}_changed()" for table in TABLES),
     "DROP FUNCTION IF EXISTS aduan_bump_month(integer)",
     "DROP FUNCTION IF EXISTS aduan_complaint_month(timestamptz)",
 ]
@@ -172,37 +189,82 @@ def _sqlite_bump(month: str) -> str:
     )
 
 
-def _sqlite_month_of(table: str, row: str) -> str:
-    if table == "complaints":
-        return _sqlite_month(f"{row}.created_at")
-    return _sqlite_month(f"(SELECT created_at FROM complaints WHERE id = {row}.complaint_id)")
+def _sqlite_trigger(name: str, event: str, table: str, month: str, when: str = "") -> str:
+    condition = f" WHEN {when}" if when else ""
+    return (
+        f"CREATE TRIGGER {name} AFTER {event} ON {table}{condition} "
+        f"BEGIN {_sqlite_bump(month)} END"
+    )
 
 
-def _sqlite_triggers(table: str) -> list[str]:
-    """Row triggers bumping the month of each row written, once per row.
-
-    An UPDATE bumps the new row's month; only one that moves the row to
-    another month (``created_at``, or the complaint of an event) bumps the old
-    one too.
-    """
-    moved_by = "created_at" if table == "complaints" else "complaint_id"
-    old, new = _sqlite_month_of(table, "OLD"), _sqlite_month_of(table, "NEW")
+def _sqlite(counted_columns: list[str]) -> list[str]:
+    """Row triggers; ``counted_columns``: the complaint columns whose update counts."""
+    complaint_month = {row: _sqlite_month(f"{row}.created_at") for row in ("OLD", "NEW")}
+    event_month = {
+        row: _sqlite_month(f"(SELECT created_at FROM complaints WHERE id = {row}.complaint_id)")
+        for row in ("OLD", "NEW")
+    }
+    fired_month = {row: _sqlite_month(f"{row}.fired_at") for row in ("OLD", "NEW")}
+    counted = ", ".join(counted_columns)
     return [
-        f"CREATE TRIGGER aduan_{table}_inserted AFTER INSERT ON {table} "
-        f"BEGIN {_sqlite_bump(new)} END",
-        f"CREATE TRIGGER aduan_{table}_updated AFTER UPDATE ON {table} "
-        f"BEGIN {_sqlite_bump(new)} END",
-        f"CREATE TRIGGER aduan_{table}_moved AFTER UPDATE OF {moved_by} ON {table} "
-        f"WHEN {old} IS NOT {new} BEGIN {_sqlite_bump(old)} END",
-        f"CREATE TRIGGER aduan_{table}_deleted AFTER DELETE ON {table} "
-        f"BEGIN {_sqlite_bump(old)} END",
+        _sqlite_trigger("aduan_complaints_inserted", "INSERT", "complaints", complaint_month["NEW"]),
+        _sqlite_trigger(
+            "aduan_complaints_updated", f"UPDATE OF {counted}", "complaints", complaint_month["NEW"]
+        ),
+        _sqlite_trigger(
+            "aduan_complaints_moved",
+            "UPDATE OF created_at",
+            "complaints",
+            complaint_month["OLD"],
+            f"{complaint_month['OLD']} IS NOT {complaint_month['NEW']}",
+        ),
+        _sqlite_trigger("aduan_complaints_deleted", "DELETE", "complaints", complaint_month["OLD"]),
+        _sqlite_trigger(
+            "aduan_complaint_events_inserted",
+            "INSERT",
+            "complaint_events",
+            event_month["NEW"],
+            "NOT EXISTS (SELECT 1 FROM complaint_events other"
+            " WHERE other.complaint_id = NEW.complaint_id AND other.id <> NEW.id)",
+        ),
+        _sqlite_trigger(
+            "aduan_complaint_events_updated",
+            "UPDATE OF complaint_id",
+            "complaint_events",
+            event_month["NEW"],
+            "OLD.complaint_id IS NOT NEW.complaint_id",
+        ),
+        _sqlite_trigger(
+            "aduan_complaint_events_moved",
+            "UPDATE OF complaint_id",
+            "complaint_events",
+            event_month["OLD"],
+            "OLD.complaint_id IS NOT NEW.complaint_id",
+        ),
+        _sqlite_trigger(
+            "aduan_complaint_events_deleted",
+            "DELETE",
+            "complaint_events",
+            event_month["OLD"],
+            "NOT EXISTS (SELECT 1 FROM complaint_events other"
+            " WHERE other.complaint_id = OLD.complaint_id)",
+        ),
+        _sqlite_trigger("aduan_escalations_inserted", "INSERT", "escalations", fired_month["NEW"]),
+        _sqlite_trigger("aduan_escalations_updated", "UPDATE", "escalations", fired_month["NEW"]),
+        _sqlite_trigger(
+            "aduan_escalations_moved",
+            "UPDATE OF fired_at",
+            "escalations",
+            fired_month["OLD"],
+            f"{fired_month['OLD']} IS NOT {fired_month['NEW']}",
+        ),
+        _sqlite_trigger("aduan_escalations_deleted", "DELETE", "escalations", fired_month["OLD"]),
     ]
 
 
-SQLITE = [trigger for table in ("complaints", *CHILD_TABLES) for trigger in _sqlite_triggers(table)]
 SQLITE_DOWN = [
     f"DROP TRIGGER IF EXISTS aduan_{table}_{name}"
-    for table in ("complaints", *CHILD_TABLES)
+    for table in TABLES
     for name in ("inserted", "updated", "moved", "deleted")
 ]
 
@@ -223,7 +285,12 @@ def upgrade():
         sa.Column('payload', sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint('key', name=op.f('pk_report_aggregates')),
     )
-    statements = POSTGRESQL if op.get_bind().dialect.name == 'postgresql' else SQLITE
+    bind = op.get_bind()
+    if bind.dialect.name == 'postgresql':
+        statements = POSTGRESQL
+    else:
+        columns = [column['name'] for column in sa.inspect(bind).get_columns('complaints')]
+        statements = _sqlite([name for name in columns if name not in BOOKKEEPING])
     for statement in statements:
         op.execute(statement)
 
