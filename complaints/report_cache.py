@@ -8,14 +8,18 @@ as nothing they were read from has changed; the report adds what depends on
 the moment or on other tables (overdue now, surveys, report runs,
 publications) live every time. So a stored part is never stale, by construction:
 
-* **What changes it.** Database triggers (migration 0007) count every insert,
-  update and delete of a complaint, of its events and of its escalations,
-  under the UTC month the complaint was received in (``complaint_generations``). They
-  fire for every writer — the workflow, imports, the sweep, erasure, a bulk
-  UPDATE in psql — so no code path can forget to invalidate.
+* **What changes it.** Database triggers (migration 0007) count, per UTC
+  month in ``complaint_generations``, every change a report can see: a
+  complaint inserted, deleted or updated beyond the sweep's bookkeeping
+  columns (under the month it was received in), an escalation (under the
+  month it fired in), an event that gives a complaint its first history or
+  takes its last (under the complaint's month). They fire for every writer —
+  the workflow, imports, the sweep, erasure, a bare UPDATE in psql — so no
+  code path can forget to invalidate.
 * **What a part depends on.** The complaints received before its period
-  ended (the cohort, and the backlog's older open complaints). Its
-  generation is the sum of the counts of every month up to the period's end.
+  ended (the cohort, and the backlog's older open complaints), their events,
+  and the escalations fired before it ended. Its generation is the sum of
+  the counts of every month up to the period's end.
 * **The order of reads.** The generation is read *before* the parts. A change
   committed in between may be in the parts, but its count is not in the
   stored generation, so the next report reads the parts again; a change
