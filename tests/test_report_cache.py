@@ -283,8 +283,8 @@ def test_what_the_sweep_writes_after_the_period_leaves_it_stored(app: Flask, dat
     before = report()
     db.session.rollback()
     f = data.complaints["F"]
-    # The sweep escalating F now: its bookkeeping columns, a step fired after the
-    # period, and one more event in a history that already has some.
+    # The sweep escalating F now: its bookkeeping columns and a step fired
+    # after the period. (Its event is counted: see the migration.)
     with db.engine.begin() as connection:
         connection.execute(
             sa.update(Complaint)
@@ -303,11 +303,6 @@ def test_what_the_sweep_writes_after_the_period_leaves_it_stored(app: Flask, dat
                 level=3,
                 due_at=REPORT_NOW,
                 fired_at=REPORT_NOW,
-            )
-        )
-        connection.execute(
-            sa.insert(ComplaintEvent).values(
-                complaint_id=f.id, at=REPORT_NOW, kind="escalation", actor_label="sla", public=False
             )
         )
     after, heavy = heavy_statements(app, report)

@@ -12,9 +12,10 @@ move a report:
   ``updated_at``): the month it was received in (before and after);
 * an escalation inserted, updated or deleted: the month it fired in (the
   report counts escalations by when they fired);
-* an event that is a complaint's first, or a deletion that leaves it none:
-  the complaint's month (the report only asks whether a complaint has
-  events).
+* an event (PostgreSQL: any event inserted, updated or deleted; SQLite: one
+  that gives a complaint its first history or takes its last, an index
+  probe per row there): the complaint's month (the report only asks whether
+  a complaint has events).
 
 A stored part is used only while the months up to its period's end have not
 changed.
@@ -86,20 +87,6 @@ def _complaint_month(rows: str, alias: str) -> str:
     )
 
 
-# An event counts when it gives its complaint its first history, or its
-# deletion leaves none: only whether a complaint has events reaches a report.
-# Counted per complaint (an index probe each), so a bulk INSERT stays linear.
-_FIRST_EVENTS = (
-    "SELECT aduan_complaint_month(complaints.created_at)"
-    " FROM (SELECT complaint_id, count(*) AS added FROM aduan_new GROUP BY complaint_id) n"
-    " JOIN complaints ON complaints.id = n.complaint_id"
-    " WHERE (SELECT count(*) FROM complaint_events e WHERE e.complaint_id = n.complaint_id)"
-    " = n.added"
-)
-_LAST_EVENTS = (
-    _complaint_month("aduan_old", "o") + " WHERE NOT EXISTS (SELECT 1 FROM complaint_events e"
-    " WHERE e.complaint_id = o.complaint_id)"
-)
 _CHANGED = (
     f"(to_jsonb(n) - {_BOOKKEEPING_ARRAY}) IS DISTINCT FROM (to_jsonb(o) - {_BOOKKEEPING_ARRAY})"
 )
@@ -131,16 +118,18 @@ POSTGRESQL = [
         "aduan_complaints_changed",
         inserted="SELECT DISTINCT aduan_complaint_month(created_at) FROM aduan_new",
         updated=(
-            "SELECT aduan_complaint_month(o.created_at) FROM aduan_old o"
-            f" JOIN aduan_new n ON n.id = o.id WHERE {_CHANGED}"
-            " UNION SELECT aduan_complaint_month(n.created_at) FROM aduan_old o"
+            "SELECT DISTINCT unnest(ARRAY[aduan_complaint_month(o.created_at),"
+            " aduan_complaint_month(n.created_at)]) FROM aduan_old o"
             f" JOIN aduan_new n ON n.id = o.id WHERE {_CHANGED}"
         ),
         deleted="SELECT DISTINCT aduan_complaint_month(created_at) FROM aduan_old",
     ),
     _plpgsql_trigger_function(
         "aduan_complaint_events_changed",
-        inserted=_FIRST_EVENTS,
+        # Every event counts: asking whether it is its complaint's first would
+        # look events up per complaint, and a plan made before the table had
+        # statistics can turn that into a scan per row on a bulk INSERT.
+        inserted="SELECT DISTINCT month FROM (" + _complaint_month("aduan_new", "n") + ") m(month)",
         updated=(
             _complaint_month("aduan_new", "n")
             + " WHERE n.complaint_id <> (SELECT complaint_id FROM aduan_old o WHERE o.id = n.id)"
@@ -148,7 +137,7 @@ POSTGRESQL = [
             + _complaint_month("aduan_old", "o")
             + " WHERE o.complaint_id <> (SELECT complaint_id FROM aduan_new n WHERE n.id = o.id)"
         ),
-        deleted=_LAST_EVENTS,
+        deleted="SELECT DISTINCT month FROM (" + _complaint_month("aduan_old", "o") + ") m(month)",
     ),
     _plpgsql_trigger_function(
         "aduan_escalations_changed",
