@@ -323,6 +323,37 @@ def test_every_counted_complaint_column_is_in_the_sqlite_update_trigger(app_ctx:
     assert listed == {column.name for column in Complaint.__table__.columns} - bookkeeping
 
 
+def test_the_scheduler_prepares_last_month_and_last_year(app: Flask, data: DataSet) -> None:
+    from complaints.reports import PREPARE_JOB_ID
+    from sla.scheduler import state_of
+
+    assert PREPARE_JOB_ID in state_of(app).jobs
+    december, year = (date(2026, 12, 1), date(2026, 12, 31)), (date(2026, 1, 1), date(2026, 12, 31))
+
+    def served(period: tuple[date, date], unit_code: str | None = None) -> Any:
+        figures, heavy = heavy_statements(
+            app, lambda: metrics.report(*period, unit_code, now=REPORT_NOW)
+        )
+        assert heavy == [], (period, unit_code)
+        return figures
+
+    metrics.prepare_ended_periods(REPORT_NOW)  # 4 January 2027
+    for period in (december, year):
+        for unit_code in (None, "DLH", "DISKOMINFO"):
+            served(period, unit_code)
+    change_through_the_workflow(data)  # G rejected now
+    metrics.prepare_ended_periods(REPORT_NOW)
+    after = served(year)
+    assert after["totals"]["rejected"] == 2
+    assert after == fresh_for(year)
+
+
+def fresh_for(period: tuple[date, date]) -> dict[str, Any]:
+    db.session.execute(delete(ReportAggregate))
+    db.session.commit()
+    return metrics.report(*period, now=REPORT_NOW)
+
+
 def test_a_period_still_running_is_not_stored(app: Flask, data: DataSet) -> None:
     running = metrics.report(START, date(2027, 1, 31), now=REPORT_NOW)
     assert running["totals"]["received"] == 7

@@ -11,12 +11,25 @@ from __future__ import annotations
 
 from flask import Flask
 
+PREPARE_JOB_ID = "report-prepare"
+
 
 def init_app(app: Flask) -> None:
-    """Register the blueprints and the CLI commands."""
+    """Register the blueprints, the CLI commands and the scheduled preparation."""
     from . import api, cli, intake_views, stats, views  # noqa: F401 -- intake_views adds routes
 
     app.register_blueprint(views.bp)
     app.register_blueprint(stats.bp)
     app.register_blueprint(api.bp)
     cli.init_app(app)
+    # Last month's and last year's stored parts, read afresh after changes
+    # before a supervisor asks for them.
+    from complaints import metrics
+    from sla.scheduler import register_job
+
+    register_job(
+        app,
+        PREPARE_JOB_ID,
+        metrics.prepare_ended_periods,
+        seconds=metrics.PREPARE_INTERVAL_SECONDS,
+    )
