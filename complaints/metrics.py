@@ -708,6 +708,7 @@ def report(
     calendar = working_calendar()
     backlog_at = min(period.end_at, moment)
     parts = _complaint_parts(period, scope, calendar, backlog_at)
+    assert parts is not None  # computed whenever nothing valid is stored
     overdue = parts["overdue"]
     if parts["overdue_since"] is not None and backlog_at < moment:
         since = datetime.fromisoformat(parts["overdue_since"])
@@ -790,8 +791,13 @@ def report(
 
 
 def _complaint_parts(
-    period: Period, scope: Scope, calendar: WorkingCalendar, at: datetime
-) -> dict[str, Any]:
+    period: Period,
+    scope: Scope,
+    calendar: WorkingCalendar,
+    at: datetime,
+    *,
+    only_refresh: bool = False,
+) -> dict[str, Any] | None:
     """The report's parts read from the complaints alone: most of its time.
 
     Grouped counts, duration summaries (None when some rows lack stored
@@ -832,7 +838,10 @@ def _complaint_parts(
         "parts": "complaints",
         "backlog_edges": [edge.isoformat() for edge in edges],
     }
-    return report_cache.remembered(inputs, period.end_at, compute)
+    parts: dict[str, Any] | None = report_cache.remembered(
+        inputs, period.end_at, compute, only_refresh=only_refresh
+    )
+    return parts
 
 
 def _period_inputs(period: Period, scope: Scope) -> dict[str, Any]:
@@ -876,7 +885,9 @@ def weekly_volume(start: date, end: date, unit_code: str | None = None) -> list[
     ]
 
 
-def _days_by_channel(period: Period, scope: Scope, now: datetime) -> list[list[Any]]:
+def _days_by_channel(
+    period: Period, scope: Scope, now: datetime, *, only_refresh: bool = False
+) -> list[list[Any]]:
     """[local day number, channel, complaints received] rows; stored once the period ended."""
     zone = ZoneInfo(period.timezone)
     dialect = db.session.get_bind().dialect.name
@@ -896,18 +907,28 @@ def _days_by_channel(period: Period, scope: Scope, now: datetime) -> list[list[A
     if period.end_at > now:
         return compute()
     inputs = {**_period_inputs(period, scope), "parts": "days_by_channel"}
-    result: list[list[Any]] = report_cache.remembered(inputs, period.end_at, compute)
+    result: list[list[Any]] = report_cache.remembered(
+        inputs, period.end_at, compute, only_refresh=only_refresh
+    )
     return result
 
 
 def prepare_ended_periods(now: datetime | None = None) -> None:
     """Read afresh the stored parts that changes made stale: last month and last year.
 
-    For the regency and for each unit, so the supervisor who opens the
-    dashboard on those periods (its presets) is served from storage instead
-    of waiting for the read. Parts still valid cost two indexed lookups each.
-    Run by the scheduler (:data:`PREPARE_INTERVAL_SECONDS`).
+    For the regency, and for each unit whose parts someone asked for before
+    (reading every unit's would cost as much as the regency's again), so the
+    supervisor who opens the dashboard on those periods (its presets) is
+    served from storage instead of waiting for the read. Parts still valid
+    cost two indexed lookups each. Run by the scheduler
+    (:data:`PREPARE_INTERVAL_SECONDS`); on PostgreSQL one process at a time.
     """
+    with report_cache.alone("prepare ended periods") as alone:
+        if alone:
+            _prepare_ended_periods(now)
+
+
+def _prepare_ended_periods(now: datetime | None) -> None:
     moment = now or clock.now()
     timezone = current_app.config["ADUAN_TIMEZONE"]
     today = moment.astimezone(ZoneInfo(timezone)).date()
@@ -921,9 +942,10 @@ def prepare_ended_periods(now: datetime | None = None) -> None:
     codes: list[str | None] = [None, *db.session.scalars(select(Unit.code).order_by(Unit.code))]
     for unit_code in codes:
         scope = scope_of(unit_code)
+        only_refresh = unit_code is not None
         for period in periods:
-            _complaint_parts(period, scope, calendar, period.end_at)
-            _days_by_channel(period, scope, moment)
+            _complaint_parts(period, scope, calendar, period.end_at, only_refresh=only_refresh)
+            _days_by_channel(period, scope, moment, only_refresh=only_refresh)
             db.session.rollback()  # end the read: the next pair starts from fresh data
 
 

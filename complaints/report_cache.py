@@ -41,7 +41,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -109,15 +110,18 @@ def key_of(parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def remembered(parts: Any, until: datetime, compute: Callable[[], Any]) -> Any:
+def remembered(
+    parts: Any, until: datetime, compute: Callable[[], Any], *, only_refresh: bool = False
+) -> Any:
     """``compute()``'s JSON-able result for the inputs ``parts``, stored while valid.
 
     ``until`` is the end of the period: the result may depend on every
     complaint received before it, and on nothing else that ``parts`` does not
-    name.
+    name. ``only_refresh``: compute only to replace a stale stored result
+    (None when nothing was ever stored for these inputs).
     """
     if _writing():
-        return json.loads(json.dumps(compute()))
+        return None if only_refresh else json.loads(json.dumps(compute()))
     key = key_of(parts)
     current = generation(until)
     stored = db.session.execute(
@@ -127,9 +131,32 @@ def remembered(parts: Any, until: datetime, compute: Callable[[], Any]) -> Any:
     ).first()
     if stored is not None and stored.generation == current:
         return json.loads(stored.payload)
+    if stored is None and only_refresh:
+        return None
     payload = json.dumps(compute())
     _store(key, current, payload)
     return json.loads(payload)
+
+
+@contextmanager
+def alone(name: str) -> Iterator[bool]:
+    """Whether this process is the only one doing ``name`` now (PostgreSQL advisory lock).
+
+    Yields False when another process holds it. SQLite always yields True:
+    its deployments run one scheduler.
+    """
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    lock_id = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    with db.engine.connect() as connection:
+        held = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:id)"), {"id": lock_id}))
+        try:
+            yield held
+        finally:
+            if held:
+                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
+            connection.rollback()
 
 
 def _store(key: str, current: int, payload: str) -> None:

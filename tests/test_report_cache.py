@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import delete, func, select, text
 
-from complaints import metrics, workflow
+from complaints import metrics, report_cache, workflow
 from complaints.extensions import db
 from complaints.models import (
     Complaint,
@@ -339,13 +339,20 @@ def test_the_scheduler_prepares_last_month_and_last_year(app: Flask, data: DataS
 
     metrics.prepare_ended_periods(REPORT_NOW)  # 4 January 2027
     for period in (december, year):
-        for unit_code in (None, "DLH", "DISKOMINFO"):
-            served(period, unit_code)
-    change_through_the_workflow(data)  # G rejected now
+        served(period)
+        metrics.report(*period, "DLH", now=REPORT_NOW)  # a supervisor of DLH asks once
+    change_through_the_workflow(data)  # G (DLH) rejected now: every part above is stale
     metrics.prepare_ended_periods(REPORT_NOW)
+    for period in (december, year):
+        served(period, "DLH")
     after = served(year)
     assert after["totals"]["rejected"] == 2
     assert after == fresh_for(year)
+    # A unit nobody asked about is not read ahead (that would cost another regency's worth).
+    _figures, heavy = heavy_statements(
+        app, lambda: metrics.report(*year, "DISKOMINFO", now=REPORT_NOW)
+    )
+    assert heavy
 
 
 def fresh_for(period: tuple[date, date]) -> dict[str, Any]:
@@ -382,3 +389,16 @@ def test_writers_of_the_same_month_do_not_wait_for_each_other(app: Flask, data: 
         first.close()
         second.close()
     assert db.session.scalar(total) == before + 2
+
+
+def test_one_process_at_a_time_prepares_the_ended_periods(app_ctx: Flask) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite deployments run one scheduler")
+    # The second is what another worker's scheduler sees meanwhile (another connection).
+    with (
+        report_cache.alone("prepare ended periods") as first,
+        report_cache.alone("prepare ended periods") as second,
+    ):
+        assert (first, second) == (True, False)
+    with report_cache.alone("prepare ended periods") as again:
+        assert again
