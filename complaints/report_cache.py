@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -67,10 +68,16 @@ KEPT_FOR = timedelta(days=30)
 
 @cache
 def code_fingerprint() -> str:
+    """A hash of the modules that compute stored parts (their source files)."""
     digest = hashlib.sha256()
     folder = Path(__file__).resolve().parent
-    for name in _CODE:
-        digest.update((folder / name).read_bytes())
+    try:
+        for name in _CODE:
+            digest.update((folder / name).read_bytes())
+    except OSError:
+        # Installed without its sources: never trust what another process stored.
+        logger.warning("report sources not readable; stored report parts are per process")
+        return uuid.uuid4().hex
     return digest.hexdigest()
 
 
