@@ -5,17 +5,18 @@ percentiles, the grouped counts, the backlog and the archive check, while
 the figures of a period that has ended rarely change. :func:`remembered`
 keeps those parts in ``report_aggregates`` and serves them again for as long
 as nothing they were read from has changed; the report adds what depends on
-the moment or on other tables (overdue now, surveys, report runs,
-publications) live every time. So a stored part is never stale, by construction:
+the moment or on other tables (complaints whose deadline passed after the
+period ended, surveys, report runs, publications) live every time. So a
+stored part is never stale, by construction:
 
 * **What changes it.** Database triggers (migration 0007) count, per UTC
   month in ``complaint_generations``, every change a report can see: a
   complaint inserted, deleted or updated beyond the sweep's bookkeeping
   columns (under the month it was received in), an escalation (under the
-  month it fired in), an event that gives a complaint its first history or
-  takes its last (under the complaint's month). They fire for every writer —
-  the workflow, imports, the sweep, erasure, a bare UPDATE in psql — so no
-  code path can forget to invalidate.
+  month it fired in), an event (under its complaint's month; SQLite counts
+  only one that gives a complaint its first history or takes its last).
+  They fire for every writer — the workflow, imports, the sweep, erasure, a
+  bare UPDATE in psql — so no code path can forget to invalidate.
 * **What a part depends on.** The complaints received before its period
   ended (the cohort, and the backlog's older open complaints), their events,
   and the escalations fired before it ended. Its generation is the sum of
