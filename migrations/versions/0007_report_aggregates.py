@@ -130,12 +130,12 @@ POSTGRESQL = [
         # look events up per complaint, and a plan made before the table had
         # statistics can turn that into a scan per row on a bulk INSERT.
         inserted="SELECT DISTINCT month FROM (" + _complaint_month("aduan_new", "n") + ") m(month)",
+        # Only an event moved to another complaint changes which have events.
         updated=(
-            _complaint_month("aduan_new", "n")
-            + " WHERE n.complaint_id <> (SELECT complaint_id FROM aduan_old o WHERE o.id = n.id)"
-            " UNION "
-            + _complaint_month("aduan_old", "o")
-            + " WHERE o.complaint_id <> (SELECT complaint_id FROM aduan_new n WHERE n.id = o.id)"
+            "SELECT DISTINCT aduan_complaint_month(complaints.created_at)"
+            " FROM aduan_new n JOIN aduan_old o ON o.id = n.id"
+            " JOIN complaints ON complaints.id IN (n.complaint_id, o.complaint_id)"
+            " WHERE n.complaint_id <> o.complaint_id"
         ),
         deleted="SELECT DISTINCT month FROM (" + _complaint_month("aduan_old", "o") + ") m(month)",
     ),
