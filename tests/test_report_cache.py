@@ -51,11 +51,11 @@ def heavy_statements(app: Flask, make: Callable[[], Any]) -> tuple[Any, list[str
     return result, [s for s in statements if any(part in s for part in HEAVY)]
 
 
-def fresh() -> dict[str, Any]:
+def fresh(period: tuple[date, date] = (START, END), now: datetime = REPORT_NOW) -> dict[str, Any]:
     """The report read from the complaints, nothing stored."""
     db.session.execute(delete(ReportAggregate))
     db.session.commit()
-    return report()
+    return metrics.report(*period, now=now)
 
 
 def stored_parts() -> int:
@@ -117,13 +117,7 @@ def test_a_deadline_passing_after_the_period_makes_it_overdue_without_a_change(
     later, heavy = heavy_statements(app, lambda: metrics.report(START, END, now=past_due))
     assert heavy == []  # nothing changed: served from storage
     assert later["totals"]["overdue"] == 3
-    assert later == fresh_at(past_due)
-
-
-def fresh_at(now: datetime) -> dict[str, Any]:
-    db.session.execute(delete(ReportAggregate))
-    db.session.commit()
-    return metrics.report(START, END, now=now)
+    assert later == fresh(now=past_due)
 
 
 def change_through_the_workflow(data: DataSet) -> None:
@@ -358,18 +352,12 @@ def test_the_scheduler_prepares_last_month_and_last_year(app: Flask, data: DataS
         served(period, "DLH")
     after = served(year)
     assert after["totals"]["rejected"] == 2
-    assert after == fresh_for(year)
+    assert after == fresh(year)
     # A unit nobody asked about is not read ahead (that would cost another regency's worth).
     _figures, heavy = heavy_statements(
         app, lambda: metrics.report(*year, "DISKOMINFO", now=REPORT_NOW)
     )
     assert heavy
-
-
-def fresh_for(period: tuple[date, date]) -> dict[str, Any]:
-    db.session.execute(delete(ReportAggregate))
-    db.session.commit()
-    return metrics.report(*period, now=REPORT_NOW)
 
 
 def test_a_period_still_running_is_not_stored(app: Flask, data: DataSet) -> None:
