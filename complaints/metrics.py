@@ -41,13 +41,13 @@ A period that has ended keeps the parts read from its complaints (the
 grouped counts, the durations, the backlog, the archive check, the rejection
 reasons, the escalations) in :mod:`complaints.report_cache`, which serves
 them again until a complaint received before the period's end (or one of its
-events or escalations) changes; what depends on the moment (overdue now) or
-on other tables (surveys, report runs, publications) is read at every report.
+events or escalations) changes; what depends on the moment (the complaints
+whose deadline passed after the period ended) or on other tables (surveys,
+report runs, publications) is read at every report.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -800,9 +800,10 @@ def _complaint_parts(
 ) -> dict[str, Any] | None:
     """The report's parts read from the complaints alone: most of its time.
 
-    Grouped counts, duration summaries (None when some rows lack stored
-    durations: those are measured with today's calendar, so every report
-    measures them afresh), the backlog at ``at``, the archive check, the
+    ``at`` is the end of the period, or now while it still runs. Grouped
+    counts, duration summaries (None when some rows lack stored durations:
+    those are measured with today's calendar, so every report measures them
+    afresh), the backlog at ``at``, the archive check, the
     rejection reasons, the escalations fired in the period, and the
     complaints overdue at ``at`` (the report adds those whose deadline fell
     between ``at`` and now). A period that has ended keeps them in
@@ -831,15 +832,13 @@ def _complaint_parts(
         result["overdue"], result["overdue_since"] = _overdue_by(period, scope, at)
         return result
 
-    if at < period.end_at:  # the period is still running
-        return json.loads(json.dumps(compute()))
     inputs = {
         **_period_inputs(period, scope),
         "parts": "complaints",
         "backlog_edges": [edge.isoformat() for edge in edges],
     }
     parts: dict[str, Any] | None = report_cache.remembered(
-        inputs, period.end_at, compute, only_refresh=only_refresh
+        inputs, period.end_at, compute, now=at, only_refresh=only_refresh
     )
     return parts
 
@@ -904,11 +903,9 @@ def _days_by_channel(
     def compute() -> list[list[Any]]:
         return [[int(number), channel, int(n)] for number, channel, n in db.session.execute(query)]
 
-    if period.end_at > now:
-        return compute()
     inputs = {**_period_inputs(period, scope), "parts": "days_by_channel"}
     result: list[list[Any]] = report_cache.remembered(
-        inputs, period.end_at, compute, only_refresh=only_refresh
+        inputs, period.end_at, compute, now=now, only_refresh=only_refresh
     )
     return result
 

@@ -119,16 +119,23 @@ def key_of(parts: Any) -> str:
 
 
 def remembered(
-    parts: Any, until: datetime, compute: Callable[[], Any], *, only_refresh: bool = False
+    parts: Any,
+    until: datetime,
+    compute: Callable[[], Any],
+    *,
+    now: datetime,
+    only_refresh: bool = False,
 ) -> Any:
     """``compute()``'s JSON-able result for the inputs ``parts``, stored while valid.
 
     ``until`` is the end of the period: the result may depend on every
     complaint received before it, and on nothing else that ``parts`` does not
-    name. ``only_refresh``: compute only to replace a stale stored result
-    (None when nothing was ever stored for these inputs).
+    name. A period still running at ``now`` is computed every time, never
+    stored. ``only_refresh``: compute only to replace a stale stored result
+    (None when nothing was ever stored for these inputs). Either way the
+    result has been through JSON, as a stored one has.
     """
-    if _writing():
+    if until > now or _writing():
         return None if only_refresh else json.loads(json.dumps(compute()))
     key = key_of(parts)
     current = generation(until)
