@@ -49,7 +49,7 @@ from sqlalchemy import select, update
 from complaints import clock, workflow
 from complaints.attachments import MAX_PHOTOS, NewAttachment, add_photos
 from complaints.categories import active_categories
-from complaints.codes import normalize_code
+from complaints.codes import complaint_by_code, normalize_code
 from complaints.errors import ConcurrentChange, ValidationFailed
 from complaints.extensions import db
 from complaints.intake import MAX_DESCRIPTION, MIN_DESCRIPTION, Contact, submit_complaint
@@ -304,7 +304,7 @@ def _status_text(argument: str, locale: str) -> str:
     code = code_in(argument)
     if code is None:
         return replies.status_usage(locale)
-    complaint = db.session.scalar(select(Complaint).where(Complaint.code == code))
+    complaint = complaint_by_code(code)
     if complaint is None:
         return replies.unknown_code(locale)
     return replies.status(public_view(complaint, locale), locale)
