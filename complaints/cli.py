@@ -73,7 +73,7 @@ def privacy_erase_command(code: str, reason: str, all_complaints: bool) -> None:
 
     from . import workflow
     from .codes import complaint_by_code
-    from .erasure import erase_person, erase_reporter
+    from .erasure import erase_person
     from .errors import DomainError
 
     complaint = complaint_by_code(code)
@@ -81,10 +81,7 @@ def privacy_erase_command(code: str, reason: str, all_complaints: bool) -> None:
         raise click.BadParameter(f"no complaint with code {code!r}", param_hint="CODE")
     actor = workflow.Actor.system("cli")
     try:
-        if all_complaints:
-            summary, *others = erase_person(complaint, actor, reason)
-        else:
-            summary, others = erase_reporter(complaint, actor, reason), []
+        summary, *others = erase_person(complaint, actor, reason, all_complaints=all_complaints)
         workflow.commit()
     except DomainError as refusal:
         db.session.rollback()

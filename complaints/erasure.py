@@ -181,13 +181,17 @@ def same_person(complaint: Complaint) -> list[Complaint]:
     return list(db.session.scalars(query))
 
 
-def erase_person(complaint: Complaint, actor: Actor, reason: str) -> list[ErasureSummary]:
+def erase_person(
+    complaint: Complaint, actor: Actor, reason: str, *, all_complaints: bool = True
+) -> list[ErasureSummary]:
     """:func:`erase_reporter` for ``complaint`` and every other complaint of the same person.
 
     A citizen who asks to be forgotten means all their reports; the others are
-    found (:func:`same_person`) before anything is erased. Not committed.
+    found (:func:`same_person`) before anything is erased. With
+    ``all_complaints`` False, ``complaint`` alone. Its summary comes first. Not
+    committed.
     """
-    others = same_person(complaint)
+    others = same_person(complaint) if all_complaints else []
     return [erase_reporter(each, actor, reason) for each in (complaint, *others)]
 
 

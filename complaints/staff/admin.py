@@ -423,7 +423,7 @@ def admin_unblock(blocked_id: int) -> Response:
 @admin_only
 def admin_erase_reporter(code: str) -> Response:
     """Erase the reporter's personal data on their request (DESIGN.md: privacy)."""
-    from complaints.erasure import erase_person, erase_reporter
+    from complaints.erasure import erase_person
 
     complaint = visible_complaint(code)
     target = url_for("staff.complaint_view", code=complaint.code)
@@ -433,10 +433,7 @@ def admin_erase_reporter(code: str) -> Response:
         return redirect(target)
     actor, reason = Actor.staff(staff_user()), form.reason.data or ""
     try:
-        if form.everything.data:
-            erased = erase_person(complaint, actor, reason)
-        else:
-            erased = [erase_reporter(complaint, actor, reason)]
+        erased = erase_person(complaint, actor, reason, all_complaints=bool(form.everything.data))
         workflow.commit()
     except DomainError as refusal:
         db.session.rollback()
