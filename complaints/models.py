@@ -481,13 +481,13 @@ class ReportRun(Model):
 
 
 class ComplaintGeneration(Model):
-    """How often the complaints received in a UTC month (``YYYYMM``) have changed.
+    """How often what a report reads of a UTC month (``YYYYMM``) has changed.
 
-    Written only by database triggers (migration 0007): every insert, update
-    or delete of a complaint and every event added to one adds to its month.
-    A month may have several rows (``shard``) so concurrent writers never wait
-    on each other; its generation is their sum. Read by
-    :mod:`complaints.report_cache`.
+    Written only by database triggers (migration 0007, which lists what
+    counts: complaints by the month they were received, escalations by the
+    month they fired, events by their complaint's). A month may have several
+    rows (``shard``) so concurrent writers never wait on each other; its
+    generation is their sum. Read by :mod:`complaints.report_cache`.
     """
 
     __tablename__ = "complaint_generations"
