@@ -207,6 +207,8 @@ class User(UserMixin, Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    # Part of every session cookie; bumping it signs out every browser of this user.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -360,6 +362,19 @@ class Complaint(Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class ReporterKey(Model):
+    """The hash of a complaint's reporter key: the proof that lets its reporter act on it.
+
+    A table of its own, so no query over complaints (listings, exports,
+    reports) can select it by accident.
+    """
+
+    __tablename__ = "reporter_keys"
+
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
 
 
 class ComplaintEvent(Model):
