@@ -1,4 +1,13 @@
-"""Checks on photos (by their content, never by their name), for intake and added later."""
+"""Photos for intake and added later: checked by their content, never by their name, and
+stored re-encoded without metadata.
+
+A phone photo carries the camera's EXIF: the owner's name (Artist, Copyright,
+often with a phone number), the GPS position and the time, and XMP, ICC and
+comment blocks besides. An anonymous reporter's photo would hand all of it to
+the officer, so every photo is decoded and encoded afresh here, where the
+photos of every channel pass, keeping only its pixels. Location is kept only
+in the complaint's own fields, where the reporter chose to give it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.utils import secure_filename
 
 from .errors import ValidationFailed
@@ -34,6 +43,20 @@ EXTENSIONS = {
 # Pillow warns past this many pixels and refuses twice as many; we refuse both. A phone
 # photo has 12–50 million; a bomb declares billions in a few hundred bytes.
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+# The long side of a stored photo: enough to read a street sign, a fraction of
+# a phone photo's bytes.
+MAX_PHOTO_SIDE = 2048
+# What each format is encoded with. JPEG and lossy WebP at 90: re-encoding
+# loses a little; 90 keeps a photo that serves as evidence sharp.
+_SAVE_OPTIONS: dict[str, dict[str, object]] = {
+    "JPEG": {"quality": 90},
+    "WEBP": {"quality": 90},
+    "PNG": {},
+    "GIF": {},
+}
+# The only entry of Image.info carried over: it says which pixels are
+# see-through (PNG, GIF), part of the picture rather than about it.
+_PIXEL_INFO = ("transparency",)
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,53 @@ def image_content_type(content: bytes) -> str | None:
     return ACCEPTED_FORMATS.get(image_format)
 
 
+@dataclass(frozen=True)
+class CleanPhoto:
+    content: bytes
+    content_type: str
+
+
+def clean_photo(content: bytes) -> CleanPhoto | None:
+    """The photo as it is stored, or None when ``content`` is not an accepted image.
+
+    1. Check it as ``image_content_type`` does (structure, decompression bombs).
+    2. Decode the first frame (a complaint photo is a still picture), a large
+       JPEG at a reduced scale straight away.
+    3. Turn it upright as its EXIF orientation says, and shrink it so its long
+       side is at most ``MAX_PHOTO_SIDE`` pixels.
+    4. Encode it afresh in its own format from the pixels alone: no EXIF (so
+       no GPS, Artist or Copyright), XMP, ICC profile or comment survives, nor
+       anything appended after the image's end.
+    """
+    content_type = image_content_type(content)
+    if content_type is None:
+        return None
+    buffer = io.BytesIO()
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image_format = image.format or ""
+            picture = _upright_and_small(image)
+        picture.info = {key: picture.info[key] for key in _PIXEL_INFO if key in picture.info}
+        picture.save(buffer, image_format, **_SAVE_OPTIONS[image_format])
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None  # passed the structure check, yet its pixels do not decode or encode
+    return CleanPhoto(buffer.getvalue(), content_type)
+
+
+def _upright_and_small(image: Image.Image) -> Image.Image:
+    """The first frame, decoded, turned upright and no longer than ``MAX_PHOTO_SIDE``."""
+    if max(image.size) > MAX_PHOTO_SIDE:
+        # A JPEG decodes at 1/2, 1/4 or 1/8 scale for a fraction of the memory
+        # and time; draft keeps it at least as large as asked (other formats
+        # ignore it).
+        scale = MAX_PHOTO_SIDE / max(image.size)
+        image.draft(image.mode, (round(image.width * scale), round(image.height * scale)))
+    image.load()
+    picture = ImageOps.exif_transpose(image)  # a copy, turned as the EXIF orientation says
+    picture.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))  # shrinks only, keeps the ratio
+    return picture
+
+
 def stored_filename(original: str | None, content_type: str) -> str:
     """The name a photo is stored under: plain characters, no directories, the real extension.
 
@@ -70,7 +140,8 @@ def stored_filename(original: str | None, content_type: str) -> str:
 
 
 def validated_photos(photos: Sequence[NewAttachment], errors: dict[str, str]) -> list[Attachment]:
-    """The photos as attachment rows (not yet stored), checked by their content.
+    """The photos as attachment rows (not yet stored), checked by their content and
+    re-encoded without metadata (``clean_photo``).
 
     A problem goes into ``errors`` under ``photos`` (in the current locale), and
     no rows are returned then.
@@ -83,17 +154,17 @@ def validated_photos(photos: Sequence[NewAttachment], errors: dict[str, str]) ->
         if len(photo.content) > MAX_PHOTO_BYTES:
             errors["photos"] = gettext("Each photo may be at most 10 MB.")
             return []
-        content_type = image_content_type(photo.content)
-        if content_type is None:
+        clean = clean_photo(photo.content)
+        if clean is None:
             errors["photos"] = gettext("Only JPEG, PNG, WebP or GIF photos are accepted.")
             return []
         stored.append(
             Attachment(
-                filename=stored_filename(photo.filename, content_type),
-                content_type=content_type,
-                size=len(photo.content),
-                sha256=hashlib.sha256(photo.content).hexdigest(),
-                content=photo.content,
+                filename=stored_filename(photo.filename, clean.content_type),
+                content_type=clean.content_type,
+                size=len(clean.content),
+                sha256=hashlib.sha256(clean.content).hexdigest(),
+                content=clean.content,
             )
         )
     return stored

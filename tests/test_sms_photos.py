@@ -14,6 +14,12 @@ from complaints.attachments import MAX_PHOTOS
 from complaints.extensions import db
 from complaints.models import Attachment, Complaint, ComplaintEvent, InboundReceipt
 from tests.fakes.twilio_api import FakeTwilioApi
+from tests.photo_helpers import (
+    TURNED_CLOCKWISE,
+    as_stored,
+    assert_no_metadata,
+    photo_with_metadata,
+)
 from tests.sms_helpers import (  # noqa: F401 -- fixtures
     CITIZEN,
     WEBHOOK,
@@ -74,12 +80,26 @@ def test_a_photo_sent_after_the_report_is_attached_with_an_event_and_a_short_ans
     assert count_segments(answer).segments == 1
     complaint = only_complaint()
     [attachment] = complaint.attachments
-    assert attachment.content == jpeg() and attachment.content_type == "image/jpeg"
+    assert attachment.content == as_stored(jpeg()) and attachment.content_type == "image/jpeg"
     assert complaint.description == REPORT.removeprefix("LAPOR ")
     [event] = photo_events()
     assert event.complaint_id == complaint.id and event.actor_label == "citizen"
     assert event.data is not None and event.data["count"] == 1
     assert not event.public
+
+
+def test_a_photo_sent_by_mms_loses_its_exif_gps_and_owner(
+    client, app_ctx, twilio_api: FakeTwilioApi
+) -> None:
+    reply_to(client, REPORT)
+    turned = photo_with_metadata(size=(40, 20), orientation=TURNED_CLOCKWISE)
+    media = twilio_api.add_media(turned, "image/jpeg", redirect=True)
+    assert reply_to(client, "", media=[(media, "image/jpeg")]) == "Foto diterima (1/5)."
+
+    [attachment] = only_complaint().attachments
+    assert_no_metadata(attachment.content)
+    with Image.open(io.BytesIO(attachment.content)) as stored:
+        assert stored.size == (20, 40)
 
 
 def test_whatsapp_text_then_two_photo_messages_attach_both(
@@ -96,8 +116,8 @@ def test_whatsapp_text_then_two_photo_messages_attach_both(
     complaint = only_complaint()
     assert complaint.channel == "whatsapp"
     assert [a.content for a in sorted(complaint.attachments, key=lambda a: a.id)] == [
-        jpeg(10),
-        jpeg(200),
+        as_stored(jpeg(10)),
+        as_stored(jpeg(200)),
     ]
     assert len(photo_events()) == 2
 
@@ -128,7 +148,7 @@ def test_photos_past_the_limit_over_all_parts_are_refused_and_the_first_kept(
 
     complaint = only_complaint()
     kept = [a.content for a in sorted(complaint.attachments, key=lambda a: a.id)]
-    assert kept == [jpeg(shade) for shade in (1, 2, 3, 4, 5)]
+    assert kept == [as_stored(jpeg(shade)) for shade in (1, 2, 3, 4, 5)]
     assert len(twilio_api.requests_for("/Media/")) == fetched_before  # a full one: no download
     assert [event.data["count"] for event in photo_events() if event.data] == [3, 2]
 
@@ -213,7 +233,9 @@ def test_a_photo_after_a_bare_lapor_is_filed_with_the_details(
     answer = reply_to(client, "Sampah tidak diangkut dua minggu di Desa Tunggulo")
     complaint = only_complaint()
     assert complaint.code in answer
-    assert sorted(a.content for a in complaint.attachments) == sorted([jpeg(8), jpeg(9)])
+    assert sorted(a.content for a in complaint.attachments) == sorted(
+        [as_stored(jpeg(8)), as_stored(jpeg(9))]
+    )
 
 
 def test_a_photo_in_english_is_answered_in_english(

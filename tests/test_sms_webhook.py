@@ -25,6 +25,7 @@ from complaints.models import (
 )
 from tests.conftest import _test_config
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioApi
+from tests.photo_helpers import as_stored
 from tests.sms_helpers import (  # noqa: F401 -- fixtures
     CITIZEN,
     OTHER_CITIZEN,
@@ -169,7 +170,7 @@ def test_an_mms_photo_is_fetched_from_twilio_and_stored(
     )
     complaint = db.session.scalars(select(Complaint)).one()
     [attachment] = complaint.attachments
-    assert attachment.content_type == "image/jpeg" and attachment.content == photo
+    assert attachment.content_type == "image/jpeg" and attachment.content == as_stored(photo)
     fetches = twilio_api.requests_for("/Media/")
     assert fetches and fetches[0].auth == (ACCOUNT_SID, AUTH_TOKEN)
 

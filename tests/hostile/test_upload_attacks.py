@@ -106,6 +106,8 @@ def test_a_stored_photo_gets_a_safe_name_and_is_served_as_an_image_only(
         assert "/" not in name and "\\" not in name and ".." not in name, name
         assert name.endswith(".jpg"), name  # the extension follows the content
     assert len(names) == 2
+    # Stored re-encoded from the pixels alone: the page after the JPEG's end is gone.
+    assert not any(SCRIPT in attachment.content for attachment in complaint.attachments)
 
     officer = signed_in(app, cast.admin.email)
     for attachment in complaint.attachments:

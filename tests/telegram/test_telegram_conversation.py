@@ -39,6 +39,7 @@ from tests.fakes.telegram_api import (
     button,
     message_id_of,
 )
+from tests.photo_helpers import as_stored
 
 # Staff actions need no real account here (the cast's password hashing is slow).
 OFFICER = Actor.system("test")
@@ -98,7 +99,7 @@ def test_a_citizen_files_a_report_with_photo_and_location_entirely_in_telegram(
     assert complaint.reporter.name == "Rahmat" and complaint.reporter.phone is None
     assert not complaint.anonymous and not complaint.confidential  # off unless chosen
     [attachment] = complaint.attachments
-    assert attachment.content == photo and attachment.content_type == "image/jpeg"
+    assert attachment.content == as_stored(photo) and attachment.content_type == "image/jpeg"
     conversation = db.session.scalars(select(Conversation)).one()
     assert conversation.state == "idle" and "draft" not in (conversation.data or {})
 
