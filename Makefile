@@ -33,7 +33,7 @@ run: migrate
 	@echo
 	@echo "Aduan is starting at http://$(HOST):$(PORT)/  (staff console: http://$(HOST):$(PORT)/staff/)"
 	@echo "Press Ctrl+C to stop."
-	ADUAN_SECURE_COOKIES=0 $(FLASK) run --host $(HOST) --port $(PORT)
+	ADUAN_SECURE_COOKIES=0 PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .config import ConfigError
 from .errors import ValidationFailed
 from .extensions import db
 
@@ -20,8 +21,12 @@ privacy_cli = AppGroup("privacy", help="Citizens' personal data.")
 @outbox_cli.command("drain")
 def outbox_drain_command() -> None:
     """Deliver every message due now; print a JSON summary."""
-    from .outbox import drain
+    from .outbox import drain, require_public_base_url
 
+    try:
+        require_public_base_url(current_app._get_current_object())  # type: ignore[attr-defined]
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(json.dumps(drain().as_json()))
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from sla.deadlines import apply_deadlines
 
-from . import clock, notify, workflow
+from . import clock, notify, reporter_keys, workflow
 from .attachments import NewAttachment, validated_photos
 from .codes import new_code
 from .errors import ValidationFailed
@@ -65,6 +65,9 @@ class Contact:
 class IntakeResult:
     complaint: Complaint
     created: bool
+    # Given to the reporter only (DESIGN.md "The reporter's key"); None for a replay,
+    # whose caller decides whether the replaying client may have it again.
+    reporter_key: str | None = None
 
 
 def normalize_phone(raw: str, region: str = "ID") -> str | None:
@@ -166,15 +169,17 @@ def _write_new_complaint(
     attachments: list[Attachment],
     actor: Actor,
     moment: datetime,
-) -> list[Model]:
-    """Write the complaint, its reporter, photos, first event and acknowledgement.
+) -> tuple[list[Model], str]:
+    """Write the complaint, its reporter, reporter key, photos, first event and acknowledgement.
 
     1. the reporter, if any contact was given, then the complaint that names it;
-    2. its photos and its first event, the ``received`` status with the actor (the
-       row :func:`~complaints.workflow.record_event` writes for every later event);
-    3. the acknowledgement in the outbox, keyed by that event's id.
+    2. the hash of its reporter key, its photos and its first event, the ``received``
+       status with the actor (the row :func:`~complaints.workflow.record_event`
+       writes for every later event);
+    3. the acknowledgement in the outbox, keyed by that event's id, with the key's link.
 
-    Nothing is committed here. Returns the rows written, for :func:`_attach_as_stored`.
+    Nothing is committed here. Returns the rows written, for :func:`_attach_as_stored`,
+    and the reporter key.
     """
     # The session's connection, in its transaction; asked for once, as asking costs.
     connection = db.session.connection()
@@ -193,6 +198,8 @@ def _write_new_complaint(
         complaint.reporter_id = complaint.reporter.id
         rows.append(complaint.reporter)
     _insert(complaint, connection)
+    key_row, key = reporter_keys.new_key_row(complaint)
+    _insert(key_row, connection)
     event = workflow.new_event(actor, "status", at=moment, to_status=Status.RECEIVED.value)
     written: list[Attachment | ComplaintEvent] = [*attachments, event]
     for row in written:
@@ -200,8 +207,8 @@ def _write_new_complaint(
         _insert(row, connection)
     rows += [complaint, *attachments, event]
     set_committed_value(event, "complaint", complaint)
-    notify.acknowledge(complaint, event)
-    return rows
+    notify.acknowledge(complaint, event, key)
+    return rows, key
 
 
 def _attach_as_stored(complaint: Complaint, rows: list[Model]) -> None:
@@ -304,7 +311,7 @@ def submit_complaint(
         # complaint without an id has no escalations to look for).
         apply_deadlines(complaint, Status.RECEIVED, moment)
         try:
-            rows = _write_new_complaint(
+            rows, key = _write_new_complaint(
                 complaint, checked_contact, attachments, actor or Actor.system(channel), moment
             )
             _commit_keeping_loaded()
@@ -319,5 +326,5 @@ def submit_complaint(
             continue
         _attach_as_stored(complaint, rows)
         logger.info("complaint %s received via %s", complaint.code, channel)
-        return IntakeResult(complaint, created=True)
+        return IntakeResult(complaint, created=True, reporter_key=key)
     raise RuntimeError("could not allocate a unique tracking code")

@@ -8,11 +8,12 @@ is where they read it.
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from . import clock
+from . import clock, reporter_keys
 from .extensions import db
 from .models import Complaint, ComplaintEvent, Notification, Status, User
 from .outbox import enqueue, enqueue_new
@@ -34,11 +35,18 @@ def citizen_address(complaint: Complaint) -> tuple[str, str] | None:
     return None
 
 
-def tracking_url(code: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if not base and has_request_context():
-        base = request.host_url
-    return f"{(base or '').rstrip('/')}/track/{code}"
+def tracking_url(code: str, key: str | None = None) -> str:
+    """The tracking page's address for messages to citizens, from PUBLIC_BASE_URL only.
+
+    Never from the request: its Host header is whatever the sender wrote, and a
+    link in an SMS from the government's sender must not point anywhere else.
+    Processes that deliver messages refuse to start without PUBLIC_BASE_URL
+    (:func:`complaints.outbox.require_public_base_url`); without it the link is a
+    path on the site.
+    """
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    url = f"{base}/track/{code}"
+    return f"{url}?{reporter_keys.QUERY_ARG}={key}" if key else url
 
 
 # Lazy, so a call translates one label, not seven: the staff queue shows one per row.
@@ -58,6 +66,35 @@ def status_label(status: str) -> str:
     return str(_STATUS_LABELS[Status(status)])
 
 
+# A duplicate's reporter reads the original's progress in these words: the
+# original's own labels speak to its reporter ("waiting for your confirmation").
+_MIRRORED_LABELS = {
+    Status.VERIFIED: _l("checked and passed to the responsible unit"),
+    Status.IN_PROGRESS: _l("being handled by the unit"),
+    Status.RESOLVED: _l("resolved by the unit"),
+    Status.CLOSED: _l("closed"),
+    Status.REJECTED: _l("not accepted"),
+}
+
+
+def mirrored_label(original: Complaint) -> str | None:
+    """The progress of ``original`` as a duplicate's reporter reads it, or None while received."""
+    label = _MIRRORED_LABELS.get(Status(original.status))
+    return str(label) if label is not None else None
+
+
+def public_original_code(complaint: Complaint) -> str | None:
+    """The code of the complaint this one was merged into, where it may be shown.
+
+    Never a confidential one's: its reporter is another citizen, and its code
+    would open its text to the duplicate's reporter.
+    """
+    original = complaint.duplicate_of
+    if original is None or original.confidential:
+        return None
+    return original.code
+
+
 def _status_text(complaint: Complaint, event: ComplaintEvent) -> str:
     status = Status(complaint.status)
     text = gettext(
@@ -68,20 +105,27 @@ def _status_text(complaint: Complaint, event: ComplaintEvent) -> str:
     elif status == Status.RESOLVED:
         text += " " + gettext(
             "Please confirm it is resolved and rate our service: %(url)s",
-            url=tracking_url(complaint.code),
+            url=tracking_url(complaint.code, reporter_keys.key_for(complaint)),
         )
-    elif status == Status.MERGED and complaint.duplicate_of is not None:
-        text += " " + gettext("Follow it under code %(code)s.", code=complaint.duplicate_of.code)
+    elif status == Status.MERGED:
+        original = public_original_code(complaint)
+        if original is not None:
+            text += " " + gettext("Follow it under code %(code)s.", code=original)
+        else:
+            text += " " + gettext(
+                "Its progress is shown on your tracking page: %(url)s",
+                url=tracking_url(complaint.code),
+            )
     return text
 
 
-def acknowledge(complaint: Complaint, event: ComplaintEvent) -> None:
-    """Queue the acknowledgement with the tracking code."""
+def acknowledge(complaint: Complaint, event: ComplaintEvent, reporter_key: str) -> None:
+    """Queue the acknowledgement with the tracking code and the reporter's own link."""
     with force_locale(complaint.locale):
         body = gettext(
             "Your complaint has been received. Tracking code: %(code)s. Follow it at %(url)s",
             code=complaint.code,
-            url=tracking_url(complaint.code),
+            url=tracking_url(complaint.code, reporter_key),
         )
     # Intake wrote the event a moment ago: no message can carry its key yet.
     _send(complaint, event, body, new_key=True)
@@ -92,6 +136,29 @@ def status_changed(complaint: Complaint, event: ComplaintEvent) -> None:
     with force_locale(complaint.locale):
         body = _status_text(complaint, event)
     _send(complaint, event, body)
+    _tell_duplicates(complaint, event)
+
+
+def _tell_duplicates(original: Complaint, event: ComplaintEvent) -> None:
+    """Tell the reporters of complaints merged into ``original`` how it progresses.
+
+    Each under their own code: the original's code and text stay with its reporter.
+    """
+    if mirrored_label(original) is None:
+        return
+    duplicates = db.session.scalars(
+        select(Complaint).where(Complaint.duplicate_of_id == original.id)
+    ).all()
+    for duplicate in duplicates:
+        with force_locale(duplicate.locale):
+            body = gettext(
+                "Complaint %(code)s was combined with another report of the same problem, "
+                "which is now %(status)s. Details: %(url)s",
+                code=duplicate.code,
+                status=mirrored_label(original),
+                url=tracking_url(duplicate.code),
+            )
+        _send(duplicate, event, body, key=f"event-{event.id}-duplicate-{duplicate.id}")
 
 
 def staff_replied(complaint: Complaint, event: ComplaintEvent, reply: str) -> None:
@@ -101,12 +168,19 @@ def staff_replied(complaint: Complaint, event: ComplaintEvent, reply: str) -> No
     _send(complaint, event, body)
 
 
-def _send(complaint: Complaint, event: ComplaintEvent, body: str, *, new_key: bool = False) -> None:
+def _send(
+    complaint: Complaint,
+    event: ComplaintEvent,
+    body: str,
+    *,
+    new_key: bool = False,
+    key: str | None = None,
+) -> None:
     target = citizen_address(complaint)
     if target is None:
         return
     channel, address = target
-    key = f"event-{event.id}"
+    key = key or f"event-{event.id}"
     if new_key:
         enqueue_new(channel, address, body, key, complaint_id=complaint.id)
     else:

@@ -34,6 +34,7 @@ from sqlalchemy.engine import CursorResult
 
 from . import clock
 from .bulk import insert_rows
+from .config import ConfigError
 from .extensions import db
 from .models import OutboundMessage, OutboxStatus
 
@@ -88,9 +89,28 @@ DRAIN_INTERVAL_SECONDS = 5
 
 def init_app(app: Flask) -> None:
     """Deliver due messages every few seconds wherever the scheduler runs."""
-    from sla.scheduler import register_job
+    from sla.scheduler import register_job, scheduler_wanted
 
+    if scheduler_wanted(app)[0]:
+        require_public_base_url(app)
+    elif not app.config.get("PUBLIC_BASE_URL"):
+        logger.warning("PUBLIC_BASE_URL is not set: links in messages to citizens are paths only")
     register_job(app, "outbox-drain", drain, seconds=DRAIN_INTERVAL_SECONDS)
+
+
+def require_public_base_url(app: Flask) -> None:
+    """Refuse to deliver messages whose links would have no trustworthy address.
+
+    Links to citizens come only from PUBLIC_BASE_URL, never from a request's Host
+    header (which whoever sends the request chooses); ``make run`` sets it.
+    """
+    if not app.config.get("PUBLIC_BASE_URL"):
+        raise ConfigError(
+            "PUBLIC_BASE_URL is not set. Messages to citizens link to their tracking page, "
+            "and those links are built only from PUBLIC_BASE_URL: set it to the site's "
+            "external address (e.g. https://aduan.bonebolangokab.go.id) before delivering "
+            "messages, or run with ADUAN_SCHEDULER=0."
+        )
 
 
 def register_transport(app: Flask, transport: Transport) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import force_locale, gettext
 
+from . import notify
 from .models import Complaint, MessageKind, Status
 from .notify import status_label
 from .redact import redact
@@ -51,7 +52,9 @@ class PublicComplaint:
     deadlines: dict[str, datetime | None]
     resolution: str | None
     rejection_reason: str | None
+    # A duplicate: the original's code (never a confidential one's) and its progress.
     merged_into: str | None
+    original_progress: str | None
     satisfaction: int | None
     # The citizen's own privacy choices, shown back to the holder of the code.
     anonymous: bool = False
@@ -159,7 +162,10 @@ def public_view(complaint: Complaint, locale: str = "id") -> PublicComplaint:
             },
             resolution=clean(complaint.resolution),
             rejection_reason=clean(complaint.rejection_reason),
-            merged_into=complaint.duplicate_of.code if complaint.duplicate_of else None,
+            merged_into=notify.public_original_code(complaint),
+            original_progress=(
+                notify.mirrored_label(complaint.duplicate_of) if complaint.duplicate_of else None
+            ),
             satisfaction=complaint.satisfaction,
             anonymous=complaint.anonymous,
             confidential=complaint.confidential,

@@ -16,6 +16,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from complaints import clock
+from complaints.config import ConfigError
+from complaints.outbox import require_public_base_url
 
 from .scheduler import build_scheduler
 from .sweep import sweep
@@ -63,6 +65,10 @@ def sweep_command(moment: datetime | None, dry_run: bool) -> None:
 def run_scheduler_command() -> None:
     """Run the scheduled jobs (SLA sweep, outbox) in the foreground until interrupted."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        require_public_base_url(app)  # the scheduler delivers the outbox
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
     if not logging.getLogger().handlers:
         # A dedicated process has nobody else to set up logging; its log is its output.
         logging.basicConfig(

@@ -165,6 +165,15 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
+def open_as_reporter(client: FlaskClient, code: str) -> None:
+    """Open the reporter's link (the acknowledgement's) in ``client``: it acts as the reporter."""
+    from complaints import reporter_keys
+
+    response = client.get(f"/track/{code}?key={reporter_keys.derive(code)}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/track/{code}")
+
+
 def hidden_value(html: str, name: str) -> str:
     match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html)
     assert match is not None, f"the page has no hidden field {name}"

@@ -62,7 +62,8 @@ def test_a_complaint_is_filed_with_201_and_the_public_view(client, app_ctx) -> N
     )
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == PUBLIC_KEYS
+    assert set(body) == PUBLIC_KEYS | {"reporter_key"}
+    assert len(body["reporter_key"]) >= 16  # 128 bits, URL-safe base64
     assert body["channel"] == "api"
     assert body["status"] == "received"
     assert body["created_at"].endswith("+00:00")

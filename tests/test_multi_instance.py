@@ -63,6 +63,7 @@ def environment(database_url: str) -> dict[str, str]:
         SECRET_KEY="multi-instance-test-secret",
         ADUAN_SCHEDULER="0",
         ADUAN_SECURE_COOKIES="0",
+        PUBLIC_BASE_URL="https://aduan.test",
         RATELIMIT_ENABLED="1",
         ADUAN_LOG_LEVEL="WARNING",
     )

@@ -82,7 +82,8 @@ def test_a_request_is_filed_with_an_api_key(client, app_ctx) -> None:
     response = file_request(client, open311_key())
     assert response.status_code == 201
     (created,) = response.get_json()
-    assert set(created) == {"service_request_id", "service_notice", "account_id"}
+    assert set(created) == {"service_request_id", "service_notice", "account_id", "reporter_key"}
+    assert f"?key={created['reporter_key']}" in created["service_notice"]
     complaint = db.session.scalar(
         select(Complaint).where(Complaint.code == created["service_request_id"])
     )
@@ -142,8 +143,8 @@ def test_status_mapping(client, make_complaint: MakeComplaint, status, expected)
 def test_confidential_complaints_are_never_listed_nor_readable(
     client, make_complaint: MakeComplaint
 ) -> None:
-    secret = make_complaint(confidential=True)
-    shown = make_complaint()
+    secret = make_complaint(confidential=True, status="verified")
+    shown = make_complaint(status="verified")
     listed = client.get("/open311/v2/requests.json").get_json()
     assert [item["service_request_id"] for item in listed] == [shown.code]
     by_id = client.get(f"/open311/v2/requests.json?service_request_id={secret.code},{shown.code}")
@@ -152,20 +153,22 @@ def test_confidential_complaints_are_never_listed_nor_readable(
 
 
 def test_complaints_hidden_by_staff_are_not_listed(client, make_complaint: MakeComplaint) -> None:
-    hidden = make_complaint()
+    hidden = make_complaint(status="verified")
     hidden.hidden_from_public = True
     db.session.commit()
     assert client.get("/open311/v2/requests.json").get_json() == []
+    # Nor readable by id: hiding it is staff's decision to keep it off public pages.
+    assert_open311_error(client.get(f"/open311/v2/requests/{hidden.code}.json"), 404)
 
 
 def test_requests_filter_by_code_status_and_dates(
     client, make_complaint: MakeComplaint, set_now
 ) -> None:
     set_now(DEFAULT_NOW - timedelta(days=100))
-    old = make_complaint()
+    old = make_complaint(status="verified")
     set_now(DEFAULT_NOW)
-    road = make_complaint()
-    waste = make_complaint(category_code="waste", status="rejected")
+    road = make_complaint(status="verified")
+    waste = make_complaint(category_code="waste", status="resolved")
 
     def ids(query: str) -> list[str]:
         response = client.get(f"/open311/v2/requests.json?{query}")
@@ -201,6 +204,9 @@ def test_at_most_1000_requests_are_listed(client, app_ctx, monkeypatch) -> None:
     key = open311_key()
     for number in range(3):
         file_request(client, key, description=f"Jalan rusak nomor {number} di Suwawa Tengah.")
+    for complaint in db.session.scalars(select(Complaint)):
+        workflow.verify_complaint(complaint, Actor.system("test"))
+    workflow.commit()
     assert len(client.get("/open311/v2/requests.json").get_json()) == 2
 
 

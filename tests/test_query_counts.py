@@ -160,13 +160,13 @@ def test_no_page_runs_more_queries_for_30_complaints_than_for_3(
 # Measured when this test was written: the idempotency-key lookup (which finding
 # nothing spares intake its own replay lookup), the category with its unit and SLA
 # policy (one joined query), then one INSERT each for the reporter, the complaint,
-# its first event and the acknowledgement in the outbox.
-API_INTAKE_STATEMENTS = 6
+# its reporter key, its first event and the acknowledgement in the outbox.
+API_INTAKE_STATEMENTS = 7
 # A replay: the idempotency-key lookup, the category, the replay lookup, then the
 # public JSON's loads of the earlier complaint's category, unit and replies (nothing
 # of it is in this request's session; the JSON reads no events, and the reporter
-# only to redact replies).
-API_REPLAY_STATEMENTS = 6
+# only to redact replies), and the reporter key's hash (the replay answers with it).
+API_REPLAY_STATEMENTS = 7
 
 
 def test_an_api_intake_runs_a_fixed_small_number_of_statements(app: Flask) -> None:

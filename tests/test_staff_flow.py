@@ -11,7 +11,14 @@ from sqlalchemy import select
 from complaints import clock
 from complaints.extensions import db
 from complaints.models import AuditLog, Complaint, OutboundMessage, User
-from tests.conftest import STAFF_PASSWORD, Cast, MakeComplaint, csrf_token_from, unit
+from tests.conftest import (
+    STAFF_PASSWORD,
+    Cast,
+    MakeComplaint,
+    csrf_token_from,
+    open_as_reporter,
+    unit,
+)
 from tests.staff_helpers import session_csrf, signed_in
 
 
@@ -66,7 +73,11 @@ def test_an_officer_takes_a_complaint_from_received_to_closed(
     assert not any("anggaran" in body for body in bodies)
     assert len(bodies) == 5  # received, verified, in progress, reply, resolved
 
+    # The citizen opens the link of the "resolved" SMS: it carries their reporter key.
+    resolved_sms = next(body for body in bodies if "?key=" in body and "/track/" in body)
+    link = resolved_sms[resolved_sms.index("https://aduan.test/") :].split()[0]
     citizen = app.test_client()
+    assert citizen.get(link.removeprefix("https://aduan.test")).status_code == 302
     tracking = citizen.get(f"/track/{complaint.code}").get_data(as_text=True)
     assert "Tim kami akan datang hari Kamis." in tracking
     assert "Lubang sudah ditambal" in tracking
@@ -125,6 +136,7 @@ def test_the_citizen_reopens_and_the_officer_sees_it_back(
 ) -> None:
     complaint = make_complaint(status="resolved")
     citizen = app.test_client()
+    open_as_reporter(citizen, complaint.code)
     token = csrf_token_from(citizen.get(f"/track/{complaint.code}").get_data(as_text=True))
     citizen.post(
         f"/track/{complaint.code}/confirm",

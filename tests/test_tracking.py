@@ -9,7 +9,7 @@ from complaints import workflow
 from complaints.extensions import db
 from complaints.models import ComplaintEvent, SurveyResponse
 from complaints.workflow import Actor
-from tests.conftest import MakeComplaint, csrf_token_from
+from tests.conftest import MakeComplaint, csrf_token_from, open_as_reporter
 
 PERSONAL = {
     "name": "Siti Rahmawati",
@@ -88,6 +88,7 @@ def test_an_unknown_code_gets_a_friendly_404(client, app_ctx) -> None:
 
 
 def post_form(client: FlaskClient, code: str, action: str, data: dict) -> str:
+    open_as_reporter(client, code)
     token = csrf_token_from(page(client, code))
     response = client.post(f"/track/{code}/{action}", data={**data, "csrf_token": token})
     assert response.status_code == 302
@@ -126,7 +127,10 @@ def test_reopening_without_a_reason_changes_nothing(client, make_complaint: Make
 
 def test_confirming_before_resolution_is_refused(client, make_complaint: MakeComplaint) -> None:
     complaint = make_complaint(status="verified")
-    token = csrf_token_from(page(client, make_complaint(status="resolved").code))
+    resolved = make_complaint(status="resolved").code
+    open_as_reporter(client, resolved)
+    open_as_reporter(client, complaint.code)
+    token = csrf_token_from(page(client, resolved))
     response = client.post(
         f"/track/{complaint.code}/confirm", data={"decision": "confirm", "csrf_token": token}
     )
@@ -158,7 +162,9 @@ def test_the_citizen_answers_the_survey_once(client, make_complaint: MakeComplai
     # mean 33/9 on 1–4 is 1 + (33/9 - 1) * 4/3 = 4.56 on 1–5
     assert complaint.satisfaction == 5 and complaint.satisfaction_comment == "Cepat"
     assert 'name="timeliness"' not in html
-    token = csrf_token_from(page(client, make_complaint(status="resolved").code))
+    other = make_complaint(status="resolved").code
+    open_as_reporter(client, other)
+    token = csrf_token_from(page(client, other))
     client.post(f"/track/{complaint.code}/rate", data={**SURVEY, "cost": "1", "csrf_token": token})
     db.session.expire_all()
     assert db.session.scalars(select(SurveyResponse)).all() == [response]

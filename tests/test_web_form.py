@@ -78,8 +78,9 @@ def test_a_valid_report_is_stored_and_shows_its_tracking_code(client, app_ctx) -
 # Measured when this test was written: the categories of the select (WTForms checks
 # the choice), the chosen category with its unit and SLA policy (one joined query),
 # the double-submission lookup of the form's token, then one INSERT each for the
-# reporter, the complaint, its first event and the acknowledgement in the outbox.
-FORM_INTAKE_STATEMENTS = 7
+# reporter, the complaint, its reporter key, its first event and the acknowledgement
+# in the outbox.
+FORM_INTAKE_STATEMENTS = 8
 
 
 def test_a_report_through_the_form_runs_a_fixed_small_number_of_statements(

@@ -44,6 +44,8 @@ def status_text(raw_code: str, locale: str) -> str:
         lines.append(gettext("Reason: %(reason)s", reason=view.rejection_reason))
     if view.status in (Status.RESOLVED, Status.CLOSED) and view.resolution:
         lines.append(gettext("Resolution: %(resolution)s", resolution=view.resolution))
+    if view.original_progress:
+        lines.append(gettext("Combined report: %(status)s", status=view.original_progress))
     if view.merged_into:
         lines.append(gettext("Follow it under code %(code)s.", code=view.merged_into))
     if view.public_replies:

@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from complaints import public, workflow
+from complaints import public, reporter_keys, workflow
 from complaints.attachments import MAX_PHOTO_BYTES, NewAttachment
 from complaints.categories import active_category, category_choices
 from complaints.codes import complaint_by_code, normalize_code
@@ -20,6 +20,7 @@ from complaints.extensions import db, limiter
 from complaints.form_errors import show_on_form
 from complaints.intake import Contact, submit_complaint
 from complaints.models import Complaint
+from complaints.notify import tracking_url
 from complaints.ratelimit import CODE_LOOKUP_SCOPE, CODE_LOOKUPS_PER_DAY
 
 from .forms import ComplaintForm, ConfirmForm, RateForm, TrackForm
@@ -91,6 +92,8 @@ def new_complaint() -> str | Response | tuple[str, int]:
     except ValidationFailed as failure:
         show_on_form(form, failure)
         return render_template("web/new.html", form=form), 422
+    # This browser filed it (a replay of the same form token is the same browser).
+    reporter_keys.remember(result.complaint.code)
     flash(gettext("Your report has been received. Keep your tracking code."), "success")
     return redirect(url_for("web.track", code=result.complaint.code, new=1))
 
@@ -125,22 +128,56 @@ def track(code: str) -> str | Response | tuple[str, int]:
             "No report has the tracking code %(code)s. Check it and try again.", code=code
         )
         return render_template("web/track_lookup.html", form=TrackForm(), not_found=message), 404
+    key = request.args.get(reporter_keys.QUERY_ARG)
+    if key is not None:
+        # The reporter's link: remember this browser, then show the page without the
+        # key in the address bar, the history or a Referer.
+        if reporter_keys.matches(complaint, key):
+            reporter_keys.remember(complaint.code)
+        else:
+            flash(gettext("This link does not give access to act on this report."), "danger")
+        return redirect(url_for("web.track", code=complaint.code))
     if complaint.code != code:
         return redirect(url_for("web.track", code=complaint.code))
+    is_reporter = reporter_keys.is_remembered(complaint.code)
+    is_new = request.args.get("new") == "1" and is_reporter
     return render_template(
         "web/track.html",
         complaint=complaint,
         view=public.public_view(complaint, _locale()),
         confirm_form=ConfirmForm(),
         rate_form=RateForm(),
-        is_new=request.args.get("new") == "1",
+        is_reporter=is_reporter,
+        is_new=is_new,
+        reporter_link=_reporter_link(complaint) if is_new else None,
     )
+
+
+def _reporter_link(complaint: Complaint) -> str | None:
+    """The link that lets the reporter act from another device, shown once after filing."""
+    key = reporter_keys.key_for(complaint)
+    if key is None:
+        return None
+    link = tracking_url(complaint.code, key)
+    # Without PUBLIC_BASE_URL a path: completed from the address this browser used.
+    return request.host_url.rstrip("/") + link if link.startswith("/") else link
+
+
+def _reporter_or_403(complaint: Complaint) -> None:
+    """Refuse, changing nothing, anyone but the complaint's reporter.
+
+    The reporter is the browser that filed it or opened the reporter's link (the
+    forms post with its session, whose CSRF token they need anyway).
+    """
+    if not reporter_keys.is_remembered(complaint.code):
+        abort(403)
 
 
 @bp.post("/track/<code>/confirm")
 @limiter.limit("20/minute")
 def confirm(code: str) -> Response:
     complaint = _complaint_or_404(code)
+    _reporter_or_403(complaint)
     form = ConfirmForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -171,6 +208,7 @@ def confirm(code: str) -> Response:
 @limiter.limit("20/minute")
 def rate(code: str) -> Response:
     complaint = _complaint_or_404(code)
+    _reporter_or_403(complaint)
     form = RateForm()
     if not form.validate_on_submit():
         flash(gettext("Please answer all nine questions, each from 1 to 4."), "danger")

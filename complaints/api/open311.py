@@ -30,12 +30,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from complaints import clock, workflow
+from complaints import clock, reporter_keys, workflow
 from complaints.categories import active_categories
 from complaints.codes import complaint_by_code, normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.intake import Contact, submit_complaint
+from complaints.metrics import publicly_listed
 from complaints.models import Category, Channel, Complaint, Open311Key
 from complaints.notify import tracking_url
 from complaints.ratelimit import CODE_LOOKUP_SCOPE, CODE_LOOKUPS_PER_DAY, client_address
@@ -55,6 +56,8 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-25T00:00:00Z"
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
+# Each id asked for is a tracking-code lookup, counted against the daily budget.
+MAX_REQUEST_IDS = 20
 MAX_MEDIA_URL = 2000
 FORMAT = "<any(json, xml):fmt>"
 # Our field names in validation messages, as an Open311 client named them.
@@ -292,12 +295,21 @@ def create_request(fmt: str) -> Response:
         logger.info("open311 client %s filed %s", client.name, complaint.code)
         if media_url is not None:
             _keep_media_url(complaint, client, media_url)
+    # Only the filing client gets here with this complaint (a replay needs its exact request).
+    key = result.reporter_key if result.created else reporter_keys.key_for(complaint)
     notice = gettext(
         "Your complaint has been received. Tracking code: %(code)s. Follow it at %(url)s",
         code=complaint.code,
-        url=tracking_url(complaint.code),
+        url=tracking_url(complaint.code, key),
     )
-    payload = [{"service_request_id": complaint.code, "service_notice": notice, "account_id": None}]
+    payload = [
+        {
+            "service_request_id": complaint.code,
+            "service_notice": notice,
+            "account_id": None,
+            "reporter_key": key,
+        }
+    ]
     return render(payload, fmt, "service_requests", 201 if result.created else 200)
 
 
@@ -358,7 +370,7 @@ def _comma_list(name: str) -> list[str]:
 
 
 def _listed() -> Select[tuple[Complaint]]:
-    """Public listings never show confidential complaints or those staff hid."""
+    """What /stats lists too: checked by staff, not confidential, not hidden, not merged."""
     return (
         select(Complaint)
         .options(
@@ -366,7 +378,7 @@ def _listed() -> Select[tuple[Complaint]]:
             joinedload(Complaint.unit),
             joinedload(Complaint.reporter),
         )
-        .where(Complaint.confidential.is_(False), Complaint.hidden_from_public.is_(False))
+        .where(publicly_listed())
     )
 
 
@@ -374,8 +386,14 @@ def _filtered_requests() -> Select[tuple[Complaint]]:
     query = _listed()
     ids = _comma_list("service_request_id")
     if ids:
-        if len(ids) > MAX_REQUESTS:
-            raise Open311Error(400, (400, gettext("Ask for at most 1000 service_request_id.")))
+        if len(ids) > MAX_REQUEST_IDS:
+            raise Open311Error(
+                400,
+                (
+                    400,
+                    gettext("Ask for at most %(count)d service_request_id.", count=MAX_REQUEST_IDS),
+                ),
+            )
         # The spec: a list of ids overrides every other filter.
         codes = [code for code in (normalize_code(raw) for raw in ids) if code]
         return query.where(Complaint.code.in_(codes))
@@ -392,8 +410,18 @@ def _filtered_requests() -> Select[tuple[Complaint]]:
     return query.where(Complaint.created_at >= start, Complaint.created_at <= end)
 
 
+def _ids_asked() -> int:
+    return len(_comma_list("service_request_id"))
+
+
 @bp.get(f"/requests.{FORMAT}")
 @limiter.limit("60/minute")
+@limiter.shared_limit(
+    CODE_LOOKUPS_PER_DAY,
+    scope=CODE_LOOKUP_SCOPE,
+    cost=lambda: min(_ids_asked(), MAX_REQUEST_IDS),
+    exempt_when=lambda: _ids_asked() == 0,
+)
 def requests_list(fmt: str) -> Response:
     query = _filtered_requests()
     rows = db.session.scalars(
@@ -408,6 +436,6 @@ def requests_list(fmt: str) -> Response:
 @limiter.shared_limit(CODE_LOOKUPS_PER_DAY, scope=CODE_LOOKUP_SCOPE)
 def request_detail(service_request_id: str, fmt: str) -> Response:
     complaint = complaint_by_code(service_request_id)
-    if complaint is None or complaint.confidential:
+    if complaint is None or complaint.confidential or complaint.hidden_from_public:
         raise Open311Error(404, (404, gettext("No service request has this id.")))
     return render([service_request_json(complaint, _locale())], fmt, "service_requests")

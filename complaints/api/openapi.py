@@ -151,15 +151,16 @@ def _api_paths() -> dict[str, Any]:
             "post": {
                 "tags": ["public"],
                 "summary": "File a complaint (channel `api`)",
-                "description": "Same validation as the web form. 201 with the public view; "
-                "a replay with the same Idempotency-Key and body answers 200 with the same "
-                "complaint; the same key with another body is refused with 422.",
+                "description": "Same validation as the web form. 201 with the public view and "
+                "the reporter's key; a replay with the same Idempotency-Key and body answers 200 "
+                "with the same complaint and key; the same key with another body is refused "
+                "with 422.",
                 "parameters": [IDEMPOTENCY_KEY],
                 "requestBody": {"required": True, "content": _content(ref("NewComplaint"))},
                 "responses": {
-                    "201": _ok("Created.", ref("PublicComplaint")),
+                    "201": _ok("Created.", ref("FiledComplaint")),
                     "200": _ok(
-                        "Idempotent replay: the complaint created first.", ref("PublicComplaint")
+                        "Idempotent replay: the complaint created first.", ref("FiledComplaint")
                     ),
                     **JSON_BODY_ERRORS,
                     "429": _error("Rate limited."),

@@ -196,6 +196,21 @@ def api_schemas() -> dict[str, Schema]:
                 },
             }
         ),
+        "FiledComplaint": {
+            "allOf": [
+                ref("PublicComplaint"),
+                obj(
+                    {
+                        "reporter_key": {
+                            **nullable(STRING),
+                            "description": "The reporter's key: give it only to the citizen. "
+                            "PUBLIC_BASE_URL/track/<code>?key=<reporter_key> lets them confirm, "
+                            "reopen and rate. Null only for a complaint filed before keys existed.",
+                        }
+                    }
+                ),
+            ]
+        },
         "NewComplaint": obj(
             {
                 "kind": {"type": "string", "enum": [kind.value for kind in Kind]},
@@ -374,6 +389,11 @@ def open311_schemas() -> dict[str, Schema]:
                 "service_request_id": STRING,
                 "service_notice": nullable(STRING),
                 "account_id": nullable(STRING),
+                "reporter_key": {
+                    **nullable(STRING),
+                    "description": "The reporter's key, for the citizen only: "
+                    "/track/<service_request_id>?key=<reporter_key> lets them confirm and rate.",
+                },
             }
         ),
         "Open311NewRequest": obj(

@@ -16,12 +16,12 @@ from flask_babel import get_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from complaints import clock, public, workflow
+from complaints import clock, public, reporter_keys, workflow
 from complaints.categories import active_categories, active_category
 from complaints.codes import complaint_by_code
 from complaints.errors import ValidationFailed
 from complaints.extensions import db, limiter
-from complaints.intake import Contact, submit_complaint
+from complaints.intake import Contact, IntakeResult, submit_complaint
 from complaints.models import Channel, Complaint, Unit
 from complaints.ratelimit import CODE_LOOKUP_SCOPE, CODE_LOOKUPS_PER_DAY, client_address
 from complaints.staff import keyset, queue
@@ -95,7 +95,7 @@ def units() -> Response:
 
 def _submit_from(
     payload: dict[str, object], idempotent: idempotency.IdempotentRequest
-) -> tuple[Complaint, bool]:
+) -> IntakeResult:
     fields = inputs.Fields(payload)
     category_code = fields.text("category")
     description, kind, address = (
@@ -125,7 +125,7 @@ def _submit_from(
         external_id=idempotent.external_id,
         external_id_is_new=idempotent.first_use,
     )
-    return result.complaint, result.created
+    return result
 
 
 @bp.post("/complaints")
@@ -143,8 +143,11 @@ def create_complaint() -> tuple[Response, int]:
         raise ApiError(
             problem.status, code, problem.message, {problem.field: problem.message}
         ) from None
-    complaint, created = _submit_from(payload, idempotent)
-    response = jsonify(public.public_json(complaint))
+    result = _submit_from(payload, idempotent)
+    complaint, created = result.complaint, result.created
+    # A replay comes from the client that filed it (same Idempotency-Key, same body).
+    key = result.reporter_key if created else reporter_keys.key_for(complaint)
+    response = jsonify({**public.public_json(complaint), "reporter_key": key})
     response.headers["Location"] = url_for(".complaint", code=complaint.code)
     if not created:
         response.headers["Idempotent-Replayed"] = "true"

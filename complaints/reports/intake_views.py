@@ -21,7 +21,7 @@ from complaints.errors import ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.form_errors import show_on_form
 from complaints.intake import Contact, submit_complaint
-from complaints.models import AuditLog, Category, Channel, Role, User
+from complaints.models import AuditLog, Category, Channel, Complaint, Role, User
 from complaints.staff import access
 from complaints.workflow import Actor
 
@@ -80,8 +80,11 @@ def _register(form: IntakeForm, user: User) -> ResponseReturnValue:
         actor=Actor.staff(user),
     )
     code = result.complaint.code
-    if not result.created:
+    if not result.created and access.can_see(user, result.complaint):
         flash(gettext("This complaint is already registered as %(code)s.", code=code), "info")
+    elif not result.created:
+        # Another unit's complaint: its code is not this officer's to learn.
+        flash(gettext("This LAPOR! id is already registered."), "info")
     else:
         _audit(user, "complaint_registered", code=code, channel=channel)
         flash(
@@ -137,14 +140,32 @@ def lapor_import() -> ResponseReturnValue:
         form.file.errors = [str(refusal)]
         return _import_page(form), 422
     _audit(user, "lapor_imported", **result.as_json())
-    return _import_page(LaporImportForm(), result)
+    return _import_page(LaporImportForm(), result, _visible_duplicates(user, result))
 
 
-def _import_page(form: LaporImportForm, result: lapor.ImportResult | None = None) -> str:
+def _visible_duplicates(
+    user: User, result: lapor.ImportResult
+) -> list[tuple[int, str, str | None]]:
+    """Rows already registered, with the code only of complaints ``user`` may see."""
+    codes = [code for _line, _lapor_id, code in result.duplicates]
+    found = db.session.scalars(select(Complaint).where(Complaint.code.in_(codes))).all()
+    visible = {complaint.code for complaint in found if access.can_see(user, complaint)}
+    return [
+        (line, lapor_id, code if code in visible else None)
+        for line, lapor_id, code in result.duplicates
+    ]
+
+
+def _import_page(
+    form: LaporImportForm,
+    result: lapor.ImportResult | None = None,
+    duplicates: list[tuple[int, str, str | None]] | None = None,
+) -> str:
     return render_template(
         "reports/lapor_import.html",
         form=form,
         result=result,
+        duplicates=duplicates or [],
         headers=lapor.HEADERS,
         required=lapor.REQUIRED,
         max_rows=MAX_UPLOAD_ROWS,

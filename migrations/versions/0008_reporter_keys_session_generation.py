@@ -6,6 +6,8 @@
 - ``users.session_generation``: bumped on logout, password change, role
   change and deactivation; a session cookie carrying an older generation is
   refused by the user loader.
+- ``complaints.duplicate_of_id`` indexed: each status change of an original
+  tells the reporters of the complaints merged into it.
 
 Revision ID: 0008
 Revises: 0007
@@ -38,9 +40,14 @@ def upgrade():
         batch_op.add_column(
             sa.Column('session_generation', sa.Integer(), nullable=False, server_default='0')
         )
+    # Not in batch mode: on SQLite that would rebuild complaints and drop its triggers.
+    op.create_index(
+        op.f('ix_complaints_duplicate_of_id'), 'complaints', ['duplicate_of_id'], unique=False
+    )
 
 
 def downgrade():
+    op.drop_index(op.f('ix_complaints_duplicate_of_id'), table_name='complaints')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('session_generation')
     op.drop_table('reporter_keys')

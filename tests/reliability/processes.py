@@ -51,6 +51,7 @@ def app_environment(database_url: str, **extra: str) -> dict[str, str]:
         SECRET_KEY=SECRET_KEY,
         ADUAN_SCHEDULER="0",
         RATELIMIT_ENABLED="0",
+        PUBLIC_BASE_URL="https://aduan.test",
         ADUAN_SECURE_COOKIES="0",
         ADUAN_LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
