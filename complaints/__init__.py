@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import sla
 
-from . import log_masking, outage
+from . import log_masking, outage, request_json
 from .config import load_config
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_sqlite(app)
     outage.init_app(app)  # engine options first: db.init_app reads them
     log_masking.init_app(app)  # before anything logs a token, a number or an SQL parameter
+    request_json.init_app(app)  # before any view or rate-limit key parses a JSON body
 
     if app.config["ADUAN_PROXY_HOPS"] > 0:
         hops = app.config["ADUAN_PROXY_HOPS"]

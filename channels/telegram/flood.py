@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from complaints.extensions import db, limiter
 from complaints.models import Conversation
+from complaints.request_json import JSONTooDeep
 
 from .replies import Say, perform
 from .transport import CHANNEL
@@ -53,9 +54,22 @@ def chat_id_of(payload: object) -> int | None:
     return None
 
 
+def _update_payload() -> Any:
+    """The webhook's body, or None when it is no JSON or nested too deeply.
+
+    The key function and the 429 handler must not raise: Flask-Limiter takes
+    an error in a key function for an unreachable storage and falls back to
+    per-process counting. The view parses the body again and refuses it.
+    """
+    try:
+        return request.get_json(silent=True)
+    except JSONTooDeep:
+        return None
+
+
 def chat_key() -> str:
     """Rate-limit key of a webhook request: its chat."""
-    chat_id = chat_id_of(request.get_json(silent=True))
+    chat_id = chat_id_of(_update_payload())
     return f"telegram-chat:{chat_id if chat_id is not None else 'none'}"
 
 
@@ -86,7 +100,7 @@ def _locale_of(chat_id: int, payload: dict[str, Any]) -> str:
 
 def refuse_flood() -> ResponseReturnValue:
     """Answer an update over the chat's limit: 200 for Telegram, one notice for the citizen."""
-    payload = request.get_json(silent=True)
+    payload = _update_payload()
     chat_id = chat_id_of(payload)
     client = telegram_client()
     if chat_id is not None and client is not None and _first_notice(chat_id):

@@ -8,13 +8,12 @@ already word them for citizens.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -59,7 +58,7 @@ def unstorable_parameters(*sources: Mapping[str, Any]) -> list[str]:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; 415 when not JSON, 413 when huge, 400 when malformed."""
+    """The request's JSON object; 415 when not JSON, 413 when huge, 400 when malformed or deep."""
     if not request.is_json:
         raise ApiError(
             415,
@@ -71,7 +70,8 @@ def json_body() -> dict[str, Any]:
     request.max_content_length = MAX_JSON_BYTES
     raw = request.get_data(cache=True)
     try:
-        payload = json.loads(raw)
+        # The app's provider: a body nested too deeply is refused there (JSONTooDeep, 400).
+        payload = current_app.json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "invalid_json", gettext("The body is not valid JSON.")) from None
     if not isinstance(payload, dict):
