@@ -7,6 +7,12 @@ row. The complaint list behind the figures comes from
 :func:`complaints.metrics.cohort_rows`, read in batches: neither the CSV
 generator nor openpyxl's write-only workbook (which spools rows to a
 temporary file) holds more than a batch in memory.
+
+Every text cell of every export passes :func:`formula_safe` first: a
+rejection reason, a LAPOR! id or a category name is typed by people (or comes
+from an imported file), and a spreadsheet would run one that begins like a
+formula (``=HYPERLINK(...)``, ``=cmd|...``) on the officer's computer.
+Numbers, booleans and instants are written as themselves.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import Engine, Select
 
 from complaints import clock, metrics
@@ -40,6 +49,10 @@ _ITEM_KEYS = {
     "rejected_by_reason": "reason",
 }
 _CSV_BATCH = 500
+# OWASP's CSV injection rule: a cell that begins with one of these is read as a
+# formula by Excel, LibreOffice or Google Sheets (tab and carriage return too:
+# some of them drop the leading blank and read on).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def flatten(report: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
@@ -68,14 +81,27 @@ def _leaves(mapping: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str,
             yield path, value
 
 
+def formula_safe(text: str) -> str:
+    """Text as an export writes it: a single quote in front when it could start a formula.
+
+    The quote is OWASP's rule for CSV injection: a spreadsheet then shows the
+    cell as text and runs nothing. Only text comes here, so the count -3 is
+    still written as a number while a LAPOR! id "-3" is written "'-3".
+    """
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_text(value: Any, zone: ZoneInfo | None = None) -> str:
-    """How a value is written in CSV: empty for None, true/false, local ISO 8601 instants."""
+    """How a value is written in CSV: empty for None, true/false, local ISO 8601 instants,
+    text through :func:`formula_safe`."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
         return value.astimezone(zone or office_zone()).isoformat()
+    if isinstance(value, str):
+        return formula_safe(value)
     return str(value)
 
 
@@ -93,7 +119,7 @@ def csv_lines(
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([csv_text(name, zone) for name in header])
     for count, row in enumerate(rows, 1):
         writer.writerow([csv_text(value, zone) for value in row])
         if count % _CSV_BATCH == 0:
@@ -119,25 +145,37 @@ def complaints_csv(query: Select[Any], engine: Engine, zone: ZoneInfo) -> Iterat
         yield from csv_lines(metrics.COMPLAINT_COLUMNS, rows, zone)
 
 
-def _cell(value: Any) -> Any:
-    # Excel has no time zones: instants are written in the office's local time.
-    if isinstance(value, datetime):
-        return value.astimezone(office_zone()).replace(tzinfo=None)
-    return value
+def _xlsx_row(sheet: WriteOnlyWorksheet, values: Iterable[Any], zone: ZoneInfo) -> list[Any]:
+    """One row's cells: text as string cells (never a formula), the rest as themselves."""
+    cells: list[Any] = []
+    for value in values:
+        if isinstance(value, str):
+            # Characters XML cannot hold (control characters) would make openpyxl
+            # refuse the whole workbook: dropped.
+            cell = WriteOnlyCell(sheet, formula_safe(ILLEGAL_CHARACTERS_RE.sub("", value)))
+            cell.data_type = "s"  # openpyxl reads a text that begins with "=" as a formula
+            cells.append(cell)
+        elif isinstance(value, datetime):
+            # Excel has no time zones: instants are written in the office's local time.
+            cells.append(value.astimezone(zone).replace(tzinfo=None))
+        else:
+            cells.append(value)
+    return cells
 
 
 def write_xlsx(report: Mapping[str, Any], target: IO[bytes] | Path) -> None:
     """A workbook with the figures and the complaint list, built in write-only mode."""
     start, end = date.fromisoformat(report["from"]), date.fromisoformat(report["to"])
+    zone = office_zone()
     book = Workbook(write_only=True)
     figures = book.create_sheet("Figures")
-    figures.append(list(FIGURE_COLUMNS))
+    figures.append(_xlsx_row(figures, FIGURE_COLUMNS, zone))
     for row in flatten(report):
-        figures.append([_cell(value) for value in row])
+        figures.append(_xlsx_row(figures, row, zone))
     complaints = book.create_sheet("Complaints")
-    complaints.append(list(metrics.COMPLAINT_COLUMNS))
+    complaints.append(_xlsx_row(complaints, metrics.COMPLAINT_COLUMNS, zone))
     for row in metrics.cohort_rows(start, end, report["unit"]):
-        complaints.append([_cell(value) for value in row])
+        complaints.append(_xlsx_row(complaints, row, zone))
     book.save(target)
 
 
