@@ -8,7 +8,9 @@ than trust every logger, every log record is masked when it is created:
 - the configured secrets (bot token, webhook secret, Twilio auth token,
   SECRET_KEY) become ``[secret]``;
 - phone numbers keep their first digits and last three: ``+62812****123``;
-- e-mail addresses keep their first letter and domain: ``s***@example.com``.
+- e-mail addresses keep their first letter and domain: ``s***@example.com``;
+- a reporter's key in a link (``/track/<code>?key=…``, in an access log or a
+  logged message) becomes ``key=[secret]``.
 
 A record factory, not a handler filter: filters on a logger see only that
 logger's own records, and the handlers belong to whoever runs the app
@@ -38,6 +40,7 @@ _MIN_SECRET_LENGTH = 8
 # WhatsApp's bare digits (6281234567890); separators as people type them.
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0|62)(?:[ .-]?\d){8,13}(?!\w)")
 _EMAIL = re.compile(r"\b([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)\b")
+_REPORTER_KEY = re.compile(r"([?&]key=)[\w-]+")
 
 # Replaced, never changed in place: threads logging meanwhile read a consistent tuple.
 _secrets: tuple[str, ...] = ()
@@ -57,6 +60,7 @@ def mask(text: str) -> str:
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, SECRET_MASK)
+    text = _REPORTER_KEY.sub(r"\1" + SECRET_MASK, text)
     text = _PHONE.sub(mask_phone, text)
     return _EMAIL.sub(r"\1***@\2", text)
 
