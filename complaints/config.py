@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .ratelimit import CODE_LOOKUPS_PER_DAY
+
 
 class ConfigError(RuntimeError):
     """A setting in the environment cannot be used."""
@@ -114,6 +116,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "RATELIMIT_SWALLOW_ERRORS": True,
         # X-RateLimit-* on limited responses, Retry-After on a 429.
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Tracking-code lookups per client (per chat on Telegram) a day; tests make it small.
+        "CODE_LOOKUPS_PER_DAY": CODE_LOOKUPS_PER_DAY,
         "REDIS_URL": redis_url,
         "TELEGRAM_BOT_TOKEN": env.get("TELEGRAM_BOT_TOKEN") or None,
         "TELEGRAM_WEBHOOK_SECRET": env.get("TELEGRAM_WEBHOOK_SECRET") or None,

@@ -30,6 +30,16 @@ CODE_LOOKUPS_PER_DAY = "1000/day"
 CODE_LOOKUP_SCOPE = "tracking-code-lookups"
 
 
+def code_lookup_budget() -> str:
+    """The daily code-lookup budget of this app: its ``CODE_LOOKUPS_PER_DAY`` setting.
+
+    A callable, so Flask-Limiter's decorators can take it as their limit. The
+    Telegram bot counts it itself, per chat: every update comes from
+    Telegram's own addresses.
+    """
+    return str(current_app.config.get("CODE_LOOKUPS_PER_DAY") or CODE_LOOKUPS_PER_DAY)
+
+
 def client_address() -> str:
     """The rate-limit key of the client: its IPv4 address, or its IPv6 /64 network."""
     raw = request.remote_addr or "127.0.0.1"

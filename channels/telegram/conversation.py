@@ -170,7 +170,7 @@ def _on_command(turn: Turn, text: str) -> None:
     elif command in ("lapor", "report", "baru", "new"):
         report.begin_report(turn)
     elif command == "status":
-        turn.say(lookup.status_text(argument, turn.locale))
+        turn.say(lookup.status_text(turn.chat_id, argument, turn.locale))
     elif command in ("saya", "mine"):
         turn.say(lookup.my_reports_text(turn.chat_id, turn.locale))
     elif command in ("batal", "cancel"):

@@ -4,29 +4,62 @@
 tracking page does: it is built from :func:`complaints.public.public_view`,
 so it carries no name, phone, e-mail or NIK and its free text is redacted.
 ``/saya`` lists only the complaints filed from this very chat.
+
+``/status`` draws on the daily code-lookup budget that the tracking page, the
+API and Open311 take per client address. Telegram posts every chat's updates
+from its own few addresses, so here the budget is counted per chat, in the
+rate-limit storage (Redis when ``REDIS_URL`` is set), which every worker shares.
 """
 
 from __future__ import annotations
 
+import logging
+
+from flask import current_app
 from flask_babel import gettext
+from limits import parse
 from sqlalchemy import select
 
 from complaints.codes import complaint_by_code
-from complaints.extensions import db
+from complaints.extensions import db, limiter
 from complaints.i18n import local_time
 from complaints.models import Complaint, Reporter, Status
 from complaints.notify import status_label, tracking_url
 from complaints.public import public_view
+from complaints.ratelimit import CODE_LOOKUP_SCOPE, code_lookup_budget
+
+logger = logging.getLogger(__name__)
 
 MY_REPORTS_LIMIT = 10
 
 
-def status_text(raw_code: str, locale: str) -> str:
+def spend_code_lookup(chat_id: int) -> bool:
+    """Count one code lookup against the chat's daily budget; False once it is spent."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    budget = parse(code_lookup_budget())
+    # Keyed as Flask-Limiter keys its own limits: [prefix,] key, scope.
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    identifiers = [*([prefix] if prefix else []), f"telegram-chat:{chat_id}", CODE_LOOKUP_SCOPE]
+    try:
+        return bool(limiter.limiter.hit(budget, *identifiers))
+    except Exception:  # the storage is unreachable: as the app's limits do, let it through
+        logger.exception("rate-limit storage failed; a Telegram code lookup went uncounted")
+        return True
+
+
+def status_text(chat_id: int, raw_code: str, locale: str) -> str:
     """The answer to ``/status CODE`` in the current (forced) locale."""
     raw = raw_code.strip()
     if not raw:
         return gettext(
             "Send the tracking code after the command, for example: /status ADU-7K3Q-9M2X"
+        )
+    if not spend_code_lookup(chat_id):
+        logger.warning("telegram chat ...%s spent its code lookups for today", str(chat_id)[-4:])
+        return gettext(
+            "You have looked up many tracking codes today, so I cannot look up more until "
+            "tomorrow. Send /saya to see the reports made from this chat."
         )
     complaint = complaint_by_code(raw)
     if complaint is None:
