@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from complaints import clock
 from complaints.extensions import db
-from complaints.models import AuditLog, Complaint, OutboundMessage, User
+from complaints.models import Complaint, OutboundMessage, User
 from tests.conftest import (
     STAFF_PASSWORD,
     Cast,
@@ -158,28 +155,6 @@ def test_every_staff_post_needs_a_csrf_token(
     db.session.expire_all()
     assert complaint.status == "received" and len(complaint.events) == 1
     assert officer.post("/staff/logout").status_code == 400
-
-
-def test_an_account_locks_after_five_failed_sign_ins(app: Flask, cast: Cast) -> None:
-    client = app.test_client()
-    for _ in range(5):
-        token = csrf_token_from(client.get("/staff/login").get_data(as_text=True))
-        response = client.post(
-            "/staff/login",
-            data={"email": cast.officer_a.email, "password": "wrong-password", "csrf_token": token},
-        )
-        assert response.status_code == 401
-    token = csrf_token_from(client.get("/staff/login").get_data(as_text=True))
-    locked = client.post(
-        "/staff/login",
-        data={"email": cast.officer_a.email, "password": STAFF_PASSWORD, "csrf_token": token},
-    )
-    assert locked.status_code == 429
-    actions = db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
-    assert actions == ["login_failed"] * 5 + ["login_locked"]
-
-    clock.set_now(clock.now() + timedelta(minutes=16))
-    signed_in(app, cast.officer_a.email)
 
 
 def test_a_confidential_reporter_is_hidden_outside_the_unit(

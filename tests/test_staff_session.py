@@ -82,6 +82,9 @@ def test_signing_out_clears_the_session(app: Flask, cast: Cast) -> None:
     assert csrf_token_from(page) != signed_in_token
     # The cookie from before signing out does not work any more once replaced …
     assert client.get("/staff/complaints").status_code == 302
-    # … though, being a signed cookie, a copy kept elsewhere stays valid until it
-    # expires: the server keeps no session list to revoke it from.
     assert signed_in_cookie != session_cookie(client)
+    # … nor does a copy kept elsewhere: signing out moved the account's session
+    # generation on (more in test_session_revocation.py).
+    copy = app.test_client()
+    copy.set_cookie(COOKIE, signed_in_cookie, domain="aduan.test")
+    assert copy.get("/staff/complaints").status_code == 302

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from complaints import clock, workflow
-from complaints.auth import hash_password
+from complaints.auth import hash_password, revoke_sessions
 from complaints.codes import complaint_by_code, normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db
@@ -185,6 +185,12 @@ def _load_user(form: Any, user: User) -> None:
 
 
 def _save_user(form: Any, user: User) -> None:
+    # A new password, another role or deactivation ends every session of the account.
+    signs_out = user.id is not None and (
+        bool(form.password.data)
+        or form.role.data != user.role
+        or (user.active and not form.active.data)
+    )
     user.email = form.email.data.strip().lower()
     user.name = (form.name.data or "").strip()
     user.role = form.role.data
@@ -200,6 +206,8 @@ def _save_user(form: Any, user: User) -> None:
     elif user.password_hash is None:
         raise ValueError(gettext("A new account needs a password."))
     user.active = form.active.data
+    if signs_out:
+        revoke_sessions(user, except_this_one=user.id == staff_user().id)
 
 
 def _prepare_canned(form: Any) -> None:

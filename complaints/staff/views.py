@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,6 +14,7 @@ from flask import (
     abort,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -20,8 +22,11 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Response as FlaskResponse
 from flask_babel import force_locale, gettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_limiter import RequestLimit
+from flask_login import current_user, login_required, logout_user
+from limits import parse as parse_limit
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
@@ -29,7 +34,13 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from complaints import clock, workflow
-from complaints.auth import hash_password, verify_password
+from complaints.auth import (
+    check_sign_in,
+    hash_password,
+    revoke_sessions,
+    sign_in,
+    verify_password,
+)
 from complaints.codes import complaint_by_code
 from complaints.erasure import same_person
 from complaints.errors import ConcurrentChange, DomainError, ValidationFailed
@@ -49,6 +60,7 @@ from complaints.models import (
     User,
 )
 from complaints.notify import notify_staff
+from complaints.ratelimit import client_address
 from complaints.workflow import Actor
 
 from . import access, queue
@@ -64,9 +76,6 @@ from .forms import (
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 
 login_manager.login_view = "staff.login"
 login_manager.login_message_category = "info"
@@ -97,48 +106,84 @@ def staff_user() -> User:
 
 # --- sign-in ---------------------------------------------------------------------------
 
+# Only failed sign-ins count (a whole office behind one NAT address signs in
+# freely), and they count twice:
+# - per address, whatever e-mail is tried: a guesser spraying accounts is cut off;
+# - per account AND address: guessing one account's password from one address
+#   stops there, while its owner signing in from anywhere else still gets in,
+#   so no stranger can lock an account out.
+# The account is the e-mail as typed, whether or not anyone has it: an unknown
+# e-mail is throttled, and answered, exactly like a known one.
+FAILED_SIGN_INS_PER_ADDRESS = "10/minute;60/hour"
+FAILED_SIGN_INS_PER_ACCOUNT_AND_ADDRESS = "5 per 15 minutes"
+_PER_ACCOUNT = parse_limit(FAILED_SIGN_INS_PER_ACCOUNT_AND_ADDRESS)
+
+
+def _typed_email(raw: str | None) -> str:
+    return (raw or "").strip().lower()
+
+
+def _account_at_address() -> str:
+    """The rate-limit key of one e-mail tried from one client (hashed: no e-mail in Redis)."""
+    email = _typed_email(request.form.get("email"))
+    return f"{client_address()}|{hashlib.sha256(email.encode()).hexdigest()[:32]}"
+
 
 def _failed_sign_in(response: Response) -> bool:
-    """Whether a sign-in attempt counts against its address: every one but a success."""
+    """Whether a sign-in attempt counts against its limits: every one but a success."""
     return response.status_code != 302
 
 
-# Ten failures a minute per address: staff of one office share an address (NAT),
-# so their successful sign-ins do not count; a guesser is cut off, and each
-# account is also locked after MAX_FAILED_LOGINS wrong passwords.
+def _sign_in_refused(_limit: RequestLimit) -> FlaskResponse:
+    """The answer past a limit: the same page for every e-mail, known or not."""
+    flash(gettext("Too many failed attempts. Try again in a few minutes."), "danger")
+    return make_response(render_template("staff/login.html", form=LoginForm()), 429)
+
+
+def _forget_failed_sign_ins() -> None:
+    """After a success, this address's earlier failures for the account no longer count."""
+    try:
+        for counted in limiter.current_limits:
+            if counted.limit == _PER_ACCOUNT:
+                limiter.limiter.clear(counted.limit, *counted.request_args)
+    except Exception:  # the rate-limit store is away: the failures expire on their own
+        logger.warning("could not forget failed sign-ins", exc_info=True)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute", methods=["POST"], deduct_when=_failed_sign_in)
+@limiter.limit(
+    FAILED_SIGN_INS_PER_ADDRESS,
+    methods=["POST"],
+    deduct_when=_failed_sign_in,
+    on_breach=_sign_in_refused,
+)
+@limiter.limit(
+    FAILED_SIGN_INS_PER_ACCOUNT_AND_ADDRESS,
+    methods=["POST"],
+    key_func=_account_at_address,
+    deduct_when=_failed_sign_in,
+    on_breach=_sign_in_refused,
+)
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template(
             "staff/login.html", form=form
         ), 422 if request.method == "POST" else 200
-    email = (form.email.data or "").strip().lower()
-    user = db.session.scalar(select(User).where(User.email == email))
-    now = clock.now()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        audit("login_locked", user, email=email)
-        db.session.commit()
-        flash(gettext("Too many failed attempts. Try again in a few minutes."), "danger")
-        return render_template("staff/login.html", form=form), 429
-    if user is None or not user.active or not verify_password(user, form.password.data or ""):
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + LOCKOUT
-                user.failed_logins = 0
-        audit("login_failed", user, email=email)
+    email = _typed_email(form.email.data)
+    attempt = check_sign_in(email, form.password.data or "")
+    if not attempt.accepted or attempt.account is None:
+        audit("login_failed", attempt.account, email=email)
         db.session.commit()
         flash(gettext("Wrong e-mail or password."), "danger")
         return render_template("staff/login.html", form=form), 401
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    user = attempt.account
+    user.last_login_at = clock.now()
     audit("login", user)
     db.session.commit()
+    _forget_failed_sign_ins()
     _renew_session()
-    login_user(user)
+    sign_in(user)
     return redirect(url_for("staff.queue_view"))
 
 
@@ -152,6 +197,7 @@ def _renew_session() -> None:
     The session is a signed cookie with no server-side id to rotate; what could
     be fixed by someone who planted a cookie is its contents, above all the
     CSRF token. Clearing it makes Flask-WTF issue a new token on the next form.
+    (Copies of a signed-in cookie are ended by ``auth.revoke_sessions``.)
     """
     kept = {key: session[key] for key in _SESSION_KEPT if key in session}
     session.clear()
@@ -162,11 +208,13 @@ def _renew_session() -> None:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    audit("logout", staff_user())
+    user = staff_user()
+    revoke_sessions(user)  # a copy of this session's cookie must not outlive it
+    audit("logout", user)
     db.session.commit()
     _renew_session()
     logout_user()  # after the renewal: it may leave a note to clear the remember cookie
-    flash(gettext("You are signed out."), "info")
+    flash(gettext("You are signed out, here and in every other browser."), "info")
     return redirect(url_for("staff.login"))
 
 
@@ -180,9 +228,16 @@ def password() -> ResponseReturnValue:
             form.current.errors = [gettext("The current password is wrong.")]
         else:
             user.password_hash = hash_password(form.new.data or "")
+            revoke_sessions(user, except_this_one=True)
             audit("password_changed", user)
             db.session.commit()
-            flash(gettext("Your password has been changed."), "success")
+            flash(
+                gettext(
+                    "Your password has been changed. Every other browser signed in "
+                    "as you has been signed out."
+                ),
+                "success",
+            )
             return redirect(url_for("staff.queue_view"))
     return render_template("staff/password.html", form=form)
 
