@@ -5,18 +5,28 @@ the web stack alone. ``POST /insert`` does the same and also INSERTs one
 ~1 KB row into ``bench_ceiling_rows`` and commits: the stack plus one durable
 write, on the database of ``BENCH_DATABASE_URL`` (SQLite with the pragmas
 Aduan uses, or PostgreSQL). Served as ``gunicorn --chdir bench ceiling_app:app``.
+
+The SQLite pragmas are Aduan's own, not a copy: importing ``complaints``
+registers its ``_sqlite_pragmas`` on every engine's connect, so the ceiling
+commits with the same ``synchronous`` setting as the app it is compared with.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
+import sys
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # gunicorn --chdir bench puts only bench/ on the path
+    sys.path.insert(0, str(REPO_ROOT))
+
+import complaints  # noqa: E402, F401 -- registers Aduan's SQLite pragmas on every engine
 
 METADATA = sa.MetaData()
 ROWS = sa.Table(
@@ -38,18 +48,7 @@ def create_table(url: str) -> None:
 def _engine(url: str) -> sa.Engine:
     if not url.startswith("sqlite"):
         return sa.create_engine(url, pool_pre_ping=False)
-    engine = sa.create_engine(url, connect_args={"timeout": 30})
-
-    @sa.event.listens_for(engine, "connect")
-    def same_pragmas_as_aduan(connection: Any, _record: Any) -> None:
-        if isinstance(connection, sqlite3.Connection):
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-    return engine
+    return sa.create_engine(url, connect_args={"timeout": 30})  # Aduan's pragmas: see above
 
 
 def create_ceiling_app() -> Flask:

@@ -132,6 +132,26 @@ def _table_row(finished: Finished, pattern: str) -> re.Match[str]:
 NUMBER = r"[\d,]+(?:\.\d+)?"
 
 
+def test_the_intake_ceiling_commits_with_the_apps_sqlite_pragmas(tmp_path: Path) -> None:
+    """The bare-INSERT ceiling must pay for the same fsyncs as Aduan, or the ratio lies."""
+    sys.path.insert(0, str(REPO_ROOT / "bench"))
+    try:
+        import ceiling_app
+    finally:
+        sys.path.remove(str(REPO_ROOT / "bench"))
+    engine = ceiling_app._engine(f"sqlite:///{tmp_path / 'ceiling.db'}")
+    app_engine = sa.create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    try:
+        with engine.connect() as ceiling, app_engine.connect() as app:
+            for pragma in ("synchronous", "journal_mode", "foreign_keys"):
+                expected = app.exec_driver_sql(f"PRAGMA {pragma}").scalar_one()
+                assert ceiling.exec_driver_sql(f"PRAGMA {pragma}").scalar_one() == expected
+            assert ceiling.exec_driver_sql("PRAGMA synchronous").scalar_one() == 2  # FULL
+    finally:
+        engine.dispose()
+        app_engine.dispose()
+
+
 def test_the_seeder_writes_the_complaints_and_their_history(bench_runs):
     backend, runs = bench_runs
     label = "PostgreSQL" if backend == "postgresql" else "SQLite"
