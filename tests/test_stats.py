@@ -27,6 +27,8 @@ PRIVATE = (
         "+6281234567890",
         "0812 3456 7890",
         "081234567890",
+        "(0812) 345-6789",
+        "62812345678",
         "siti.rahma@example.co.id",
         "7503012345678901",
         "7503 0123 4567 8901",
@@ -36,6 +38,43 @@ def test_redaction_masks_phones_emails_and_nik(secret: str) -> None:
     masked = redact(f"Hubungi {secret} segera.")
     assert secret not in masked and MASK in masked
     assert masked.startswith("Hubungi ") and masked.endswith(" segera.")
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "siti(at)example.com",
+        "siti [at] example [dot] com",
+        "siti (at) example (dot) co (dot) id",
+        "siti at example dot com",
+        "siti.rahma at gmail titik com",
+        "SITI AT GMAIL DOT COM",
+        "siti @ gmail . com",
+        "nol delapan satu dua tiga empat lima enam tujuh delapan sembilan nol",
+        "kosong delapan satu dua, tiga empat lima enam, tujuh delapan sembilan",
+        "Nol Delapan Satu Tiga Sembilan Delapan Tujuh Enam Lima Empat Tiga Dua",
+        "zero eight one two three four five six seven eight nine zero",
+        "08 satu dua tiga empat lima enam tujuh delapan",
+        "plus enam dua delapan satu dua tiga empat lima enam tujuh delapan",
+    ],
+)
+def test_redaction_masks_addresses_and_numbers_spelled_to_slip_past_it(secret: str) -> None:
+    assert redact(f"Hubungi {secret} segera.") == f"Hubungi {MASK} segera."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sejak 2019, 50 rumah di RT 003/RW 005 menunggu dana Rp 1.500.000.000 sejak 12-05-2026.",
+        "Biaya Rp 1.500.000 per rumah, Rp1.250.000,00 untuk yang lain.",
+        "Anggaran Rp 150.000.000.000 tahun 2024-2026.",
+        "Pelayanan pukul 08.30-12.00 WITA, tanggal 25.11.2026 10.00 dan 2026-11-25.",
+        "Perkiraan Rp 1.250.000-2.500.000 per meter.",
+        "Titik 0.5412345, 123.1345678 di peta, arsip 2019 2020 2021.",
+    ],
+)
+def test_redaction_keeps_years_amounts_rt_rw_dates_and_times(text: str) -> None:
+    assert redact(text) == text
 
 
 def test_redaction_keeps_ordinary_numbers_and_masks_the_name() -> None:

@@ -195,3 +195,28 @@ def test_a_reply_naming_the_citizen_by_first_name_does_not_reveal_it(
     workflow.commit()
     html = page(client, complaint.code)
     assert "kami sudah cek" in html and "Siti" not in html
+
+
+def test_the_page_hides_contacts_written_to_slip_past_redaction_and_keeps_other_numbers(
+    client, make_complaint: MakeComplaint, cast
+) -> None:
+    complaint = make_complaint(
+        status="in_progress",
+        description=(
+            "Lampu jalan di RT 003/RW 005 mati sejak 12-05-2026. Hubungi siti (at) example "
+            "(dot) com atau nol delapan satu dua tiga empat lima enam tujuh delapan sembilan, "
+            "WA (0812) 345-6789."
+        ),
+    )
+    workflow.reply_to_citizen(
+        complaint,
+        Actor.staff(cast.officer_a),
+        "Teknisi akan menelepon 62812 9876 5432; biaya Rp 1.500.000 ditanggung desa.",
+    )
+    workflow.commit()
+
+    html = page(client, complaint.code)
+    for secret in ("siti (at)", "example (dot)", "delapan satu dua", "0812", "345-6789", "9876"):
+        assert secret not in html, secret
+    for kept in ("RT 003/RW 005", "12-05-2026", "Rp 1.500.000 ditanggung desa"):
+        assert kept in html, kept
