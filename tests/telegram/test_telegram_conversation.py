@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from channels.telegram import updates
 from channels.telegram.views import SECRET_HEADER
-from complaints import workflow
+from complaints import reporter_keys, workflow
 from complaints.extensions import db
 from complaints.intake import Contact, submit_complaint
 from complaints.models import (
@@ -130,7 +130,7 @@ def test_a_citizen_files_a_report_with_photo_and_location_entirely_in_telegram(
         "Tap a choice below to change it.",
         # The one message with the tracking code: intake's acknowledgement, via the outbox.
         f"Your complaint has been received. Tracking code: {code}. "
-        f"Follow it at https://aduan.test/track/{code}",
+        f"Follow it at https://aduan.test/track/{code}?key={reporter_keys.derive(code)}",
     ]
     edits = [call.params.get("text") for call in bot_api.calls_to("editMessageText")]
     assert edits == [

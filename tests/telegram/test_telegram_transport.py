@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from channels.telegram.transport import split_text
-from complaints import clock, workflow
+from complaints import clock, reporter_keys, workflow
 from complaints.extensions import db
 from complaints.intake import Contact, submit_complaint
 from complaints.models import Complaint, OutboundMessage
@@ -49,7 +49,8 @@ def test_a_telegram_outage_delays_messages_and_loses_none(app, app_ctx, bot_api)
     assert sorted(bot_api.texts_to(CHAT)) == sorted(
         [
             f"Your complaint has been received. Tracking code: {complaint.code}. "
-            f"Follow it at https://aduan.test/track/{complaint.code}",
+            f"Follow it at https://aduan.test/track/{complaint.code}"
+            f"?key={reporter_keys.derive(complaint.code)}",
             f"Reply to complaint {complaint.code}: A team is on its way.",
         ]
     )
