@@ -107,6 +107,13 @@ def _status_text(complaint: Complaint, event: ComplaintEvent) -> str:
             "Please confirm it is resolved and rate our service: %(url)s",
             url=tracking_url(complaint.code, reporter_keys.key_for(complaint)),
         )
+        target = citizen_address(complaint)
+        if target is not None and target[0] in ("sms", "whatsapp"):
+            # A basic phone opens no link: the reporter answers by message (channels/sms).
+            text += " " + gettext(
+                "Reply DONE %(code)s if it is fixed, or REOPEN %(code)s <reason>.",
+                code=complaint.code,
+            )
     elif status == Status.MERGED:
         original = public_original_code(complaint)
         if original is not None:

@@ -108,6 +108,11 @@ def test_every_fixed_reply_is_one_gsm7_segment_in_both_languages(locale: str) ->
             replies.unknown_code(locale),
             replies.rate_limited(locale),
             replies.not_filed(locale),
+            replies.resolution_confirmed(code, locale),
+            replies.resolution_reopened(code, locale),
+            replies.reopen_needs_reason(code, locale),
+            replies.not_awaiting_confirmation(code, locale),
+            replies.already_closed(code, locale),
         ]
     for text in texts:
         assert is_gsm7(text), text

@@ -11,6 +11,10 @@ Commands (case-insensitive; the first word decides, ``:`` or ``,`` after it is f
   the unit's latest public text, from the public view: a tracking code is
   the credential in this system, so anyone holding it may ask, and the
   answer holds nothing personal;
+- ``SELESAI`` / ``SUDAH`` / ``DONE <code>`` confirms a resolved complaint
+  (it closes) and ``BELUM`` / ``REOPEN <code> <reason>`` sends it back to
+  the unit with the reason, only from the reporter's own number; anyone
+  else is answered as for an unknown code (see ``resolution.py``);
 - ``INFO`` / ``BANTUAN`` / ``HELP`` and anything else get the help text.
 
 Long complaints. A phone may deliver a long text as several SMS. After
@@ -64,7 +68,7 @@ from complaints.models import (
 from complaints.public import public_view
 from complaints.workflow import Actor
 
-from . import blocklist, replies
+from . import blocklist, replies, resolution
 from .conversation import JOIN_WINDOW, SenderState, lock_sender
 from .inbound import InboundMessage, MediaRef
 from .media import ACCEPTED_TYPES, fetch_photos
@@ -80,6 +84,8 @@ class Verb(enum.StrEnum):
     REPORT = "report"
     STATUS = "status"
     HELP = "help"
+    CONFIRM = "confirm"  # the reporter confirms the resolution
+    REOPEN = "reopen"  # the reporter says it is not resolved
 
 
 # Command word -> (verb, language it gives away; None when both languages use it).
@@ -89,6 +95,11 @@ COMMAND_WORDS: dict[str, tuple[Verb, str | None]] = {
     "report": (Verb.REPORT, "en"),
     "cek": (Verb.STATUS, "id"),
     "status": (Verb.STATUS, None),
+    "selesai": (Verb.CONFIRM, "id"),
+    "sudah": (Verb.CONFIRM, "id"),
+    "done": (Verb.CONFIRM, "en"),
+    "belum": (Verb.REOPEN, "id"),
+    "reopen": (Verb.REOPEN, "en"),
     "bantuan": (Verb.HELP, "id"),
     "info": (Verb.HELP, None),
     "help": (Verb.HELP, "en"),
@@ -225,6 +236,8 @@ def handle_inbound(
             locale=locale,
             now=moment,
         )
+    if command.verb in (Verb.CONFIRM, Verb.REOPEN):
+        return _answer_resolution(message, sender, command, locale, moment)
     if command.verb == Verb.STATUS:
         text = _status_text(command.argument, locale)
     elif command.verb is None and message.media:
@@ -248,6 +261,8 @@ def _continues(command: Command) -> bool:
         return True
     if command.verb == Verb.STATUS:
         return code_in(command.argument) is None  # "status jalan ini …" is text
+    if command.verb in (Verb.CONFIRM, Verb.REOPEN):
+        return resolution.split_code(command.argument)[0] is None  # "sudah dua minggu …"
     if command.verb == Verb.HELP:
         return bool(command.argument)
     return False  # a new LAPOR starts a new complaint
@@ -308,6 +323,37 @@ def _status_text(argument: str, locale: str) -> str:
     if complaint is None:
         return replies.unknown_code(locale)
     return replies.status(public_view(complaint, locale), locale)
+
+
+def _answer_resolution(
+    message: InboundMessage, sender: SenderState, command: Command, locale: str, now: datetime
+) -> Reply:
+    """SELESAI / BELUM <code>: the reporter's answer to a resolution (retried once on a race).
+
+    Without a code it is more likely text ("sudah tiga hari …") than a
+    confirmation: the help text names both commands.
+    """
+    code, reason = resolution.split_code(command.argument)
+    for attempt in (1, 2):
+        try:
+            if code is None:
+                text = replies.help_text(locale)
+            elif command.verb == Verb.CONFIRM:
+                text = resolution.confirm(message, code, locale, now)
+            else:
+                text = resolution.reopen(message, code, reason, locale, now)
+            sender.save()
+            _remember(message, now)
+            workflow.commit()
+            return _reply(text, message)
+        except ConcurrentChange:
+            # Staff changed the complaint meanwhile; the second pass sees its new status.
+            if attempt == 2:
+                raise
+            logger.info(
+                "complaint changed while its reporter answered by %s; retrying", message.channel
+            )
+    raise AssertionError("unreachable")
 
 
 def _file(

@@ -32,8 +32,8 @@ def for_channel(text: str, channel: str) -> str:
 def help_text(locale: str) -> str:
     with force_locale(locale):
         return gettext(
-            "Aduan Bone Bolango: send REPORT <your complaint> to report, "
-            "STATUS <code> to check it. REPORT ANONYMOUS or CONFIDENTIAL hides it."
+            "Aduan Bone Bolango: send REPORT <complaint> to report, STATUS <code> to check, "
+            "DONE or REOPEN <code> once resolved. REPORT ANONYMOUS or CONFIDENTIAL hides it."
         )
 
 
@@ -117,6 +117,39 @@ def status_usage(locale: str) -> str:
 def unknown_code(locale: str) -> str:
     with force_locale(locale):
         return gettext("No complaint has this code. Please check it and try again.")
+
+
+def resolution_confirmed(code: str, locale: str) -> str:
+    with force_locale(locale):
+        return gettext("Thank you. Complaint %(code)s is now closed.", code=code)
+
+
+def resolution_reopened(code: str, locale: str) -> str:
+    with force_locale(locale):
+        return gettext(
+            "Complaint %(code)s has been reopened and sent back to the unit. Thank you.",
+            code=code,
+        )
+
+
+def reopen_needs_reason(code: str, locale: str) -> str:
+    with force_locale(locale):
+        return gettext("Please tell us what is still wrong: REOPEN %(code)s <reason>", code=code)
+
+
+def not_awaiting_confirmation(code: str, locale: str) -> str:
+    """DONE or REOPEN for a complaint the unit has not marked resolved (yet, or again)."""
+    with force_locale(locale):
+        return gettext(
+            "Complaint %(code)s can only be confirmed or reopened once the unit has marked "
+            "it resolved. To check it, send STATUS %(code)s",
+            code=code,
+        )
+
+
+def already_closed(code: str, locale: str) -> str:
+    with force_locale(locale):
+        return gettext("Complaint %(code)s is already closed.", code=code)
 
 
 def rate_limited(locale: str) -> str:
