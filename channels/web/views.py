@@ -21,7 +21,7 @@ from complaints.form_errors import show_on_form
 from complaints.intake import Contact, submit_complaint
 from complaints.models import Complaint
 from complaints.notify import tracking_url
-from complaints.ratelimit import CODE_LOOKUP_SCOPE, CODE_LOOKUPS_PER_DAY
+from complaints.ratelimit import CODE_LOOKUP_SCOPE, code_lookup_budget
 
 from .forms import ComplaintForm, ConfirmForm, RateForm, TrackForm
 
@@ -120,7 +120,7 @@ def track_lookup() -> str | Response | tuple[str, int]:
 
 @bp.get("/track/<code>")
 @limiter.limit("60/minute")
-@limiter.shared_limit(CODE_LOOKUPS_PER_DAY, scope=CODE_LOOKUP_SCOPE)
+@limiter.shared_limit(code_lookup_budget, scope=CODE_LOOKUP_SCOPE)
 def track(code: str) -> str | Response | tuple[str, int]:
     complaint = complaint_by_code(code)
     if complaint is None:

@@ -39,7 +39,7 @@ from complaints.intake import Contact, submit_complaint
 from complaints.metrics import publicly_listed
 from complaints.models import Category, Channel, Complaint, Open311Key
 from complaints.notify import tracking_url
-from complaints.ratelimit import CODE_LOOKUP_SCOPE, CODE_LOOKUPS_PER_DAY, client_address
+from complaints.ratelimit import CODE_LOOKUP_SCOPE, client_address, code_lookup_budget
 from complaints.workflow import Actor
 
 from . import idempotency
@@ -417,7 +417,7 @@ def _ids_asked() -> int:
 @bp.get(f"/requests.{FORMAT}")
 @limiter.limit("60/minute")
 @limiter.shared_limit(
-    CODE_LOOKUPS_PER_DAY,
+    code_lookup_budget,
     scope=CODE_LOOKUP_SCOPE,
     cost=lambda: min(_ids_asked(), MAX_REQUEST_IDS),
     exempt_when=lambda: _ids_asked() == 0,
@@ -433,7 +433,7 @@ def requests_list(fmt: str) -> Response:
 
 @bp.get(f"/requests/<service_request_id>.{FORMAT}")
 @limiter.limit("60/minute")
-@limiter.shared_limit(CODE_LOOKUPS_PER_DAY, scope=CODE_LOOKUP_SCOPE)
+@limiter.shared_limit(code_lookup_budget, scope=CODE_LOOKUP_SCOPE)
 def request_detail(service_request_id: str, fmt: str) -> Response:
     complaint = complaint_by_code(service_request_id)
     if complaint is None or complaint.confidential or complaint.hidden_from_public:

@@ -23,7 +23,7 @@ from complaints.errors import ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.intake import Contact, IntakeResult, submit_complaint
 from complaints.models import Channel, Complaint, Unit
-from complaints.ratelimit import CODE_LOOKUP_SCOPE, CODE_LOOKUPS_PER_DAY, client_address
+from complaints.ratelimit import CODE_LOOKUP_SCOPE, client_address, code_lookup_budget
 from complaints.staff import keyset, queue
 
 from . import actions, idempotency, inputs, representations
@@ -156,7 +156,7 @@ def create_complaint() -> tuple[Response, int]:
 
 @bp.get("/complaints/<code>")
 @limiter.limit(PUBLIC_READ_LIMIT, exempt_when=has_bearer_token)
-@limiter.shared_limit(CODE_LOOKUPS_PER_DAY, scope=CODE_LOOKUP_SCOPE, exempt_when=has_bearer_token)
+@limiter.shared_limit(code_lookup_budget, scope=CODE_LOOKUP_SCOPE, exempt_when=has_bearer_token)
 def complaint(code: str) -> Response:
     """The public view for anyone holding the code; the staff view with a bearer token."""
     user = authenticate()
