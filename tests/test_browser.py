@@ -117,22 +117,37 @@ def test_a_citizen_reports_and_an_officer_handles_it_to_closure(
     shot(page, f"2-tracking-{database}")
     assert "0812" not in page.content()
 
-    # The officer signs in and handles it.
-    page.goto(f"{live_server}/staff/login")
-    page.locator("#email").fill(cast.officer_a.email)
-    page.locator("#password").fill(STAFF_PASSWORD)
-    page.locator("form button, form input[type=submit]").first.click()
-    page.wait_for_url(re.compile(r".*/staff/complaints$"))
-    check_accessibility(page, "queue")
-    shot(page, f"3-queue-{database}")
-    page.get_by_role("link", name=code).click()
+    # The officer signs in and handles it, in a browser of their own: the citizen's
+    # browser stays the one that filed, remembered as the reporter.
+    staff_context = page.context.browser.new_context(
+        locale="id-ID", viewport={"width": 1366, "height": 768}
+    )
+    officer = staff_context.new_page()
+    officer.set_default_timeout(15_000)
+    officer.on(
+        "console",
+        lambda message: (
+            blocked.append(f"{officer.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    officer.goto(f"{live_server}/staff/login")
+    officer.locator("#email").fill(cast.officer_a.email)
+    officer.locator("#password").fill(STAFF_PASSWORD)
+    officer.locator("form button, form input[type=submit]").first.click()
+    officer.wait_for_url(re.compile(r".*/staff/complaints$"))
+    check_accessibility(officer, "queue")
+    shot(officer, f"3-queue-{database}")
+    officer.get_by_role("link", name=code).click()
     # Buttons by their form's action: the labels are translated, the URLs are the contract.
-    page.locator(f"form[action$='/{code}/verify'] [type=submit]").click()
-    page.locator(f"form[action$='/{code}/start'] [type=submit]").click()
-    page.locator("#resolve-body").fill("Lubang sudah ditambal dan drainase dibersihkan.")
-    page.locator(f"form[action$='/{code}/resolve'] [type=submit]").click()
-    shot(page, f"4-complaint-{database}")
-    assert "resolved" in page.content()
+    officer.locator(f"form[action$='/{code}/verify'] [type=submit]").click()
+    officer.locator(f"form[action$='/{code}/start'] [type=submit]").click()
+    officer.locator("#resolve-body").fill("Lubang sudah ditambal dan drainase dibersihkan.")
+    officer.locator(f"form[action$='/{code}/resolve'] [type=submit]").click()
+    shot(officer, f"4-complaint-{database}")
+    assert "resolved" in officer.content()
+    staff_context.close()
 
     # The citizen confirms.
     page.goto(f"{live_server}/track/{code}")
