@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from complaints import create_app, workflow
+from complaints import create_app, ikm, workflow
 from complaints.config import ConfigError
 from complaints.extensions import db
 from complaints.intake import submit_complaint
@@ -31,20 +31,7 @@ from tests.conftest import (
 )
 from tests.staff_helpers import signed_in
 
-SURVEY = {
-    name: "4"
-    for name in (
-        "requirements",
-        "procedure",
-        "timeliness",
-        "cost",
-        "product",
-        "competence",
-        "conduct",
-        "facilities",
-        "complaint_handling",
-    )
-}
+SURVEY = dict.fromkeys(ikm.ELEMENT_NAMES, "4")
 VALID = {"category": "road-damage", "description": "Jalan berlubang di depan SDN 1 Suwawa."}
 
 
@@ -291,41 +278,30 @@ def test_an_officer_of_another_unit_does_not_learn_a_code_through_its_lapor_id(
     workflow.verify_complaint(complaint, Actor.system("test"))
     workflow.commit()
     assert complaint.unit is not None and complaint.unit.code == "PUPR"
-    officer_b = signed_in(app, cast.officer_b.email)
-    form = officer_b.get("/staff/intake").get_data(as_text=True)
-    registered = officer_b.post(
-        "/staff/intake",
-        data={
-            "csrf_token": csrf_token_from(form),
-            "channel": "lapor",
-            "lapor_id": "LPR-2026-77",
-            "kind": "complaint",
-            "category": "road-damage",
-            "description": "Diteruskan dari LAPOR: jalan rusak.",
-            "submission_token": "probe-1",
-        },
-        follow_redirects=True,
-    )
-    html = registered.get_data(as_text=True)
+    html = register_lapor_id(signed_in(app, cast.officer_b.email), "LPR-2026-77")
     assert complaint.code not in html
     assert "ID LAPOR! ini sudah tercatat." in html
     # The officer who can see it is told its code.
-    officer_a = signed_in(app, cast.officer_a.email)
-    form = officer_a.get("/staff/intake").get_data(as_text=True)
-    seen = officer_a.post(
+    assert complaint.code in register_lapor_id(signed_in(app, cast.officer_a.email), "LPR-2026-77")
+
+
+def register_lapor_id(officer: FlaskClient, lapor_id: str) -> str:
+    """Register a LAPOR! complaint at the desk; the page the officer lands on."""
+    form = officer.get("/staff/intake").get_data(as_text=True)
+    registered = officer.post(
         "/staff/intake",
         data={
             "csrf_token": csrf_token_from(form),
             "channel": "lapor",
-            "lapor_id": "LPR-2026-77",
+            "lapor_id": lapor_id,
             "kind": "complaint",
             "category": "road-damage",
             "description": "Diteruskan dari LAPOR: jalan rusak.",
-            "submission_token": "probe-2",
+            "submission_token": f"probe-{id(officer)}",
         },
         follow_redirects=True,
     )
-    assert complaint.code in seen.get_data(as_text=True)
+    return registered.get_data(as_text=True)
 
 
 # --- finding 6: links to citizens come only from PUBLIC_BASE_URL -----------------------
