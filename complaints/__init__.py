@@ -64,7 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     channels.init_app(app)
 
-    from .staff import admin, board, profile  # noqa: F401 -- their routes join the staff blueprint
+    from .staff import admin, board, profile, session  # noqa: F401 -- their routes join staff.bp
     from .staff import views as staff_views
 
     app.register_blueprint(staff_views.bp)

@@ -1,32 +1,25 @@
-"""Staff console views. Thin: check access, parse the form, call workflow, redirect."""
+"""Staff console: the queue, the complaint page and its actions, notifications.
+
+Thin views: check access, parse the form, call ``workflow``, redirect. Each
+action on a complaint is a plain ``@bp.post`` route wrapped by
+:func:`complaint_action` (access, stale-page check, audit, commit, message).
+The ``staff`` blueprint, :func:`audit` and :func:`staff_user` live here and
+are shared by the console's other modules: session (sign-in, sign-out,
+password), profile, board and admin, which add their routes to it.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    g,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask.wrappers import Response as FlaskResponse
 from flask_babel import force_locale, gettext
-from flask_limiter import RequestLimit
-from flask_login import current_user, login_required, logout_user
-from limits import parse as parse_limit
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
@@ -34,17 +27,10 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from complaints import clock, workflow
-from complaints.auth import (
-    check_sign_in,
-    hash_password,
-    revoke_sessions,
-    sign_in,
-    verify_password,
-)
 from complaints.codes import complaint_by_code
 from complaints.erasure import same_person
 from complaints.errors import ConcurrentChange, DomainError, ValidationFailed
-from complaints.extensions import db, limiter, login_manager
+from complaints.extensions import db
 from complaints.ids import as_id
 from complaints.models import (
     Attachment,
@@ -60,25 +46,13 @@ from complaints.models import (
     User,
 )
 from complaints.notify import notify_staff
-from complaints.ratelimit import client_address
 from complaints.workflow import Actor
 
 from . import access, queue
-from .forms import (
-    AssignForm,
-    LoginForm,
-    MergeForm,
-    NoteForm,
-    PasswordForm,
-    PriorityForm,
-    VerifyForm,
-)
+from .forms import AssignForm, MergeForm, NoteForm, PriorityForm, VerifyForm
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-login_manager.login_view = "staff.login"
-login_manager.login_message_category = "info"
 
 
 def audit(
@@ -102,144 +76,6 @@ def staff_user() -> User:
     user = current_user._get_current_object()
     assert isinstance(user, User)
     return user
-
-
-# --- sign-in ---------------------------------------------------------------------------
-
-# Only failed sign-ins count (a whole office behind one NAT address signs in
-# freely), and they count twice:
-# - per address, whatever e-mail is tried: a guesser spraying accounts is cut off;
-# - per account AND address: guessing one account's password from one address
-#   stops there, while its owner signing in from anywhere else still gets in,
-#   so no stranger can lock an account out.
-# The account is the e-mail as typed, whether or not anyone has it: an unknown
-# e-mail is throttled, and answered, exactly like a known one.
-FAILED_SIGN_INS_PER_ADDRESS = "10/minute;60/hour"
-FAILED_SIGN_INS_PER_ACCOUNT_AND_ADDRESS = "5 per 15 minutes"
-_PER_ACCOUNT = parse_limit(FAILED_SIGN_INS_PER_ACCOUNT_AND_ADDRESS)
-
-
-def _typed_email(raw: str | None) -> str:
-    return (raw or "").strip().lower()
-
-
-def _account_at_address() -> str:
-    """The rate-limit key of one e-mail tried from one client (hashed: no e-mail in Redis)."""
-    email = _typed_email(request.form.get("email"))
-    return f"{client_address()}|{hashlib.sha256(email.encode()).hexdigest()[:32]}"
-
-
-def _failed_sign_in(response: Response) -> bool:
-    """Whether a sign-in attempt counts against its limits: every one but a success."""
-    return response.status_code != 302
-
-
-def _sign_in_refused(_limit: RequestLimit) -> FlaskResponse:
-    """The answer past a limit: the same page for every e-mail, known or not."""
-    flash(gettext("Too many failed attempts. Try again in a few minutes."), "danger")
-    return make_response(render_template("staff/login.html", form=LoginForm()), 429)
-
-
-def _forget_failed_sign_ins() -> None:
-    """After a success, this address's earlier failures for the account no longer count."""
-    try:
-        for counted in limiter.current_limits:
-            if counted.limit == _PER_ACCOUNT:
-                limiter.limiter.clear(counted.limit, *counted.request_args)
-    except Exception:  # the rate-limit store is away: the failures expire on their own
-        logger.warning("could not forget failed sign-ins", exc_info=True)
-
-
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    FAILED_SIGN_INS_PER_ADDRESS,
-    methods=["POST"],
-    deduct_when=_failed_sign_in,
-    on_breach=_sign_in_refused,
-)
-@limiter.limit(
-    FAILED_SIGN_INS_PER_ACCOUNT_AND_ADDRESS,
-    methods=["POST"],
-    key_func=_account_at_address,
-    deduct_when=_failed_sign_in,
-    on_breach=_sign_in_refused,
-)
-def login() -> ResponseReturnValue:
-    form = LoginForm()
-    if not form.validate_on_submit():
-        return render_template(
-            "staff/login.html", form=form
-        ), 422 if request.method == "POST" else 200
-    email = _typed_email(form.email.data)
-    attempt = check_sign_in(email, form.password.data or "")
-    if not attempt.accepted or attempt.account is None:
-        audit("login_failed", attempt.account, email=email)
-        db.session.commit()
-        flash(gettext("Wrong e-mail or password."), "danger")
-        return render_template("staff/login.html", form=form), 401
-    user = attempt.account
-    user.last_login_at = clock.now()
-    audit("login", user)
-    db.session.commit()
-    _forget_failed_sign_ins()
-    _renew_session()
-    sign_in(user)
-    return redirect(url_for("staff.queue_view"))
-
-
-# Only the language choice survives signing in or out.
-_SESSION_KEPT = ("lang",)
-
-
-def _renew_session() -> None:
-    """Start a fresh session, so nothing set before a sign-in or sign-out carries over.
-
-    The session is a signed cookie with no server-side id to rotate; what could
-    be fixed by someone who planted a cookie is its contents, above all the
-    CSRF token. Clearing it makes Flask-WTF issue a new token on the next form.
-    (Copies of a signed-in cookie are ended by ``auth.revoke_sessions``.)
-    """
-    kept = {key: session[key] for key in _SESSION_KEPT if key in session}
-    session.clear()
-    session.update(kept)
-    g.pop("csrf_token", None)  # Flask-WTF's per-request copy of the old token
-
-
-@bp.post("/logout")
-@login_required
-def logout() -> Response:
-    user = staff_user()
-    revoke_sessions(user)  # a copy of this session's cookie must not outlive it
-    audit("logout", user)
-    db.session.commit()
-    _renew_session()
-    logout_user()  # after the renewal: it may leave a note to clear the remember cookie
-    flash(gettext("You are signed out, here and in every other browser."), "info")
-    return redirect(url_for("staff.login"))
-
-
-@bp.route("/password", methods=["GET", "POST"])
-@login_required
-def password() -> ResponseReturnValue:
-    form = PasswordForm()
-    user = staff_user()
-    if form.validate_on_submit():
-        if not verify_password(user, form.current.data or ""):
-            form.current.errors = [gettext("The current password is wrong.")]
-        else:
-            user.password_hash = hash_password(form.new.data or "")
-            revoke_sessions(user, except_this_one=True)
-            audit("password_changed", user)
-            db.session.commit()
-            flash(
-                gettext(
-                    "Your password has been changed. Every other browser signed in "
-                    "as you has been signed out."
-                ),
-                "success",
-            )
-            return redirect(url_for("staff.queue_view"))
-    return render_template("staff/password.html", form=form)
 
 
 # --- queue -----------------------------------------------------------------------------
@@ -376,7 +212,12 @@ def attachment(code: str, attachment_id: int) -> Response:
 
 
 def complaint_action(operation: Callable[[Complaint, Actor], str]) -> Callable[[str], Response]:
-    """Wrap a staff action: access check, CSRF-checked form, workflow call, commit, message."""
+    """Make the view of a staff action on the complaint ``<code>`` from ``operation``.
+
+    The view checks access, refuses a stale page, runs ``operation`` (which
+    checks its CSRF-protected form and calls ``workflow``), audits under the
+    operation's name, commits, and redirects to the complaint with a message.
+    """
 
     @wraps(operation)
     def run(code: str) -> Response:
@@ -416,24 +257,15 @@ def _refuse_stale_page(complaint: Complaint) -> None:
         )
 
 
-def _action(rule: str) -> Callable[[Callable[[Complaint, Actor], str]], Any]:
-    def register(operation: Callable[[Complaint, Actor], str]) -> Any:
-        view = login_required(complaint_action(operation))
-        bp.add_url_rule(
-            f"/complaints/<code>/{rule}", endpoint=rule, view_func=view, methods=["POST"]
-        )
-        return operation
-
-    return register
-
-
 def _form_or_refuse(form: Any) -> None:
     if not form.validate_on_submit():
         messages = [str(message) for errors in form.errors.values() for message in errors]
         raise DomainError(" ".join(messages) or gettext("The form was not valid."))
 
 
-@_action("verify")
+@bp.post("/complaints/<code>/verify")
+@login_required
+@complaint_action
 def verify(complaint: Complaint, actor: Actor) -> str:
     form = VerifyForm()
     form.unit.choices = _choices([(str(u.id), u.name) for u in db.session.scalars(select(Unit))])
@@ -450,7 +282,9 @@ def verify(complaint: Complaint, actor: Actor) -> str:
     return gettext("Verified and routed.")
 
 
-@_action("assign")
+@bp.post("/complaints/<code>/assign")
+@login_required
+@complaint_action
 def assign(complaint: Complaint, actor: Actor) -> str:
     form = AssignForm()
     form.assignee.choices = _choices(
@@ -468,7 +302,9 @@ def assign(complaint: Complaint, actor: Actor) -> str:
     return gettext("Assignment saved.")
 
 
-@_action("start")
+@bp.post("/complaints/<code>/start")
+@login_required
+@complaint_action
 def start(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
@@ -490,7 +326,9 @@ def canned_replies(complaint: Complaint) -> list[CannedReply]:
     )
 
 
-@_action("reply")
+@bp.post("/complaints/<code>/reply")
+@login_required
+@complaint_action
 def reply(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
@@ -505,7 +343,9 @@ def reply(complaint: Complaint, actor: Actor) -> str:
     return gettext("Reply sent to the citizen.")
 
 
-@_action("note")
+@bp.post("/complaints/<code>/note")
+@login_required
+@complaint_action
 def note(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
@@ -513,7 +353,9 @@ def note(complaint: Complaint, actor: Actor) -> str:
     return gettext("Internal note saved.")
 
 
-@_action("resolve")
+@bp.post("/complaints/<code>/resolve")
+@login_required
+@complaint_action
 def resolve(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
@@ -521,7 +363,9 @@ def resolve(complaint: Complaint, actor: Actor) -> str:
     return gettext("Marked resolved; the citizen is asked to confirm.")
 
 
-@_action("reject")
+@bp.post("/complaints/<code>/reject")
+@login_required
+@complaint_action
 def reject(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
@@ -529,7 +373,9 @@ def reject(complaint: Complaint, actor: Actor) -> str:
     return gettext("Rejected; the citizen is told the reason.")
 
 
-@_action("merge")
+@bp.post("/complaints/<code>/merge")
+@login_required
+@complaint_action
 def merge(complaint: Complaint, actor: Actor) -> str:
     form = MergeForm()
     _form_or_refuse(form)
@@ -540,7 +386,9 @@ def merge(complaint: Complaint, actor: Actor) -> str:
     return gettext("Merged into %(code)s.", code=original.code if original else "")
 
 
-@_action("priority")
+@bp.post("/complaints/<code>/priority")
+@login_required
+@complaint_action
 def priority(complaint: Complaint, actor: Actor) -> str:
     form = PriorityForm()
     _form_or_refuse(form)

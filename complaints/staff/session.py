@@ -1,0 +1,172 @@
+"""Staff sign-in, sign-out and password change.
+
+Apart from the console's complaint pages because its rules concern the
+account: failed sign-ins are throttled per address and per e-mail at an
+address (so no stranger can lock an account out for its owner), signing in
+or out starts a fresh session cookie, and signing out or changing the
+password ends the account's sessions in every other browser
+(``auth.revoke_sessions``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from flask import flash, g, make_response, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask.wrappers import Response as FlaskResponse
+from flask_babel import gettext
+from flask_limiter import RequestLimit
+from flask_login import login_required, logout_user
+from limits import parse as parse_limit
+from werkzeug.wrappers import Response
+
+from complaints import clock
+from complaints.auth import check_sign_in, hash_password, revoke_sessions, sign_in, verify_password
+from complaints.extensions import db, limiter, login_manager
+from complaints.ratelimit import client_address
+
+from .forms import LoginForm, PasswordForm
+from .views import audit, bp, staff_user
+
+logger = logging.getLogger(__name__)
+
+login_manager.login_view = "staff.login"
+login_manager.login_message_category = "info"
+
+
+# Only failed sign-ins count (a whole office behind one NAT address signs in
+# freely), and they count twice:
+# - per address, whatever e-mail is tried: a guesser spraying accounts is cut off;
+# - per account AND address: guessing one account's password from one address
+#   stops there, while its owner signing in from anywhere else still gets in,
+#   so no stranger can lock an account out.
+# The account is the e-mail as typed, whether or not anyone has it: an unknown
+# e-mail is throttled, and answered, exactly like a known one.
+FAILED_SIGN_INS_PER_ADDRESS = "10/minute;60/hour"
+FAILED_SIGN_INS_PER_ACCOUNT_AND_ADDRESS = "5 per 15 minutes"
+_PER_ACCOUNT = parse_limit(FAILED_SIGN_INS_PER_ACCOUNT_AND_ADDRESS)
+
+
+def _typed_email(raw: str | None) -> str:
+    return (raw or "").strip().lower()
+
+
+def _account_at_address() -> str:
+    """The rate-limit key of one e-mail tried from one client (hashed: no e-mail in Redis)."""
+    email = _typed_email(request.form.get("email"))
+    return f"{client_address()}|{hashlib.sha256(email.encode()).hexdigest()[:32]}"
+
+
+def _failed_sign_in(response: Response) -> bool:
+    """Whether a sign-in attempt counts against its limits: every one but a success."""
+    return response.status_code != 302
+
+
+def _sign_in_refused(_limit: RequestLimit) -> FlaskResponse:
+    """The answer past a limit: the same page for every e-mail, known or not."""
+    flash(gettext("Too many failed attempts. Try again in a few minutes."), "danger")
+    return make_response(render_template("staff/login.html", form=LoginForm()), 429)
+
+
+def _forget_failed_sign_ins() -> None:
+    """After a success, this address's earlier failures for the account no longer count."""
+    try:
+        for counted in limiter.current_limits:
+            if counted.limit == _PER_ACCOUNT:
+                limiter.limiter.clear(counted.limit, *counted.request_args)
+    except Exception:  # the rate-limit store is away: the failures expire on their own
+        logger.warning("could not forget failed sign-ins", exc_info=True)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    FAILED_SIGN_INS_PER_ADDRESS,
+    methods=["POST"],
+    deduct_when=_failed_sign_in,
+    on_breach=_sign_in_refused,
+)
+@limiter.limit(
+    FAILED_SIGN_INS_PER_ACCOUNT_AND_ADDRESS,
+    methods=["POST"],
+    key_func=_account_at_address,
+    deduct_when=_failed_sign_in,
+    on_breach=_sign_in_refused,
+)
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "staff/login.html", form=form
+        ), 422 if request.method == "POST" else 200
+    email = _typed_email(form.email.data)
+    attempt = check_sign_in(email, form.password.data or "")
+    if not attempt.accepted or attempt.account is None:
+        audit("login_failed", attempt.account, email=email)
+        db.session.commit()
+        flash(gettext("Wrong e-mail or password."), "danger")
+        return render_template("staff/login.html", form=form), 401
+    user = attempt.account
+    user.last_login_at = clock.now()
+    audit("login", user)
+    db.session.commit()
+    _forget_failed_sign_ins()
+    _renew_session()
+    sign_in(user)
+    return redirect(url_for("staff.queue_view"))
+
+
+# Only the language choice survives signing in or out.
+_SESSION_KEPT = ("lang",)
+
+
+def _renew_session() -> None:
+    """Start a fresh session, so nothing set before a sign-in or sign-out carries over.
+
+    The session is a signed cookie with no server-side id to rotate; what could
+    be fixed by someone who planted a cookie is its contents, above all the
+    CSRF token. Clearing it makes Flask-WTF issue a new token on the next form.
+    (Copies of a signed-in cookie are ended by ``auth.revoke_sessions``.)
+    """
+    kept = {key: session[key] for key in _SESSION_KEPT if key in session}
+    session.clear()
+    session.update(kept)
+    g.pop("csrf_token", None)  # Flask-WTF's per-request copy of the old token
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    user = staff_user()
+    revoke_sessions(user)  # a copy of this session's cookie must not outlive it
+    audit("logout", user)
+    db.session.commit()
+    _renew_session()
+    logout_user()  # after the renewal: it may leave a note to clear the remember cookie
+    flash(gettext("You are signed out, here and in every other browser."), "info")
+    return redirect(url_for("staff.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> ResponseReturnValue:
+    form = PasswordForm()
+    user = staff_user()
+    if form.validate_on_submit():
+        if not verify_password(user, form.current.data or ""):
+            form.current.errors = [gettext("The current password is wrong.")]
+        else:
+            user.password_hash = hash_password(form.new.data or "")
+            revoke_sessions(user, except_this_one=True)
+            audit("password_changed", user)
+            db.session.commit()
+            flash(
+                gettext(
+                    "Your password has been changed. Every other browser signed in "
+                    "as you has been signed out."
+                ),
+                "success",
+            )
+            return redirect(url_for("staff.queue_view"))
+    return render_template("staff/password.html", form=form)
