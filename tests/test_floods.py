@@ -9,8 +9,8 @@ The limits per source:
 - ``POST /api/v1/complaints``: 10 a minute, 100 a day per client;
 - Open311 ``POST requests.json``: 60 a minute, 2000 a day per api_key, and
   30 refused api_keys a minute per client (no guessing);
-- SMS: ``SMS_MAX_INBOUND_PER_HOUR`` (30) per number, counted in the database;
-  past it the number is told once, then ignored;
+- SMS: ``SMS_MAX_INBOUND_PER_HOUR`` (30) per number and clock hour; past it
+  the number is told once, then ignored;
 - Telegram: 20 updates a minute, 200 an hour per chat; past it the chat is
   told once, then its updates are dropped, always with 200 to Telegram;
 - staff sign-in ``POST /staff/login``: 10 a minute per client.
@@ -87,7 +87,7 @@ OPEN311_FORM = {
 
 
 # The limits are counted by Flask-Limiter, the same on either database: one backend is enough.
-# The SMS limit is counted in the database, so its test runs on both.
+# The SMS flood test runs on both: each message also locks its sender's conversation row.
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
@@ -273,6 +273,25 @@ def test_an_sms_flood_is_answered_once_then_ignored_on_every_instance(
     )
     assert reply and "ADU-" in reply[0]
     assert complaints_in(first) == 6
+
+
+@sqlite_only
+def test_sms_counts_live_in_the_shared_redis_under_no_phone_number(
+    instances, twilio_api: FakeTwilioApi, shared_redis
+) -> None:
+    first, second = instances(**twilio_api.config(), SMS_MAX_INBOUND_PER_HOUR=2)
+    flooder = "+6281200000003"
+    answers = [
+        twiml_messages(
+            signed_post(client, WEBHOOK, inbound_params("INFO", sender=f"whatsapp:{flooder}"))
+        )
+        for client in (first.test_client(), second.test_client(), first.test_client())
+    ]
+    assert [len(answer) for answer in answers] == [1, 1, 1]
+    assert answers[0] == answers[1] != answers[2]  # the help text twice, then the notice
+    keys = [key.decode() for key in keys_under(shared_redis, PREFIX)]
+    assert any("/sms-sender/whatsapp/" in key for key in keys)
+    assert not any(flooder.lstrip("+")[-9:] in key for key in keys)
 
 
 def telegram_receipts(instance: Flask) -> int:

@@ -267,3 +267,42 @@ def test_past_the_hourly_limit_a_sender_is_told_once_then_ignored(
     set_now(start + timedelta(hours=1, seconds=1))
     reply_to(client, "LAPOR Jalan berlubang di depan sekolah dasar")
     assert count(Complaint) == 1
+
+
+def limit_to(app, per_hour: int) -> None:
+    app.extensions["aduan_sms"] = TwilioSettings.from_config(
+        {**app.config, "SMS_MAX_INBOUND_PER_HOUR": per_hour}
+    )
+
+
+def test_the_limit_holds_with_rate_limits_off_and_whatsapp_counts_apart(
+    app, client, app_ctx
+) -> None:
+    # RATELIMIT_ENABLED=0 switches off the HTTP limits only: the number still gets its answer.
+    assert app.config["RATELIMIT_ENABLED"] is False
+    limit_to(app, 2)
+    assert [reply_to(client, "INFO") for _ in range(2)]
+    assert "REPORT" not in reply_to(client, "HELP")  # told to wait
+    assert twiml_messages(send_sms(client, "HELP")) == []
+    # The same phone on WhatsApp is another sender, as for the blocklist.
+    assert "REPORT" in reply_to(client, "HELP", sender=f"whatsapp:{CITIZEN}")
+
+
+def test_a_flood_is_still_cut_off_while_the_rate_limit_storage_is_down(
+    app, client, app_ctx, caplog
+) -> None:
+    from channels.sms import flood
+
+    # Nothing listens on port 1: every Redis call fails at once; the process counts alone.
+    app.config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:1/0"
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5}
+    flood.init_app(app)
+    limit_to(app, 2)
+    with caplog.at_level(logging.WARNING, logger="channels.sms.flood"):
+        assert "ADU-" in reply_to(client, "LAPOR Jalan berlubang di depan sekolah dasar")
+        assert "REPORT" in reply_to(client, "HELP")
+        assert "REPORT" not in reply_to(client, "HELP")
+        assert twiml_messages(send_sms(client, "HELP")) == []
+    assert count(Complaint) == 1
+    failures = [r for r in caplog.records if "storage failed" in r.getMessage()]
+    assert len(failures) == 1  # then it waits before trying the storage again

@@ -36,9 +36,10 @@ def init_app(app: Flask) -> None:
         logger.info("SMS channel off: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set")
         return
 
-    from . import views
+    from . import flood, views
     from .transport import TwilioTransport, build_client
 
+    flood.init_app(app)
     csrf.exempt(views.bp)  # Twilio signs its requests; it has no CSRF token
     app.register_blueprint(views.bp)
     client = build_client(settings)

@@ -1,21 +1,14 @@
-"""Blocked senders (managed by admins) and the per-number rate limit.
+"""Blocked senders, managed by admins (the per-number flood limit is ``flood``).
 
 A blocked number's messages are answered with an empty TwiML response and
-leave no trace: no receipt, no conversation, no complaint. The rate limit
-counts a number's messages per hour in its conversation row; past the limit
-the sender is told once, then ignored until the hour is over, and nothing
-they send is stored.
-
-The block functions are service functions for the admin page: they work in
-the caller's transaction (not committed here) so the page can add its audit
-entry to the same commit.
+leave no trace: no receipt, no conversation, no complaint. The block
+functions serve the admin page: they work in the caller's transaction (not
+committed here), so the page adds its audit entry to the same commit.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
-from datetime import datetime, timedelta
 
 from flask_babel import gettext
 from sqlalchemy import select
@@ -26,19 +19,11 @@ from complaints.extensions import db
 from complaints.intake import normalize_phone
 from complaints.models import BlockedAddress, Channel, User
 
-from .conversation import SenderState
 from .settings import WHATSAPP_PREFIX
 
 logger = logging.getLogger(__name__)
 
-RATE_WINDOW = timedelta(hours=1)
 _PHONE_CHANNELS = frozenset({Channel.SMS.value, Channel.WHATSAPP.value})
-
-
-class RateDecision(enum.Enum):
-    ADMIT = "admit"
-    WARN = "warn"  # first message over the limit: tell the sender once
-    DROP = "drop"
 
 
 def normalize_address(channel: str, address: str) -> str:
@@ -123,22 +108,3 @@ def blocked_addresses(channel: str | None = None) -> list[BlockedAddress]:
     if channel is not None:
         query = query.where(BlockedAddress.channel == channel)
     return list(db.session.scalars(query))
-
-
-def admit(sender: SenderState, now: datetime, limit: int) -> RateDecision:
-    """Count one message against the sender's hourly budget (in ``sender``; caller saves)."""
-    if sender.rate_start is None or now >= sender.rate_start + RATE_WINDOW:
-        sender.rate_start, sender.rate_count, sender.rate_warned = now, 0, False
-    sender.rate_count += 1
-    if sender.rate_count <= limit:
-        return RateDecision.ADMIT
-    if sender.rate_warned:
-        return RateDecision.DROP
-    sender.rate_warned = True
-    logger.warning(
-        "%s sender ...%s is over %d messages an hour",
-        sender.row.channel,
-        sender.row.address[-4:],
-        limit,
-    )
-    return RateDecision.WARN

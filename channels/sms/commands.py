@@ -24,7 +24,7 @@ complaint's description while the complaint is still ``received`` (kept as
 an inbound message for staff otherwise, so nothing is lost); the window
 slides with each part. ``LAPOR`` with too little text asks for the details
 and files the complaint when they arrive (within 15 minutes). See
-``conversation.py`` for the state and ``blocklist.py`` for the rate limit.
+``conversation.py`` for the state and ``flood.py`` for the rate limit.
 
 Photos. MMS and WhatsApp photos of ``LAPOR`` (or of the parts that complete
 a bare ``LAPOR``) go to intake with the text. Photos of a further part in
@@ -68,7 +68,7 @@ from complaints.models import (
 from complaints.public import public_view
 from complaints.workflow import Actor
 
-from . import blocklist, replies, resolution
+from . import blocklist, flood, replies, resolution
 from .conversation import JOIN_WINDOW, SenderState, lock_sender
 from .inbound import InboundMessage, MediaRef
 from .media import ACCEPTED_TYPES, fetch_photos
@@ -208,14 +208,14 @@ def handle_inbound(
     if _seen(message):
         db.session.rollback()
         return _replay(message)
-    decision = blocklist.admit(sender, moment, settings.max_inbound_per_hour)
-    command = parse_command(message.body)
-    if decision != blocklist.RateDecision.ADMIT:
-        sender.save()
-        db.session.commit()
-        if decision == blocklist.RateDecision.DROP:
+    limit = settings.max_inbound_per_hour
+    decision = flood.admit(message.channel, message.address, limit, moment)
+    if decision != flood.RateDecision.ADMIT:
+        db.session.rollback()  # nothing of a flood is stored; frees the sender's row
+        if decision == flood.RateDecision.DROP:
             return Reply()
         return _reply(replies.rate_limited(sender.locale or DEFAULT_LOCALE), message)
+    command = parse_command(message.body)
     if command.locale is not None:
         sender.locale = command.locale
     locale = sender.locale or DEFAULT_LOCALE

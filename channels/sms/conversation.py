@@ -10,8 +10,7 @@ One row per (channel, phone number) holds:
 - the *collecting window*: ``LAPOR`` with too little text (or nothing)
   asks for the details, and the next message within ``COLLECT_WINDOW``
   completes it;
-- the sender's language, once a command word gave it away;
-- the per-hour message counter of the rate limit (see ``blocklist``).
+- the sender's language, once a command word gave it away.
 
 The row is read with ``SELECT … FOR UPDATE`` (on PostgreSQL), so two parts
 of one complaint processed by two workers at once are handled one after the
@@ -61,9 +60,6 @@ class SenderState:
     privacy: list[str] = field(default_factory=list)  # "anonymous", "confidential" (collecting)
     locale: str | None = None
     cut_mid_word: bool = False
-    rate_start: datetime | None = None
-    rate_count: int = 0
-    rate_warned: bool = False
 
     @classmethod
     def decode(cls, row: Conversation) -> SenderState:
@@ -82,9 +78,6 @@ class SenderState:
             privacy=[str(choice) for choice in data.get("privacy", [])],
             locale=data.get("locale"),
             cut_mid_word=bool(data.get("cut_mid_word", False)),
-            rate_start=_instant(data.get("rate_start")),
-            rate_count=int(data.get("rate_count", 0)),
-            rate_warned=bool(data.get("rate_warned", False)),
         )
 
     def save(self) -> None:
@@ -98,9 +91,6 @@ class SenderState:
             "privacy": self.privacy,
             "locale": self.locale,
             "cut_mid_word": self.cut_mid_word,
-            "rate_start": self.rate_start.isoformat() if self.rate_start else None,
-            "rate_count": self.rate_count,
-            "rate_warned": self.rate_warned,
         }
 
     def window_open(self, now: datetime) -> bool:
