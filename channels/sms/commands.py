@@ -1,40 +1,14 @@
-"""The SMS/WhatsApp conversation: commands in Indonesian and English, one message at a time.
+"""The command layer of SMS and WhatsApp: what the service does with one incoming message.
 
-Commands (case-insensitive; the first word decides, ``:`` or ``,`` after it is fine):
+:func:`handle_inbound` lets the blocklist and the flood limit (``flood``)
+speak first, then joins the message to a complaint in progress
+(``conversation``) or acts on its command word (``command_words``): it
+files a complaint through :func:`complaints.intake.submit_complaint`,
+answers STATUS from the public view, or hands SELESAI/BELUM to
+``resolution``. ``channels/sms/README.md`` describes the commands, the
+joining windows and the photo rules as citizens meet them.
 
-- ``LAPOR`` / ``ADUAN`` / ``REPORT <text>`` files a complaint through
-  :func:`complaints.intake.submit_complaint` with the sender's number as
-  contact, the category guessed from the admins' keywords (else "other",
-  for staff to route) and the language of the command word; the answer
-  carries the tracking code;
-- ``STATUS`` / ``CEK <code>`` answers with the status in plain words and
-  the unit's latest public text, from the public view: a tracking code is
-  the credential in this system, so anyone holding it may ask, and the
-  answer holds nothing personal;
-- ``SELESAI`` / ``SUDAH`` / ``DONE <code>`` confirms a resolved complaint
-  (it closes) and ``BELUM`` / ``REOPEN <code> <reason>`` sends it back to
-  the unit with the reason, only from the reporter's own number; anyone
-  else is answered as for an unknown code (see ``resolution.py``);
-- ``INFO`` / ``BANTUAN`` / ``HELP`` and anything else get the help text.
-
-Long complaints. A phone may deliver a long text as several SMS. After
-``LAPOR <text>`` files the complaint, text without a command from the same
-number within two minutes of the previous part is appended to the
-complaint's description while the complaint is still ``received`` (kept as
-an inbound message for staff otherwise, so nothing is lost); the window
-slides with each part. ``LAPOR`` with too little text asks for the details
-and files the complaint when they arrive (within 15 minutes). See
-``conversation.py`` for the state and ``flood.py`` for the rate limit.
-
-Photos. MMS and WhatsApp photos of ``LAPOR`` (or of the parts that complete
-a bare ``LAPOR``) go to intake with the text. Photos of a further part in
-the joining window (WhatsApp sends each photo as its own message, with an
-empty body) are attached to the complaint in any status, checked as intake
-checks them, up to intake's limit counted over all parts; the citizen is
-told how many it holds ("Foto diterima (2/5)"), and which were not kept.
-Photos with no window to join are refused with a hint how to send them.
-
-Idempotency. Each processed MessageSid leaves an InboundReceipt, committed
+Idempotency: each processed MessageSid leaves an InboundReceipt, committed
 with whatever the message changed; the complaint's ``external_id`` is the
 MessageSid of the LAPOR that opened it, so a replayed webhook files nothing
 twice and is answered with the same tracking code.
@@ -42,9 +16,7 @@ twice and is answered with the same tracking code.
 
 from __future__ import annotations
 
-import enum
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -52,23 +24,17 @@ from sqlalchemy import select, update
 
 from complaints import clock, workflow
 from complaints.attachments import MAX_PHOTOS, NewAttachment, add_photos
-from complaints.categories import active_categories
-from complaints.codes import complaint_by_code, normalize_code
+from complaints.codes import complaint_by_code
 from complaints.errors import ConcurrentChange, ValidationFailed
 from complaints.extensions import db
 from complaints.intake import MAX_DESCRIPTION, MIN_DESCRIPTION, Contact, submit_complaint
-from complaints.models import (
-    Category,
-    Complaint,
-    InboundReceipt,
-    OutboundMessage,
-    OutboxStatus,
-    Status,
-)
+from complaints.models import Complaint, InboundReceipt, OutboundMessage, OutboxStatus, Status
 from complaints.public import public_view
 from complaints.workflow import Actor
 
 from . import blocklist, flood, replies, resolution
+from .category_guess import guess_category
+from .command_words import Command, Verb, code_in, parse_command, privacy_choices
 from .conversation import JOIN_WINDOW, SenderState, lock_sender
 from .inbound import InboundMessage, MediaRef
 from .media import ACCEPTED_TYPES, fetch_photos
@@ -76,52 +42,7 @@ from .settings import TwilioSettings
 
 logger = logging.getLogger(__name__)
 
-FALLBACK_CATEGORY = "other"  # "Lainnya": staff route it by hand
 DEFAULT_LOCALE = "id"
-
-
-class Verb(enum.StrEnum):
-    REPORT = "report"
-    STATUS = "status"
-    HELP = "help"
-    CONFIRM = "confirm"  # the reporter confirms the resolution
-    REOPEN = "reopen"  # the reporter says it is not resolved
-
-
-# Command word -> (verb, language it gives away; None when both languages use it).
-COMMAND_WORDS: dict[str, tuple[Verb, str | None]] = {
-    "lapor": (Verb.REPORT, "id"),
-    "aduan": (Verb.REPORT, "id"),
-    "report": (Verb.REPORT, "en"),
-    "cek": (Verb.STATUS, "id"),
-    "status": (Verb.STATUS, None),
-    "selesai": (Verb.CONFIRM, "id"),
-    "sudah": (Verb.CONFIRM, "id"),
-    "done": (Verb.CONFIRM, "en"),
-    "belum": (Verb.REOPEN, "id"),
-    "reopen": (Verb.REOPEN, "en"),
-    "bantuan": (Verb.HELP, "id"),
-    "info": (Verb.HELP, None),
-    "help": (Verb.HELP, "en"),
-}
-_FIRST_WORD = re.compile(r"\s*[#/!]?(?P<word>[^\W\d_]+)(?P<rest>.*)", re.DOTALL)
-_SEPARATORS = " \t\r\n:.,;-"
-# Words right after LAPOR that set the web form's two privacy options:
-# "LAPOR ANONIM RAHASIA <complaint>". Taking one for a first word of the
-# complaint errs on the private side only.
-PRIVACY_WORDS = {
-    "anonim": "anonymous",
-    "anonymous": "anonymous",
-    "rahasia": "confidential",
-    "confidential": "confidential",
-}
-
-
-@dataclass(frozen=True)
-class Command:
-    verb: Verb | None  # None: free text
-    argument: str
-    locale: str | None
 
 
 @dataclass(frozen=True)
@@ -129,64 +50,6 @@ class Reply:
     """What to answer in TwiML; ``None`` answers with an empty response (no SMS)."""
 
     text: str | None = None
-
-
-def parse_command(body: str) -> Command:
-    """Split a message into its command word and argument (verb None for free text)."""
-    match = _FIRST_WORD.match(body)
-    if match is not None:
-        known = COMMAND_WORDS.get(match["word"].lower())
-        if known is not None:
-            verb, locale = known
-            return Command(verb, match["rest"].lstrip(_SEPARATORS).strip(), locale)
-    return Command(None, body.strip(), None)
-
-
-def privacy_choices(argument: str) -> tuple[str, frozenset[str]]:
-    """A LAPOR argument without its leading privacy words, and the options they set."""
-    choices: set[str] = set()
-    rest = argument
-    while (match := _FIRST_WORD.match(rest)) is not None:
-        choice = PRIVACY_WORDS.get(match["word"].lower())
-        if choice is None:
-            break
-        choices.add(choice)
-        rest = match["rest"].lstrip(_SEPARATORS)
-    return rest.strip(), frozenset(choices)
-
-
-def code_in(argument: str) -> str | None:
-    """The tracking code in a STATUS argument: all of it, or its first word."""
-    return normalize_code(argument) or (
-        normalize_code(argument.split()[0]) if argument.split() else None
-    )
-
-
-def _keyword_matches(word: str, keyword: str) -> bool:
-    # Indonesian affixes: "kebanjiran" is about "banjir", "lampunya" about "lampu".
-    return word == keyword or (len(keyword) >= 4 and keyword in word)
-
-
-def guess_category(text: str) -> Category | None:
-    """The active category whose keywords the text mentions most, else "other".
-
-    On a tie the category mentioned first wins: Indonesian puts the head of
-    a phrase first, so "lampu jalan" (street light) is about the lamp.
-    """
-    categories = active_categories()
-    words = re.findall(r"[^\W_]+", text.lower())
-    best, best_rank = None, (0, 0)
-    for category in categories:
-        keywords = set(category.keywords.lower().split())
-        hits = [
-            i for i, word in enumerate(words) if any(_keyword_matches(word, k) for k in keywords)
-        ]
-        rank = (len(hits), -hits[0]) if hits else (0, 0)
-        if hits and rank > best_rank:  # a full tie goes to the category listed first
-            best, best_rank = category, rank
-    if best is not None:
-        return best
-    return next((c for c in categories if c.code == FALLBACK_CATEGORY), None)
 
 
 def handle_inbound(
@@ -316,6 +179,10 @@ def _complaint_opened_by(channel: str, external_id: str | None) -> Complaint | N
 
 
 def _status_text(argument: str, locale: str) -> str:
+    """The answer to STATUS <code>: anyone holding the code may ask, as on the tracking page.
+
+    It is built from the public view, so it says nothing personal.
+    """
     code = code_in(argument)
     if code is None:
         return replies.status_usage(locale)
