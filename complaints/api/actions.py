@@ -1,9 +1,10 @@
 """Staff actions requested through the API, mapped onto the workflow's service functions.
 
 Every status change goes through :mod:`complaints.workflow`; this module only
-reads the request body, resolves codes and e-mail addresses to rows (within
-what the token's user may see) and picks the service function for the target
-status. The caller commits.
+refuses the body's members as each move needs them (a move reads only its
+own), resolves codes and e-mail addresses to rows (within what the token's
+user may see) and picks the service function for the target status. The
+caller commits.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from complaints.staff import access
 from complaints.workflow import Actor
 
 from .errors import ApiError
-from .inputs import Fields, unit_by_code
+from .inputs import unit_by_code
+from .request_bodies import Checked, NewMessage, Transition
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ def check_version(complaint: Complaint, expected: int | None) -> None:
         )
 
 
-def _assignee(complaint: Complaint, value: Any) -> User | None:
+def _assignee(complaint: Complaint, value: str | int | None) -> User | None:
     """The officer named by e-mail or id, who must be active staff of the complaint's unit."""
     if value is None or value == "":
         return None
@@ -80,16 +82,15 @@ def _assignee(complaint: Complaint, value: Any) -> User | None:
     )
 
 
-def assign(complaint: Complaint, actor: Actor, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, str | int | None):
-        raise ValidationFailed({"assignee": gettext("Give an e-mail address or a user id.")})
+def assign(complaint: Complaint, actor: Actor, value: str | int | None) -> None:
+    """Give the complaint to the officer named by ``value`` (checked by the body's model)."""
     workflow.assign_complaint(complaint, actor, _assignee(complaint, value))
 
 
-def _verify(complaint: Complaint, actor: Actor, fields: Fields) -> None:
-    unit_code, category_code = fields.text("unit"), fields.text("category")
-    kind, note = fields.text("kind"), fields.text("note")
-    fields.raise_errors()
+def _verify(complaint: Complaint, actor: Actor, checked: Checked[Transition]) -> None:
+    checked.refuse("unit", "category", "kind", "note")
+    body = checked.body
+    unit_code, category_code, kind, note = body.unit, body.category, body.kind, body.note
     unit = unit_by_code(unit_code)
     category = active_category(category_code)
     errors = {}
@@ -106,17 +107,15 @@ def _verify(complaint: Complaint, actor: Actor, fields: Fields) -> None:
     )
 
 
-def _start(complaint: Complaint, actor: Actor, fields: Fields) -> None:
-    note = fields.text("note")
-    fields.raise_errors()
-    workflow.start_work(complaint, actor, note=note or None)
+def _start(complaint: Complaint, actor: Actor, checked: Checked[Transition]) -> None:
+    checked.refuse("note")
+    workflow.start_work(complaint, actor, note=checked.body.note or None)
 
 
-def _resolve(complaint: Complaint, actor: Actor, fields: Fields) -> None:
-    resolution = fields.text("note")
-    fields.raise_errors()
+def _resolve(complaint: Complaint, actor: Actor, checked: Checked[Transition]) -> None:
+    checked.refuse("note")
     try:
-        workflow.resolve_complaint(complaint, actor, resolution)
+        workflow.resolve_complaint(complaint, actor, checked.body.note)
     except ValidationFailed:
         # The resolution text travels in "note": name the field the client sent.
         raise ValidationFailed(
@@ -124,15 +123,14 @@ def _resolve(complaint: Complaint, actor: Actor, fields: Fields) -> None:
         ) from None
 
 
-def _reject(complaint: Complaint, actor: Actor, fields: Fields) -> None:
-    reason = fields.text("reason")
-    fields.raise_errors()
-    workflow.reject_complaint(complaint, actor, reason)
+def _reject(complaint: Complaint, actor: Actor, checked: Checked[Transition]) -> None:
+    checked.refuse("reason")
+    workflow.reject_complaint(complaint, actor, checked.body.reason)
 
 
-def _merge(complaint: Complaint, actor: Actor, fields: Fields) -> None:
-    code, note = fields.text("duplicate_of"), fields.text("note")
-    fields.raise_errors()
+def _merge(complaint: Complaint, actor: Actor, checked: Checked[Transition]) -> None:
+    checked.refuse("duplicate_of", "note")
+    code, note = checked.body.duplicate_of, checked.body.note
     original = complaint_by_code(code) if code else None
     user = actor.user
     if original is not None and (user is None or not access.can_see(user, original)):
@@ -142,7 +140,7 @@ def _merge(complaint: Complaint, actor: Actor, fields: Fields) -> None:
     workflow.merge_complaint(complaint, actor, original, note=note or None)
 
 
-def _close(complaint: Complaint, actor: Actor, fields: Fields) -> None:
+def _close(complaint: Complaint, actor: Actor, checked: Checked[Transition]) -> None:
     # Only the citizen's confirmation or the end of the confirmation window closes.
     raise ApiError(
         403,
@@ -154,7 +152,7 @@ def _close(complaint: Complaint, actor: Actor, fields: Fields) -> None:
     )
 
 
-_MOVES: dict[Status, Callable[[Complaint, Actor, Fields], None]] = {
+_MOVES: dict[Status, Callable[[Complaint, Actor, Checked[Transition]], None]] = {
     Status.VERIFIED: _verify,
     Status.IN_PROGRESS: _start,
     Status.RESOLVED: _resolve,
@@ -164,17 +162,15 @@ _MOVES: dict[Status, Callable[[Complaint, Actor, Fields], None]] = {
 }
 
 
-def move(complaint: Complaint, user: User, payload: dict[str, Any]) -> None:
-    """Apply the transition described by ``payload`` (and an assignment when given).
+def move(complaint: Complaint, user: User, checked: Checked[Transition]) -> None:
+    """Apply the transition the body describes (and an assignment when it names one).
 
     Raises ValidationFailed (422) for a missing or malformed target,
     InvalidTransition (409, with the allowed moves) for a move the table
     forbids, ApiError 403 for a move staff may not make.
     """
-    fields = Fields(payload)
-    target = fields.text("to")
-    version = fields.integer("version")
-    fields.raise_errors()
+    checked.refuse("to", "version")
+    target, version = checked.body.to, checked.body.version
     if not target:
         raise ValidationFailed({"to": gettext("This field is required.")})
     if target not in {s.value for s in Status}:
@@ -188,22 +184,20 @@ def move(complaint: Complaint, user: User, payload: dict[str, Any]) -> None:
         # Checked here too: a refused move must not first run the move's own validation.
         raise InvalidTransition(complaint.status, status.value, [s.value for s in allowed])
     actor = Actor.staff(user)
-    _MOVES[status](complaint, actor, fields)
-    if "assignee" in payload:
-        assign(complaint, actor, payload["assignee"])
+    _MOVES[status](complaint, actor, checked)
+    if checked.sent("assignee"):
+        checked.refuse("assignee")
+        assign(complaint, actor, checked.body.assignee)
     audit(user, f"transition_{status.value}", complaint)
 
 
-def post_message(complaint: Complaint, user: User, payload: dict[str, Any]) -> Message:
+def post_message(complaint: Complaint, user: User, body: NewMessage) -> Message:
     """A public reply (``public: true``) or an internal note (the default)."""
-    fields = Fields(payload)
-    body = fields.text("body")
-    public = fields.flag("public", default=False)
-    fields.raise_errors()
     actor = Actor.staff(user)
+    public = bool(body.public)
     if public:
-        message = workflow.reply_to_citizen(complaint, actor, body)
+        message = workflow.reply_to_citizen(complaint, actor, body.body)
     else:
-        message = workflow.add_internal_note(complaint, actor, body)
+        message = workflow.add_internal_note(complaint, actor, body.body)
     audit(user, "reply" if public else "note", complaint)
     return message

@@ -1,14 +1,12 @@
-"""Reading API input: the JSON body, typed fields in it, and the list's query parameters.
+"""Reading API input: the JSON body, and the staff list's query parameters.
 
-Type errors are collected per field and raised as one ValidationFailed (422),
-so a client sees every problem at once; content problems (a too-short
-description, a bad phone number) are left to the service functions, which
-already word them for citizens.
+The body's members are typed by the models of :mod:`.request_bodies`; this
+module gets the JSON object to them (415, 413, 400 before any member is
+read) and checks the query string, where a wrong filter is a 400.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -18,7 +16,6 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from complaints.errors import ValidationFailed
 from complaints.extensions import db
 from complaints.ids import as_id
 from complaints.models import Category, Channel, Status, Unit
@@ -77,65 +74,6 @@ def json_body() -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise ApiError(400, "invalid_json", gettext("The body must be a JSON object."))
     return payload
-
-
-class Fields:
-    """Typed access to a JSON object's members, collecting one message per bad field."""
-
-    def __init__(self, payload: dict[str, Any]) -> None:
-        self.payload = payload
-        self.errors: dict[str, str] = {}
-
-    def text(self, name: str) -> str | None:
-        value = self.payload.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.errors[name] = gettext("This must be text.")
-            return None
-        if not storable(value):
-            self.errors[name] = gettext("This text contains characters that are not allowed.")
-            return None
-        return value
-
-    def number(self, name: str) -> float | None:
-        value = self.payload.get(name)
-        if value is None:
-            return None
-        # bool is an int in Python, but `true` is no coordinate.
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.errors[name] = gettext("This must be a number.")
-            return None
-        try:
-            number = float(value)
-        except OverflowError:  # an integer beyond any float
-            number = math.inf
-        if not math.isfinite(number):
-            self.errors[name] = gettext("This must be a number.")
-            return None
-        return number
-
-    def flag(self, name: str, default: bool = False) -> bool:
-        value = self.payload.get(name)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.errors[name] = gettext("This must be true or false.")
-            return default
-        return value
-
-    def integer(self, name: str) -> int | None:
-        value = self.payload.get(name)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.errors[name] = gettext("This must be a whole number.")
-            return None
-        return value
-
-    def raise_errors(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
 
 
 def unit_by_code(code: str | None) -> Unit | None:

@@ -46,6 +46,14 @@ from . import idempotency
 from .auth import find_open311_key
 from .errors import copy_headers, http_error_message, register_http_error_handler
 from .inputs import unstorable_parameters
+from .open311_bodies import (
+    Open311Created,
+    Open311Discovery,
+    Open311Endpoint,
+    Open311NewRequest,
+    Open311ServiceDefinition,
+    plain,
+)
 from .open311_format import errors_payload, render, service_json, service_request_json, statuses_for
 
 logger = logging.getLogger(__name__)
@@ -149,21 +157,21 @@ def _key_refused(response: Response) -> bool:
 def discovery(fmt: str) -> Response:
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
     endpoint_url = base.rstrip("/") + bp.url_prefix if bp.url_prefix else base
-    payload = {
-        "changeset": CHANGESET,
-        "contact": gettext("Complaint service of the Bone Bolango Regency Government."),
-        "key_service": gettext("Ask the regency's administrators for an api_key."),
-        "endpoints": [
-            {
-                "specification": SPECIFICATION,
-                "url": endpoint_url,
-                "changeset": CHANGESET,
-                "type": "production",
-                "formats": ["application/json", "text/xml"],
-            }
+    found = Open311Discovery(
+        changeset=CHANGESET,
+        contact=gettext("Complaint service of the Bone Bolango Regency Government."),
+        key_service=gettext("Ask the regency's administrators for an api_key."),
+        endpoints=[
+            Open311Endpoint(
+                specification=SPECIFICATION,
+                url=endpoint_url,
+                changeset=CHANGESET,
+                type="production",
+                formats=["application/json", "text/xml"],
+            )
         ],
-    }
-    return render(payload, fmt, "discovery")
+    )
+    return render(plain(found), fmt, "discovery")
 
 
 @bp.get(f"/services.{FORMAT}")
@@ -187,14 +195,15 @@ def _service(service_code: str) -> Category:
 def service_definition(service_code: str, fmt: str) -> Response:
     """Our services take no extra attributes (metadata is false everywhere)."""
     category = _service(service_code)
-    return render({"service_code": category.code, "attributes": []}, fmt, "service_definition")
+    definition = Open311ServiceDefinition(service_code=category.code, attributes=[])
+    return render(plain(definition), fmt, "service_definition")
 
 
 # --- requests ----------------------------------------------------------------------------
 
 
-def _float(name: str) -> float | None:
-    raw = (request.form.get(name) or "").strip()
+def _float(name: str, raw: str | None) -> float | None:
+    raw = (raw or "").strip()
     if not raw:
         return None
     try:
@@ -203,8 +212,8 @@ def _float(name: str) -> float | None:
         raise Open311Error(400, (400, gettext("%(name)s must be a number.", name=name))) from None
 
 
-def _media_url() -> str | None:
-    raw = (request.form.get("media_url") or "").strip()
+def _media_url(form: Open311NewRequest) -> str | None:
+    raw = (form.media_url or "").strip()
     if not raw:
         return None
     parsed = urlparse(raw)
@@ -213,8 +222,8 @@ def _media_url() -> str | None:
     return raw
 
 
-def _api_client() -> Open311Key:
-    key = find_open311_key(request.form.get("api_key") or request.args.get("api_key"))
+def _api_client(form: Open311NewRequest) -> Open311Key:
+    key = find_open311_key(form.api_key or request.args.get("api_key"))
     if key is None:
         raise Open311Error(
             403, (403, gettext("Missing or invalid api_key: cannot create the request."))
@@ -222,9 +231,9 @@ def _api_client() -> Open311Key:
     return key
 
 
-def _location() -> tuple[float | None, float | None, str | None]:
-    lat, lon = _float("lat"), _float("long")
-    address = (request.form.get("address_string") or "").strip() or None
+def _location(form: Open311NewRequest) -> tuple[float | None, float | None, str | None]:
+    lat, lon = _float("lat", form.lat), _float("long", form.long)
+    address = (form.address_string or "").strip() or None
     if (lat is None or lon is None) and address is None:
         raise Open311Error(
             400,
@@ -260,30 +269,29 @@ def _validation_errors(failure: ValidationFailed) -> Open311Error:
 @limiter.limit("60/minute;2000/day", key_func=_client_key)
 @limiter.limit(REFUSED_KEY_LIMIT, key_func=client_address, deduct_when=_key_refused)
 def create_request(fmt: str) -> Response:
-    client = _api_client()
-    service_code = (request.form.get("service_code") or "").strip()
+    form = Open311NewRequest.read(request.form)
+    client = _api_client(form)
+    service_code = (form.service_code or "").strip()
     if not service_code:
         raise Open311Error(400, (400, gettext("service_code is required.")))
     category = _service(service_code)
-    lat, lon, address = _location()
-    media_url = _media_url()
+    lat, lon, address = _location(form)
+    media_url = _media_url(form)
     name = " ".join(
-        part.strip()
-        for part in (request.form.get("first_name"), request.form.get("last_name"))
-        if part and part.strip()
+        part.strip() for part in (form.first_name, form.last_name) if part and part.strip()
     )
     try:
         result = submit_complaint(
             channel=Channel.OPEN311.value,
             category=category,
-            description=request.form.get("description"),
+            description=form.description,
             lat=lat,
             lon=lon,
             address=address,
             contact=Contact(
                 name=name or None,
-                phone=request.form.get("phone"),
-                email=request.form.get("email"),
+                phone=form.phone,
+                email=form.email,
             ),
             locale=_locale(),
             external_id=_external_id(client),
@@ -302,15 +310,10 @@ def create_request(fmt: str) -> Response:
         code=complaint.code,
         url=tracking_url(complaint.code, key),
     )
-    payload = [
-        {
-            "service_request_id": complaint.code,
-            "service_notice": notice,
-            "account_id": None,
-            "reporter_key": key,
-        }
-    ]
-    return render(payload, fmt, "service_requests", 201 if result.created else 200)
+    created = Open311Created(
+        service_request_id=complaint.code, service_notice=notice, account_id=None, reporter_key=key
+    )
+    return render([plain(created)], fmt, "service_requests", 201 if result.created else 200)
 
 
 def _keep_media_url(complaint: Complaint, client: Open311Key, media_url: str) -> None:

@@ -1,5 +1,8 @@
 """Open311 GeoReport v2 representations: services, service requests, errors; JSON and XML.
 
+The shapes are the models of :mod:`.open311_bodies`; this module fills them
+from rows and writes them as JSON or XML.
+
 Status mapping (GeoReport knows only ``open`` and ``closed``, where closed
 means "it has been resolved"): ``resolved``, ``closed``, ``rejected`` and
 ``merged`` are ``closed``; ``received``, ``verified`` and ``in_progress`` are
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -25,6 +28,8 @@ from flask import Response, current_app, jsonify
 from complaints.models import Category, Complaint, Status
 from complaints.notify import status_label
 from complaints.redact import redact
+
+from .open311_bodies import Open311Error, Open311Service, Open311ServiceRequest, plain
 
 CLOSED_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.MERGED})
 OPEN_STATUSES = frozenset(Status) - CLOSED_STATUSES
@@ -42,7 +47,7 @@ _ITEM_TAGS = {
 }
 
 
-def open311_status(status: str) -> str:
+def open311_status(status: str) -> Literal["open", "closed"]:
     return "closed" if Status(status) in CLOSED_STATUSES else "open"
 
 
@@ -52,25 +57,24 @@ def statuses_for(open311: str) -> list[str]:
     return sorted(status.value for status in chosen)
 
 
-def w3c(moment: datetime | None) -> str | None:
+def w3c(moment: datetime) -> str:
     """A W3C datetime with the office's UTC offset, e.g. 2026-11-25T10:00:00+08:00."""
-    if moment is None:
-        return None
     zone = ZoneInfo(current_app.config["ADUAN_TIMEZONE"])
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
 def service_json(category: Category, locale: str) -> dict[str, Any]:
     description = category.description_en if locale == "en" else category.description_id
-    return {
-        "service_code": category.code,
-        "service_name": category.name(locale),
-        "description": description or category.name(locale),
-        "metadata": False,
-        "type": "realtime",
-        "keywords": ", ".join(category.keywords.split()),
-        "group": category.default_unit.name if category.default_unit else "",
-    }
+    service = Open311Service(
+        service_code=category.code,
+        service_name=category.name(locale),
+        description=description or category.name(locale),
+        metadata=False,
+        type="realtime",
+        keywords=", ".join(category.keywords.split()),
+        group=category.default_unit.name if category.default_unit else "",
+    )
+    return plain(service)
 
 
 def _clean(complaint: Complaint, text: str | None) -> str | None:
@@ -103,25 +107,26 @@ def _updated_at(complaint: Complaint) -> datetime:
 
 def service_request_json(complaint: Complaint, locale: str) -> dict[str, Any]:
     unit = complaint.unit
-    return {
-        "service_request_id": complaint.code,
-        "status": open311_status(complaint.status),
-        "status_notes": status_notes(complaint),
-        "service_name": complaint.category.name(locale),
-        "service_code": complaint.category.code,
-        "description": _clean(complaint, complaint.description),
-        "agency_responsible": unit.name if unit else None,
-        "service_notice": None,
-        "requested_datetime": w3c(complaint.created_at),
-        "updated_datetime": w3c(_updated_at(complaint)),
-        "expected_datetime": w3c(complaint.resolve_due_at),
-        "address": _clean(complaint, complaint.address),
-        "address_id": None,
-        "zipcode": None,
-        "lat": complaint.lat,
-        "long": complaint.lon,
-        "media_url": None,
-    }
+    service_request = Open311ServiceRequest(
+        service_request_id=complaint.code,
+        status=open311_status(complaint.status),
+        status_notes=status_notes(complaint),
+        service_name=complaint.category.name(locale),
+        service_code=complaint.category.code,
+        description=_clean(complaint, complaint.description),
+        agency_responsible=unit.name if unit else None,
+        service_notice=None,
+        requested_datetime=w3c(complaint.created_at),
+        updated_datetime=w3c(_updated_at(complaint)),
+        expected_datetime=w3c(complaint.resolve_due_at) if complaint.resolve_due_at else None,
+        address=_clean(complaint, complaint.address),
+        address_id=None,
+        zipcode=None,
+        lat=complaint.lat,
+        long=complaint.lon,
+        media_url=None,
+    )
+    return plain(service_request)
 
 
 def _xml_text(value: Any) -> str:
@@ -168,4 +173,4 @@ def render(payload: Any, fmt: str, root: str, status: int = 200) -> Response:
 
 
 def errors_payload(errors: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:
-    return [{"code": code, "description": description} for code, description in errors]
+    return [plain(Open311Error(code=code, description=description)) for code, description in errors]

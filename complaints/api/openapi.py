@@ -1,30 +1,63 @@
-"""The OpenAPI 3.1 description of /api/v1 and /open311/v2, kept beside the code.
+"""The OpenAPI 3.1 description of /api/v1 and /open311/v2: operations here, shapes generated.
 
-It is a plain dict built here rather than generated from decorators: the
-views stay thin and readable, and two tests keep the spec honest — one
-checks that every route under /api/ and /open311/ is described (and nothing
-more), the other fuzzes every described operation with schemathesis and
-checks that each answer matches its documented status, content type and
-schema. Served at ``GET /api/openapi.json`` and rendered for people at
-``GET /api/docs``.
+The operations (paths, parameters, statuses) are written here, so the views
+stay plain Flask; the components are the JSON Schemas of the pydantic models
+in :mod:`.request_bodies`, :mod:`.response_bodies` and :mod:`.open311_bodies`,
+the same models the views read and answer with. Tests keep it honest: every
+route under /api/ and /open311/ is described (and nothing more), and
+schemathesis fuzzes every operation against it. Served at
+``GET /api/openapi.json`` and rendered for people at ``GET /api/docs``.
 """
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
+from pydantic_core import CoreSchema
 
 from complaints.models import Channel
 
-from .openapi_schemas import (
-    INSTANT,
-    STATUSES,
-    STRING,
-    Schema,
-    api_schemas,
-    open311_schemas,
-    ref,
-)
+from . import open311_bodies as o311
+from . import request_bodies
+from . import response_bodies as answer
 from .pagination import MAX_LIMIT
+
+Schema = dict[str, Any]
+STRING: Schema = {"type": "string"}
+INSTANT: Schema = {"type": "string", "format": "date-time"}
+REF_TEMPLATE = "#/components/schemas/{model}"
+
+
+def ref(model: type[BaseModel]) -> Schema:
+    """A reference to the component generated from ``model``."""
+    return {"$ref": REF_TEMPLATE.format(model=model.__name__)}
+
+
+class _ComponentSchema(GenerateJsonSchema):
+    """pydantic's JSON Schema without a title on every property (the name says it)."""
+
+    def field_title_should_be_set(self, schema: CoreSchema) -> bool:
+        return False
+
+
+@cache
+def _components() -> dict[str, Schema]:
+    """Every model's schema by its class name: request bodies as read, answers as written."""
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        *((model, "validation") for model in request_bodies.BODIES),
+        (o311.Open311NewRequest, "validation"),
+        *((model, "serialization") for model in answer.ANSWERS),
+        *((model, "serialization") for model in o311.BODIES),
+    ]
+    _, top = models_json_schema(
+        models, ref_template=REF_TEMPLATE, schema_generator=_ComponentSchema
+    )
+    return dict(sorted(top["$defs"].items()))
+
 
 VERSION = "1.0.0"
 JSON = "application/json"
@@ -36,15 +69,28 @@ def _content(schema: Schema, media_type: str = JSON) -> dict[str, Any]:
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _content(ref("Error"))}
+    return {"description": description, "content": _content(ref(answer.Error))}
 
 
 def _o311_error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _content(ref("Open311Errors"))}
+    return {"description": description, "content": _content(ref(o311.Open311Errors))}
 
 
 def _ok(description: str, schema: Schema) -> dict[str, Any]:
     return {"description": description, "content": _content(schema)}
+
+
+def _body(model: type[BaseModel], media_type: str = JSON) -> dict[str, Any]:
+    return {"required": True, "content": _content(ref(model), media_type)}
+
+
+def _list(model: type[BaseModel], most: int | None = None, exactly_one: bool = False) -> Schema:
+    schema: Schema = {"type": "array", "items": ref(model)}
+    if exactly_one:
+        schema.update(minItems=1, maxItems=1)
+    elif most is not None:
+        schema["maxItems"] = most
+    return schema
 
 
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -90,7 +136,7 @@ def _queue_parameters() -> list[dict[str, Any]]:
         _query(
             "status",
             "A status, or `open` for all open ones.",
-            {"type": "string", "enum": [*STATUSES, "open"]},
+            {"type": "string", "enum": [*request_bodies.STATUSES, "open"]},
         ),
         _query("unit", "Unit code (or id).", STRING),
         _query("category", "Category code (or id).", STRING),
@@ -130,9 +176,7 @@ def _api_paths() -> dict[str, Any]:
                 "tags": ["public"],
                 "summary": "Active complaint categories",
                 "responses": {
-                    "200": _ok(
-                        "Categories in form order.", {"type": "array", "items": ref("Category")}
-                    ),
+                    "200": _ok("Categories in form order.", _list(answer.Category)),
                     "429": _error("Rate limited."),
                 },
             }
@@ -142,7 +186,7 @@ def _api_paths() -> dict[str, Any]:
                 "tags": ["public"],
                 "summary": "Active government units",
                 "responses": {
-                    "200": _ok("Units by code.", {"type": "array", "items": ref("Unit")}),
+                    "200": _ok("Units by code.", _list(answer.Unit)),
                     "429": _error("Rate limited."),
                 },
             }
@@ -156,11 +200,12 @@ def _api_paths() -> dict[str, Any]:
                 "with the same complaint and key; the same key with another body is refused "
                 "with 422.",
                 "parameters": [IDEMPOTENCY_KEY],
-                "requestBody": {"required": True, "content": _content(ref("NewComplaint"))},
+                "requestBody": _body(request_bodies.NewComplaint),
                 "responses": {
-                    "201": _ok("Created.", ref("FiledComplaint")),
+                    "201": _ok("Created.", ref(answer.FiledComplaint)),
                     "200": _ok(
-                        "Idempotent replay: the complaint created first.", ref("FiledComplaint")
+                        "Idempotent replay: the complaint created first.",
+                        ref(answer.FiledComplaint),
                     ),
                     **JSON_BODY_ERRORS,
                     "429": _error("Rate limited."),
@@ -172,7 +217,7 @@ def _api_paths() -> dict[str, Any]:
                 "security": BEARER,
                 "parameters": _queue_parameters(),
                 "responses": {
-                    "200": _ok("One page.", ref("ComplaintPage")),
+                    "200": _ok("One page.", ref(answer.ComplaintPage)),
                     "400": _error("A query parameter is not valid (`fields` names it)."),
                     **STAFF_ERRORS,
                 },
@@ -190,7 +235,7 @@ def _api_paths() -> dict[str, Any]:
                 "responses": {
                     "200": _ok(
                         "Public view (no token) or staff view (token).",
-                        {"anyOf": [ref("PublicComplaint"), ref("StaffComplaint")]},
+                        {"anyOf": [ref(answer.PublicComplaint), ref(answer.StaffComplaint)]},
                     ),
                     "404": _error("No such complaint (or outside the token's reach)."),
                     **STAFF_ERRORS,
@@ -206,9 +251,9 @@ def _api_paths() -> dict[str, Any]:
                 "`merged` (duplicate_of). `closed` is the citizen's or the SLA's: 403.",
                 "security": BEARER,
                 "parameters": [CODE_PARAMETER],
-                "requestBody": {"required": True, "content": _content(ref("Transition"))},
+                "requestBody": _body(request_bodies.Transition),
                 "responses": {
-                    "200": _ok("The complaint after the move.", ref("StaffComplaint")),
+                    "200": _ok("The complaint after the move.", ref(answer.StaffComplaint)),
                     **JSON_BODY_ERRORS,
                     **STAFF_ERRORS,
                     "403": _error("Staff may not make this move."),
@@ -226,9 +271,9 @@ def _api_paths() -> dict[str, Any]:
                 "summary": "Assign to an officer of the unit (null: unassign)",
                 "security": BEARER,
                 "parameters": [CODE_PARAMETER],
-                "requestBody": {"required": True, "content": _content(ref("Assignment"))},
+                "requestBody": _body(request_bodies.Assignment),
                 "responses": {
-                    "200": _ok("The complaint after the assignment.", ref("StaffComplaint")),
+                    "200": _ok("The complaint after the assignment.", ref(answer.StaffComplaint)),
                     **JSON_BODY_ERRORS,
                     **STAFF_ERRORS,
                     "404": _error("No such complaint within reach."),
@@ -242,9 +287,9 @@ def _api_paths() -> dict[str, Any]:
                 "summary": "Reply to the citizen, or add an internal note",
                 "security": BEARER,
                 "parameters": [CODE_PARAMETER],
-                "requestBody": {"required": True, "content": _content(ref("NewMessage"))},
+                "requestBody": _body(request_bodies.NewMessage),
                 "responses": {
-                    "201": _ok("The message.", ref("Message")),
+                    "201": _ok("The message.", ref(answer.Message)),
                     **JSON_BODY_ERRORS,
                     **STAFF_ERRORS,
                     "404": _error("No such complaint within reach."),
@@ -271,7 +316,7 @@ def _api_paths() -> dict[str, Any]:
                     _query("unit", "Unit code; a supervisor's default is their unit.", STRING),
                 ],
                 "responses": {
-                    "200": _ok("The report.", ref("MetricsReport")),
+                    "200": _ok("The report.", ref(answer.MetricsReport)),
                     **STAFF_ERRORS,
                     "403": _error("Officers, or a unit outside a supervisor's reach."),
                     "422": _error("A bad period or an unknown unit."),
@@ -326,19 +371,19 @@ def _open311_paths() -> dict[str, Any]:
     )
     return {
         "/open311/v2/discovery.json": {
-            "get": _o311_get("Service discovery", ref("Open311Discovery"))
+            "get": _o311_get("Service discovery", ref(o311.Open311Discovery))
         },
         "/open311/v2/services.json": {
             "get": _o311_get(
                 "Service list (active categories)",
-                {"type": "array", "items": ref("Open311Service")},
+                _list(o311.Open311Service),
                 [jurisdiction],
             )
         },
         "/open311/v2/services/{service_code}.json": {
             "get": _o311_get(
                 "Service definition (no attributes)",
-                ref("Open311ServiceDefinition"),
+                ref(o311.Open311ServiceDefinition),
                 [
                     {"name": "service_code", "in": "path", "required": True, "schema": STRING},
                     jurisdiction,
@@ -348,7 +393,7 @@ def _open311_paths() -> dict[str, Any]:
         "/open311/v2/requests.json": {
             "get": _o311_get(
                 "Service requests",
-                {"type": "array", "items": ref("Open311ServiceRequest"), "maxItems": 1000},
+                _list(o311.Open311ServiceRequest, most=1000),
                 [
                     jurisdiction,
                     _query(
@@ -381,29 +426,10 @@ def _open311_paths() -> dict[str, Any]:
                 "description": "Needs an api_key. Also answers in XML at requests.xml. An "
                 "optional Idempotency-Key header makes retries safe (200 on a replay).",
                 "parameters": [IDEMPOTENCY_KEY],
-                "requestBody": {
-                    "required": True,
-                    "content": _content(ref("Open311NewRequest"), FORM),
-                },
+                "requestBody": _body(o311.Open311NewRequest, FORM),
                 "responses": {
-                    "201": _ok(
-                        "Created.",
-                        {
-                            "type": "array",
-                            "items": ref("Open311Created"),
-                            "minItems": 1,
-                            "maxItems": 1,
-                        },
-                    ),
-                    "200": _ok(
-                        "Idempotent replay.",
-                        {
-                            "type": "array",
-                            "items": ref("Open311Created"),
-                            "minItems": 1,
-                            "maxItems": 1,
-                        },
-                    ),
+                    "201": _ok("Created.", _list(o311.Open311Created, exactly_one=True)),
+                    "200": _ok("Idempotent replay.", _list(o311.Open311Created, exactly_one=True)),
                     "400": _o311_error("Missing or invalid fields."),
                     "403": _o311_error("Missing or invalid api_key."),
                     "404": _o311_error("Unknown service_code."),
@@ -415,12 +441,7 @@ def _open311_paths() -> dict[str, Any]:
         "/open311/v2/requests/{service_request_id}.json": {
             "get": _o311_get(
                 "One service request",
-                {
-                    "type": "array",
-                    "items": ref("Open311ServiceRequest"),
-                    "minItems": 1,
-                    "maxItems": 1,
-                },
+                _list(o311.Open311ServiceRequest, exactly_one=True),
                 [
                     {
                         "name": "service_request_id",
@@ -463,6 +484,6 @@ def build_spec() -> dict[str, Any]:
         "paths": {**_api_paths(), **_open311_paths()},
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
-            "schemas": {**api_schemas(), **open311_schemas()},
+            "schemas": copy.deepcopy(_components()),
         },
     }

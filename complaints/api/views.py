@@ -1,8 +1,9 @@
 """The JSON API at /api/v1: public intake and lookup, and staff endpoints with bearer tokens.
 
-Thin views: read input (:mod:`.inputs`), call intake or the workflow
-(:mod:`.actions`), answer with a representation. Every error is JSON
-(:mod:`.errors`). The blueprint is CSRF-exempt because nothing here reads the
+Thin views: read the body as a model of :mod:`.request_bodies`, call intake
+or the workflow (:mod:`.actions`), answer with a model of
+:mod:`.response_bodies` (filled by :mod:`.representations`). Every error is
+JSON (:mod:`.errors`). The blueprint is CSRF-exempt because nothing here reads the
 session cookie: staff calls are authorized by the bearer token alone
 (:mod:`.auth`).
 """
@@ -19,7 +20,6 @@ from sqlalchemy.orm import joinedload
 from complaints import clock, public, reporter_keys, workflow
 from complaints.categories import active_categories, active_category
 from complaints.codes import complaint_by_code
-from complaints.errors import ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.intake import Contact, IntakeResult, submit_complaint
 from complaints.models import Channel, Complaint, Unit
@@ -29,6 +29,8 @@ from complaints.staff import keyset, queue
 from . import actions, idempotency, inputs, representations
 from .auth import authenticate, current_api_user, has_bearer_token, token_required
 from .errors import ApiError, register_error_handlers
+from .request_bodies import Assignment, NewComplaint, NewMessage, Transition, check
+from .response_bodies import plain
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -77,7 +79,7 @@ def _token_or_address() -> str:
 def categories() -> Response:
     """Active categories, in the order of the web form."""
     locale = _locale()
-    return jsonify([representations.category_json(row, locale) for row in active_categories()])
+    return jsonify([plain(representations.category(row, locale)) for row in active_categories()])
 
 
 @bp.get("/units")
@@ -90,42 +92,30 @@ def units() -> Response:
         .where(Unit.active.is_(True))
         .order_by(Unit.code)
     )
-    return jsonify([representations.unit_json(row) for row in rows])
+    return jsonify([plain(representations.unit(row)) for row in rows])
 
 
 def _submit_from(
     payload: dict[str, object], idempotent: idempotency.IdempotentRequest
 ) -> IntakeResult:
-    fields = inputs.Fields(payload)
-    category_code = fields.text("category")
-    description, kind, address = (
-        fields.text("description"),
-        fields.text("kind"),
-        fields.text("address"),
-    )
-    lat, lon = fields.number("lat"), fields.number("lon")
-    anonymous, confidential = fields.flag("anonymous"), fields.flag("confidential")
-    contact = Contact(
-        name=fields.text("name"), phone=fields.text("phone"), email=fields.text("email")
-    )
-    locale = fields.text("locale") or _locale()
-    fields.raise_errors()
-    result = submit_complaint(
+    checked = check(NewComplaint, payload)
+    checked.refuse()  # every wrongly typed field at once; content is intake's to judge
+    body = checked.body
+    return submit_complaint(
         channel=Channel.API.value,
-        category=active_category(category_code),
-        description=description,
-        kind=kind,
-        lat=lat,
-        lon=lon,
-        address=address,
-        contact=contact,
-        anonymous=anonymous,
-        confidential=confidential,
-        locale=locale,
+        category=active_category(body.category),
+        description=body.description,
+        kind=body.kind,
+        lat=body.lat,
+        lon=body.lon,
+        address=body.address,
+        contact=Contact(name=body.name, phone=body.phone, email=body.email),
+        anonymous=bool(body.anonymous),
+        confidential=bool(body.confidential),
+        locale=body.locale or _locale(),
         external_id=idempotent.external_id,
         external_id_is_new=idempotent.first_use,
     )
-    return result
 
 
 @bp.post("/complaints")
@@ -147,6 +137,9 @@ def create_complaint() -> tuple[Response, int]:
     complaint, created = result.complaint, result.created
     # A replay comes from the client that filed it (same Idempotency-Key, same body).
     key = result.reporter_key if created else reporter_keys.key_for(complaint)
+    # The shape of response_bodies.FiledComplaint, sent as public_json built it: reading
+    # our own dict back through the model would cost ~20 µs on the hottest path, for
+    # nothing tests/test_api_shapes.py does not already check.
     response = jsonify({**public.public_json(complaint), "reporter_key": key})
     response.headers["Location"] = url_for(".complaint", code=complaint.code)
     if not created:
@@ -166,7 +159,7 @@ def complaint(code: str) -> Response:
             raise actions.not_found()
         return jsonify(public.public_json(found))
     visible = actions.visible_complaint(user, code)
-    return jsonify(representations.complaint_detail(visible, user))
+    return jsonify(plain(representations.complaint_detail(visible, user)))
 
 
 # --- staff (bearer token) --------------------------------------------------------------
@@ -194,7 +187,7 @@ def complaint_list() -> Response:
             ) from None
     page = keyset.page(queue.filtered(user, args, clock.now()), order, limit, after=position)
     return jsonify(
-        items=[representations.complaint_summary(row) for row in page.complaints],
+        items=[plain(representations.complaint_summary(row)) for row in page.complaints],
         next_cursor=page.next_cursor,
     )
 
@@ -206,7 +199,7 @@ def _detail_for_action(code: str) -> Complaint:
 def _loaded_detail(complaint: Complaint) -> Response:
     # Reload the thread and the log: the action appended to both.
     db.session.expire(complaint, ["messages", "events"])
-    return jsonify(representations.complaint_detail(complaint, current_api_user()))
+    return jsonify(plain(representations.complaint_detail(complaint, current_api_user())))
 
 
 @bp.post("/complaints/<code>/transitions")
@@ -215,8 +208,7 @@ def _loaded_detail(complaint: Complaint) -> Response:
 def transition(code: str) -> Response:
     """Move the complaint to ``to``; 409 with the allowed moves when the table forbids it."""
     complaint = _detail_for_action(code)
-    payload = inputs.json_body()
-    actions.move(complaint, current_api_user(), payload)
+    actions.move(complaint, current_api_user(), check(Transition, inputs.json_body()))
     workflow.commit()
     return _loaded_detail(complaint)
 
@@ -227,14 +219,13 @@ def transition(code: str) -> Response:
 def assignment(code: str) -> Response:
     """Give the complaint to an officer of its unit, or take it back with ``null``."""
     complaint = _detail_for_action(code)
-    payload = inputs.json_body()
-    if "assignee" not in payload:
-        raise ValidationFailed({"assignee": gettext("This field is required.")})
-    fields = inputs.Fields(payload)
-    actions.check_version(complaint, fields.integer("version"))
-    fields.raise_errors()
+    checked = check(Assignment, inputs.json_body())
+    checked.refuse_missing()
+    checked.refuse("version")
+    actions.check_version(complaint, checked.body.version)
+    checked.refuse("assignee")
     user = current_api_user()
-    actions.assign(complaint, workflow.Actor.staff(user), payload["assignee"])
+    actions.assign(complaint, workflow.Actor.staff(user), checked.body.assignee)
     actions.audit(user, "assign", complaint)
     workflow.commit()
     return _loaded_detail(complaint)
@@ -246,7 +237,8 @@ def assignment(code: str) -> Response:
 def message(code: str) -> tuple[Response, int]:
     """A public reply to the citizen (``public: true``) or an internal note."""
     complaint = _detail_for_action(code)
-    payload = inputs.json_body()
-    created = actions.post_message(complaint, current_api_user(), payload)
+    checked = check(NewMessage, inputs.json_body())
+    checked.refuse()
+    created = actions.post_message(complaint, current_api_user(), checked.body)
     workflow.commit()
-    return jsonify(representations.message_json(created)), 201
+    return jsonify(plain(representations.message(created))), 201
