@@ -15,9 +15,10 @@ PostgreSQL; ``/stats`` from cache under 20 ms.
     .venv/bin/python bench/bench_metrics.py --rows 100000 --backend postgresql
 
 The seed stores each complaint's working-time durations with
-``durations.backfill`` (what the workflow stores as each moment is
-recorded), so the report aggregates stored integers, with durations for
-every unit, category, channel and kind.
+``durations.backfill`` (``flask report backfill-durations``: what the
+workflow stores as each moment is recorded, timed on its own line), so the
+report aggregates stored integers, with durations for every unit, category,
+channel and kind.
 
 Latest figures (29 Nov 2026; two cores shared with other jobs at a load
 average of 3 to 14, so every time is several times an idle machine's and
@@ -31,9 +32,13 @@ full report: median of 3 runs, durations: one run):
     1M    PostgreSQL        654 ms     6,731 ms    10×   5,098 ms       3.4 ms   (make bench, 12:00)
     1M    SQLite            125 ms      24.7 s    198×    12.9 s       5.6 ms
 
-Since the report stores an ended period's parts (``complaints/report_cache.py``),
-the script times both: read afresh (the first report after a change) and
-from the stored parts. 1M, machine otherwise quiet, 29 Nov 15:08-15:17:
+Since the report stores an ended period's parts (``complaints/metrics/stored.py``),
+the script times both: read afresh (``fresh=True``: the refresh button,
+``flask report``, the scheduler's preparation after a change) and served
+from the stored parts (every other report of an ended period); and the
+scheduler's preparation when nothing changed. Before the stored parts were
+kept by the app's change marks instead of database triggers (December 2026:
+see bench/README.md), 1M, machine otherwise quiet, 29 Nov 15:08-15:17:
 
     backend     bare GROUP BY  read afresh      stored parts
     PostgreSQL       136 ms    3,743 ms (27×)   79.5 ms (0.6×)
@@ -90,7 +95,6 @@ from flask_migrate import upgrade  # noqa: E402
 
 from complaints import clock, durations, metrics  # noqa: E402
 from complaints.extensions import db  # noqa: E402
-from complaints.models import ReportAggregate  # noqa: E402
 from complaints.seed import seed_reference_data  # noqa: E402
 from sla.policies import working_calendar  # noqa: E402
 
@@ -214,9 +218,14 @@ def seed(rows: int) -> None:
             "WHERE status = 'closed' AND id % 4 = 0"
         )
     )
-    # What the workflow stores as each moment is recorded, filled here in bulk.
-    durations.backfill(working_calendar(), "Asia/Makassar", (date(2024, 12, 30), date(2026, 3, 31)))
     db.session.commit()
+    # What the workflow stores as each moment is recorded, filled here in batches.
+    started = time.perf_counter()
+    summary = durations.backfill(batch_size=10_000)
+    print(
+        f"[{db.engine.dialect.name}] backfill-durations: {summary.complaints:,} complaints "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     # Only these tables: a bare ANALYZE would wait on every other schema's locks.
     for table in ("complaints", "complaint_events", "escalations", "survey_responses"):
         db.session.execute(sa.text(f"ANALYZE {table}"))
@@ -249,10 +258,8 @@ def year_report() -> dict[str, object]:
 
 
 def read_afresh() -> dict[str, object]:
-    """The report with nothing stored: what the first supervisor after a change waits for."""
-    db.session.execute(sa.delete(ReportAggregate))
-    db.session.commit()
-    return year_report()
+    """The report read from the complaints: the refresh button, or the scheduler after a change."""
+    return metrics.report(date(2025, 1, 1), date(2025, 12, 31), fresh=True)
 
 
 def run(url: str, rows: int, repeat: int) -> None:
@@ -270,6 +277,8 @@ def run(url: str, rows: int, repeat: int) -> None:
         full, figures = timed(read_afresh, repeat)
         stored, again = timed(year_report, repeat)
         assert isinstance(figures, dict) and again == figures
+        metrics.prepare_ended_periods()  # its first run reads last month's and the days' parts
+        prepared, _ = timed(metrics.prepare_ended_periods, repeat)
         print(f"[{dialect}] bare GROUP BY aggregate: {bare * 1000:8.1f} ms")
         print(
             f"[{dialect}] full report, read afresh: {full * 1000:8.1f} ms "
@@ -278,8 +287,9 @@ def run(url: str, rows: int, repeat: int) -> None:
         )
         print(
             f"[{dialect}] full report, stored parts: {stored * 1000:8.1f} ms "
-            f"({stored / bare:.1f}x; the year has ended and no complaint of it changed since)"
+            f"({stored / bare:.1f}x; the year has ended: served as of its last read)"
         )
+        print(f"[{dialect}] scheduler preparation, nothing changed: {prepared * 1000:8.1f} ms")
         for name, step in _steps().items():
             elapsed, _ = timed(step, 1)
             print(f"[{dialect}]   {name:<28} {elapsed * 1000:8.1f} ms")
@@ -297,25 +307,23 @@ def _steps() -> dict[str, Callable[[], object]]:
     scope = metrics.scope_of(None)
     calendar = working_calendar()
     return {
-        "grouped counts": lambda: metrics._count_rows(period, scope),
-        "overdue at the end": lambda: metrics._overdue_by(period, scope, period.end_at),
+        "grouped counts": lambda: metrics.count_rows(period, scope),
+        "overdue at the end": lambda: metrics.overdue_by(period, scope, period.end_at),
         # Seeded rows have their durations stored, as the workflow stores them.
-        "duration summaries": lambda: metrics._duration_summaries(
-            period, scope, calendar, NOW, unstored=False
-        ),
-        "backlog": lambda: metrics._backlog_rows(
+        "duration summaries": lambda: metrics.duration_summaries(period, scope),
+        "backlog": lambda: metrics.backlog_rows(
             scope,
             period.end_at,
             [metrics.aged_boundary(calendar, period.end_at, days) for days in metrics.AGE_EDGES],
         ),
-        "indicator 27 archive check": lambda: metrics._undocumented(period, scope),
-        "indicator 27 other evidence": lambda: metrics._indicator_27(
+        "indicator 27 archive check": lambda: metrics.undocumented(period, scope),
+        "indicator 27 other evidence": lambda: metrics.indicator_27(
             period,
             scope,
             {"received": 1, "responded": 1, "actionable": 1, "published": 1, "completed": 1},
             0,
         ),
-        "surveys (IKM)": lambda: metrics._surveys(period, scope),
+        "surveys (IKM)": lambda: metrics.surveys(period, scope),
     }
 
 

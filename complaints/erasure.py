@@ -20,7 +20,7 @@ from flask import has_request_context, request
 from flask_babel import gettext
 from sqlalchemy import delete, or_, select
 
-from . import clock
+from . import clock, report_changes
 from .errors import DomainError, ValidationFailed
 from .extensions import db
 from .models import (
@@ -135,6 +135,8 @@ def erase_reporter(complaint: Complaint, actor: Actor, reason: str) -> ErasureSu
     reporter.erased_at = moment
     note = identity.scrub(cleaned_reason)
     record_event(complaint, actor, "erase", note=note, public=False, now=moment)
+    # Stored report parts may quote its rejection reason: read them again, not keep it.
+    report_changes.forget_parts_reaching(complaint.created_at)
     db.session.add(
         AuditLog(
             at=moment,

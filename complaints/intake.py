@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from sla.deadlines import apply_deadlines
 
-from . import clock, notify, reporter_keys, workflow
+from . import clock, notify, report_changes, reporter_keys, workflow
 from .attachments import NewAttachment, validated_photos
 from .codes import new_code
 from .errors import ValidationFailed
@@ -314,6 +314,9 @@ def submit_complaint(
             rows, key = _write_new_complaint(
                 complaint, checked_contact, attachments, actor or Actor.system(channel), moment
             )
+            # Received in a month that is over (history, a backdated import): the
+            # stored report parts of that month must be read again.
+            report_changes.mark(moment)
             _commit_keeping_loaded()
         except IntegrityError:
             db.session.rollback()

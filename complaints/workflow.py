@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from sla.deadlines import apply_deadlines, next_action
 
-from . import clock, durations, ikm, notify
+from . import clock, durations, ikm, notify, report_changes
 from .errors import ConcurrentChange, DomainError, InvalidTransition, ValidationFailed
 from .extensions import db
 from .models import (
@@ -120,7 +120,12 @@ def record_event(
     data: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> ComplaintEvent:
-    """Append an audit event and flush it so its id can key outbound messages."""
+    """Append an audit event and flush it so its id can key outbound messages.
+
+    Every change the workflow makes to a complaint comes with an event, so this
+    is also where the change is marked for the stored report parts of the
+    complaint's month (when that month is over: :mod:`complaints.report_changes`).
+    """
     event = new_event(
         actor,
         kind,
@@ -134,6 +139,7 @@ def record_event(
     event.complaint = complaint
     db.session.add(event)
     db.session.flush()
+    report_changes.mark(complaint.created_at)
     return event
 
 

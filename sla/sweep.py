@@ -50,7 +50,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, text, update
 
-from complaints import workflow
+from complaints import report_changes, workflow
 from complaints.errors import ConcurrentChange
 from complaints.extensions import db
 from complaints.models import FINAL_STATUSES, Category, Complaint, Kind, Status
@@ -404,6 +404,10 @@ class _SweepRun:
             outcome.count_steps([prepared.step for prepared in work.steps])
         # Writing rows does not fail on data; if it fails at all, the chunk is redone.
         record_steps(fired_now, self.now)
+        if fired_now:
+            # Escalations count in the month they fire: marked when that month is
+            # over (`flask sla sweep --now` in the past); closing marks in workflow.
+            report_changes.mark(self.now)
         if updates:
             _store_next_actions(updates)
         outcome.closed += self._close(closing, failed)

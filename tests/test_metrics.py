@@ -21,13 +21,14 @@ The report is for 30 Nov – 31 Dec 2026, made on Mon 4 Jan 2027 10:00.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from complaints import durations, metrics, workflow
 from complaints.extensions import db
@@ -260,10 +261,8 @@ def test_the_workflow_stores_each_duration_in_working_seconds(data: DataSet) -> 
     }
 
 
-def test_rows_without_stored_durations_are_measured_from_their_timestamps(
-    data: DataSet,
-) -> None:
-    """Complaints recorded before migration 0004 get the same figures as stored ones."""
+def test_rows_without_stored_durations_wait_for_the_backfill(app_ctx: Flask, data: DataSet) -> None:
+    """Complaints recorded before migration 0004 (or in bulk) are measured by the backfill."""
     stored = figures()
     db.session.execute(
         update(Complaint).values(
@@ -273,19 +272,50 @@ def test_rows_without_stored_durations_are_measured_from_their_timestamps(
         )
     )
     db.session.commit()
-    measured = figures()
-    assert measured["totals"]["durations"] == stored["totals"]["durations"]
-    assert [row["durations"] for row in measured["by_category"]] == [
-        row["durations"] for row in stored["by_category"]
-    ]
-    assert measured["totals"]["durations"]["resolve"]["median_working_hours"] == 34.5
-    # A backfill stores what the workflow would have stored.
-    durations.backfill(working_calendar(), "Asia/Makassar", (date(2026, 11, 1), START + YEAR))
-    db.session.commit()
+    waiting = figures()["totals"]
+    assert waiting["durations"]["resolve"]["count"] == 0
+    assert waiting["durations_not_stored"] == 6  # every complaint but G reached a moment
+
+    result = app_ctx.test_cli_runner().invoke(args=["report", "backfill-durations", "--batch", "4"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert (summary["complaints"], summary["batches"], summary["unmeasurable"]) == (6, 2, 0)
+    assert (summary["check"], summary["response"], summary["resolve"]) == (6, 4, 3)
+    # It stores what the workflow would have stored.
     db.session.expire_all()
     assert data.complaints["C"].resolve_working_seconds == int(32.5 * 3600)
     assert data.complaints["F"].response_working_seconds == 3600
-    assert figures()["totals"]["durations"] == stored["totals"]["durations"]
+    backfilled = figures()
+    assert backfilled["totals"]["durations"] == stored["totals"]["durations"]
+    assert [row["durations"] for row in backfilled["by_category"]] == [
+        row["durations"] for row in stored["by_category"]
+    ]
+    assert backfilled["totals"]["durations_not_stored"] == 0
+    assert durations.backfill().complaints == 0  # nothing left to do
+
+
+def test_a_missing_duration_is_found_through_the_partial_index(app_ctx: Flask) -> None:
+    query = select(Complaint.id).where(durations.missing()).limit(1)
+    sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+    plan = " ".join(str(row) for row in db.session.execute(text(explain + sql)))
+    # Never a scan of every complaint at start-up: the index holds only the missing ones.
+    assert "ix_complaints_durations_missing" in plan
+
+
+def test_start_up_warns_while_some_durations_are_missing(
+    app: Flask, data: DataSet, caplog: pytest.LogCaptureFixture
+) -> None:
+    durations.warn_if_missing(app)
+    assert "backfill-durations" not in caplog.text
+    db.session.execute(
+        update(Complaint)
+        .where(Complaint.id == data.complaints["A"].id)
+        .values(check_working_seconds=None)
+    )
+    db.session.commit()
+    durations.warn_if_missing(app)
+    assert "flask --app wsgi report backfill-durations" in caplog.text
 
 
 def test_a_holiday_added_later_does_not_rewrite_stored_durations(data: DataSet) -> None:

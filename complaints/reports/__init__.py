@@ -4,12 +4,14 @@
 - ``/staff/intake…``: registering walk-in and LAPOR! complaints, LAPOR! CSV import;
 - ``/stats``: the public transparency page;
 - ``/api/v1/metrics``: the report as JSON;
-- ``flask report`` and ``flask lapor import``.
+- ``flask report`` (and ``flask report backfill-durations``) and ``flask lapor import``.
 """
 
 from __future__ import annotations
 
 from flask import Flask
+
+from complaints import durations
 
 PREPARE_JOB_ID = "report-prepare"
 
@@ -22,8 +24,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(stats.bp)
     app.register_blueprint(api.bp)
     cli.init_app(app)
-    # Last month's and last year's stored parts, read afresh after changes
-    # before a supervisor asks for them.
+    # Stored report parts read again once their months changed (and last month's
+    # and last year's read ahead), before a supervisor asks for them.
     from complaints import metrics
     from sla.scheduler import register_job
 
@@ -33,3 +35,5 @@ def init_app(app: Flask) -> None:
         metrics.prepare_ended_periods,
         seconds=metrics.PREPARE_INTERVAL_SECONDS,
     )
+    if not app.testing:
+        durations.warn_if_missing(app)  # one probe of a partial index

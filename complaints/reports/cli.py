@@ -1,4 +1,4 @@
-"""``flask report …`` (DESIGN.md) and ``flask lapor import FILE``."""
+"""``flask report …`` (DESIGN.md), ``flask report backfill-durations``, ``flask lapor import``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from complaints import metrics
+from complaints import durations, metrics
+from complaints.durations import BACKFILL_BATCH
 from complaints.errors import ValidationFailed
 from complaints.workflow import Actor
 
@@ -29,24 +30,35 @@ def _date(value: str, option: str) -> date:
         ) from None
 
 
-@click.command("report")
-@click.option("--from", "start_text", required=True, help="First day, YYYY-MM-DD.")
-@click.option("--to", "end_text", required=True, help="Last day, YYYY-MM-DD (included).")
+@click.group("report", invoke_without_command=True)
+@click.option("--from", "start_text", help="First day, YYYY-MM-DD (required).")
+@click.option("--to", "end_text", help="Last day, YYYY-MM-DD, included (required).")
 @click.option("--unit", "unit_code", help="Unit code (with the units below it).")
-@click.option(
-    "--format", "kind", required=True, type=click.Choice(["csv", "xlsx", "json"]), help="File type."
-)
-@click.option(
-    "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File."
-)
+@click.option("--format", "kind", type=click.Choice(["csv", "xlsx", "json"]), help="File type.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="File.")
+@click.pass_context
 def report_command(
-    start_text: str, end_text: str, unit_code: str | None, kind: str, out: Path
+    context: click.Context,
+    start_text: str | None,
+    end_text: str | None,
+    unit_code: str | None,
+    kind: str | None,
+    out: Path | None,
 ) -> None:
     """Write the complaint-handling report for a period (csv: the figures; xlsx: figures and
-    complaints; json: the figures as GET /api/v1/metrics answers them)."""
+    complaints; json: the figures as GET /api/v1/metrics answers them), read from the
+    complaints now. The options are required unless a subcommand is given."""
+    if context.invoked_subcommand is not None:
+        return
+    for name, value in (("start_text", start_text), ("end_text", end_text)):
+        _required(context, name, value)
+    _required(context, "kind", kind)
+    _required(context, "out", out)
+    assert start_text and end_text and kind and out
     start, end = _date(start_text, "--from"), _date(end_text, "--to")
     try:
-        figures = metrics.report(start, end, unit_code)
+        # Fresh: an operator's file must hold every change, even one made outside Aduan.
+        figures = metrics.report(start, end, unit_code, fresh=True)
     except ValidationFailed as failure:
         raise click.UsageError(failure.message) from None
     if not out.parent.exists():
@@ -64,6 +76,21 @@ def report_command(
         f"wrote {out}: {totals['received']} received, {totals['completed']} completed "
         f"({start.isoformat()}..{end.isoformat()}{' ' + unit_code if unit_code else ''})"
     )
+
+
+def _required(context: click.Context, name: str, value: object) -> None:
+    if value is None:
+        parameter = next(p for p in context.command.params if p.name == name)
+        raise click.MissingParameter(ctx=context, param=parameter)
+
+
+@report_command.command("backfill-durations")
+@click.option("--batch", "batch_size", type=click.IntRange(min=1), default=BACKFILL_BATCH)
+def backfill_durations_command(batch_size: int) -> None:
+    """Store the working-time durations of every complaint recorded without them
+    (rows from before migration 0004, bulk imports); prints a JSON summary."""
+    summary = durations.backfill(batch_size)
+    click.echo(json.dumps(summary.as_json()))
 
 
 @lapor_cli.command("import")
