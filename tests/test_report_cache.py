@@ -27,6 +27,7 @@ from complaints.metrics import preparation
 from complaints.models import Complaint, Holiday, ReportAggregate, ReportChange
 from sla.sweep import sweep
 from tests.conftest import Cast
+from tests.staff_helpers import session_csrf, signed_in
 from tests.test_metrics import END, REPORT_NOW, STAFF, START, DataSet, at, data, receive
 from tests.test_query_counts import counted
 from tests.test_reports import bearer
@@ -173,6 +174,59 @@ def test_after_a_change_the_older_figures_are_served_until_the_scheduler_reads_t
     assert after != before
     assert as_of(after) == LATER
     assert after == fresh()
+
+
+def test_the_refresh_button_reads_the_figures_again_now(
+    app: Flask, cast: Cast, data: DataSet, january: Callable[[datetime], None]
+) -> None:
+    admin = signed_in(app, cast.admin.email)
+    page = admin.get(f"/staff/reports?{PERIOD}").get_data(as_text=True)
+    # Indonesian first; 10:00 WITA to the minute, with its zone.
+    assert "Angka per 4 Jan 2027 10.00 WITA." in page
+    assert "diperbarui paling lambat sekitar 10 menit" in page
+    assert "Perbarui</button>" in page
+    before = report()
+    # Made outside Aduan (psql): nothing marks it, so only a refresh shows it.
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(Complaint)
+            .where(Complaint.id == data.complaints["A"].id)
+            .values(hidden_from_public=True)
+        )
+    assert report()["totals"]["published"] == before["totals"]["published"]
+
+    january(LATER)
+    url = f"/staff/reports/refresh?{PERIOD}"
+    assert admin.get(url).status_code == 405
+    assert admin.post(url).status_code == 400  # no CSRF token
+    officer = signed_in(app, cast.officer_a.email)
+    assert officer.post(url, data={"csrf_token": session_csrf(officer)}).status_code == 403
+    response = admin.post(url, data={"csrf_token": session_csrf(admin)})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/staff/reports?{PERIOD}")
+    shown = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Angka sudah dibaca ulang" in shown and "Angka per 4 Jan 2027 10.05 WITA." in shown
+
+    db.session.rollback()
+    after, heavy = heavy_statements(app, report)
+    assert heavy == []
+    assert after["totals"]["published"] == before["totals"]["published"] - 1
+    assert after == fresh()
+
+
+def test_the_evidence_and_a_running_period_say_when_their_figures_were_read(
+    app: Flask, cast: Cast, data: DataSet, january: Callable[[datetime], None]
+) -> None:
+    admin = signed_in(app, cast.admin.email)
+    evidence = admin.get(f"/staff/reports/evidence?{PERIOD}").get_data(as_text=True)
+    assert "<dt>Angka per</dt><dd>4 Jan 2027 10.00 WITA</dd>" in evidence
+    assert "2027-01-04T" not in evidence  # no raw instant
+    running = admin.get("/staff/reports?from=2027-01-01&to=2027-01-31&lang=en").get_data(
+        as_text=True
+    )
+    assert "Figures as of Jan 4, 2027 10:00" in running
+    assert "read from the complaints at every visit" in running
+    assert "Refresh</button>" not in running
 
 
 def test_a_period_still_running_is_not_stored(

@@ -64,6 +64,7 @@ RULES: dict[str, set[str]] = {
     "reports.figures_csv": SUPERVISORS,
     "reports.complaints_csv": SUPERVISORS,
     "reports.workbook": SUPERVISORS,
+    "reports.refresh": SUPERVISORS,
     "reports.intake": ALL_STAFF,
     "reports.lapor_import": SUPERVISORS,  # and officers of a front-office unit
 }

@@ -2,7 +2,9 @@
 
 Thin views: check who asks, parse the period and unit, ask
 :mod:`complaints.metrics`, render or stream. Supervisors see their unit and
-the units below it; admins see everything; officers get 403.
+the units below it; admins see everything; officers get 403. The figures of
+an ended period are served from stored parts, "as of" the instant they were
+read; the refresh button (a POST) reads them again now.
 """
 
 from __future__ import annotations
@@ -10,19 +12,26 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
+    flash,
+    redirect,
     render_template,
     request,
     send_file,
+    url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import format_date, format_time, gettext
 from flask_login import current_user, login_required
 
 from complaints import metrics
@@ -115,6 +124,23 @@ def _column_labels() -> dict[str, str]:
     }
 
 
+def local_minute(instant: str) -> str:
+    """An ISO instant as people read it: local date and time to the minute, with its zone."""
+    local = datetime.fromisoformat(instant).astimezone(
+        ZoneInfo(current_app.config["ADUAN_TIMEZONE"])
+    )
+    return f"{format_date(local, 'medium')} {format_time(local, 'short')} {local.tzname()}"
+
+
+def _freshness(figures: dict[str, Any], wanted: ReportRequest) -> dict[str, Any]:
+    """The "as of" line: when the figures were read, and whether they are stored."""
+    return {
+        "as_of": local_minute(figures["as_of"]),
+        "stored": metrics.served_from_storage(wanted.start, wanted.end),
+        "refresh_minutes": metrics.PREPARE_INTERVAL_SECONDS // 60,
+    }
+
+
 @bp.get("/reports")
 @with_report
 def dashboard(user: User, wanted: ReportRequest) -> ResponseReturnValue:
@@ -133,8 +159,18 @@ def dashboard(user: User, wanted: ReportRequest) -> ResponseReturnValue:
         charts=drawn,
         age_names=_age_names(),
         errors={},
+        freshness=_freshness(figures, wanted),
         **_filter_context(user, wanted),
     )
+
+
+@bp.post("/reports/refresh")
+@with_report
+def refresh(user: User, wanted: ReportRequest) -> ResponseReturnValue:
+    """Read the figures of the report asked for from the complaints now (CSRF-checked form)."""
+    metrics.refresh(wanted.start, wanted.end, wanted.unit_code)
+    flash(gettext("The figures were read again from the complaints."), "success")
+    return redirect(f"{url_for('reports.dashboard')}?{urlencode(wanted.args())}")
 
 
 @bp.get("/reports/evidence")
@@ -153,6 +189,8 @@ def evidence(user: User, wanted: ReportRequest) -> ResponseReturnValue:
         column_labels=_column_labels(),
         age_names=_age_names(),
         wanted=wanted,
+        generated=local_minute(figures["generated_at"]),
+        freshness=_freshness(figures, wanted),
     )
 
 
