@@ -6,7 +6,7 @@ the web stack alone. ``POST /insert`` does the same and also INSERTs one
 write, on the database of ``BENCH_DATABASE_URL`` (SQLite with the pragmas
 Aduan uses, or PostgreSQL). Served as ``gunicorn --chdir bench ceiling_app:app``.
 
-The SQLite pragmas are Aduan's own, not a copy: importing ``complaints``
+The SQLite pragmas are Aduan's own, not a copy: importing ``complaints.extensions``
 registers its ``_sqlite_pragmas`` on every engine's connect, so the ceiling
 commits with the same ``synchronous`` setting as the app it is compared with.
 """
@@ -26,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # gunicorn --chdir bench puts only bench/ on the path
     sys.path.insert(0, str(REPO_ROOT))
 
-import complaints  # noqa: E402, F401 -- registers Aduan's SQLite pragmas on every engine
+import complaints.extensions  # noqa: E402, F401 -- registers Aduan's SQLite pragmas on every engine
 
 METADATA = sa.MetaData()
 ROWS = sa.Table(

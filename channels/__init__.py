@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from . import sms, telegram
+from .web import views as web_views
+
 
 def init_app(app: Flask) -> None:
     """Register every channel's blueprint, CLI and outbound transport."""
-    from . import sms, telegram
-    from .web import views as web_views
-
     app.register_blueprint(web_views.bp)
     telegram.init_app(app)
     sms.init_app(app)
@@ -17,8 +17,6 @@ def init_app(app: Flask) -> None:
 
 def channel_status(app: Flask) -> list[dict[str, object]]:
     """Which channels are on, for the admin page (a channel without credentials is off)."""
-    from . import sms, telegram
-
     statuses: list[dict[str, object]] = [{"channel": "web", "configured": True}]
     for module in (telegram, sms):
         report = getattr(module, "channel_status", None)

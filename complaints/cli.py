@@ -8,9 +8,16 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from . import workflow
+from .auth import create_user
+from .backup import backup_command
+from .codes import complaint_by_code
 from .config import ConfigError
-from .errors import ValidationFailed
+from .erasure import erase_person
+from .errors import DomainError, ValidationFailed
 from .extensions import db
+from .outbox import drain, require_public_base_url
+from .seed import DEMO_USERS, seed_demo
 
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage staff accounts.")
@@ -21,8 +28,6 @@ privacy_cli = AppGroup("privacy", help="Citizens' personal data.")
 @outbox_cli.command("drain")
 def outbox_drain_command() -> None:
     """Deliver every message due now; print a JSON summary."""
-    from .outbox import drain, require_public_base_url
-
     try:
         require_public_base_url(current_app._get_current_object())  # type: ignore[attr-defined]
     except ConfigError as error:
@@ -33,8 +38,6 @@ def outbox_drain_command() -> None:
 @seed_cli.command("demo")
 def seed_demo_command() -> None:
     """Units, categories, SLA policies, demo staff and sample complaints (idempotent)."""
-    from .seed import DEMO_USERS, seed_demo
-
     created = seed_demo()
     click.echo("Demo data ready" + (" (created now)." if created else " (already there)."))
     for email, role, password, _unit in DEMO_USERS:
@@ -51,8 +54,6 @@ def users_create_command(
     email: str, role: str, unit_code: str | None, password: str, name: str
 ) -> None:
     """Create a staff account."""
-    from .auth import create_user
-
     try:
         user = create_user(email, role, password, unit_code=unit_code, name=name)
         db.session.commit()
@@ -76,11 +77,6 @@ def privacy_erase_command(code: str, reason: str, all_complaints: bool) -> None:
     With --all-complaints the summary's "also" lists the person's other complaints erased.
     """
 
-    from . import workflow
-    from .codes import complaint_by_code
-    from .erasure import erase_person
-    from .errors import DomainError
-
     complaint = complaint_by_code(code)
     if complaint is None:
         raise click.BadParameter(f"no complaint with code {code!r}", param_hint="CODE")
@@ -95,8 +91,6 @@ def privacy_erase_command(code: str, reason: str, all_complaints: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from .backup import backup_command
-
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)

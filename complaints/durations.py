@@ -38,6 +38,7 @@ from sqlalchemy import ColumnElement, bindparam, func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from sla.calendar import WorkingCalendar
+from sla.policies import working_calendar
 
 from . import report_changes
 from .extensions import db
@@ -63,8 +64,6 @@ def record(complaint: Complaint, *, resolved: bool = False) -> None:
     A duration already stored is kept (see the module's rule on calendar
     changes), except the time to resolve, measured again at each resolution.
     """
-    from sla.policies import working_calendar
-
     calendar: WorkingCalendar | None = None
 
     def measure(start: datetime, end: datetime) -> int:
@@ -183,8 +182,6 @@ def backfill(batch_size: int = BACKFILL_BATCH) -> BackfillSummary:
     Safe to run while the app serves, and to run again: it reads only the
     complaints the partial index still lists, in id order.
     """
-    from sla.policies import working_calendar
-
     started = time.perf_counter()
     calendar = working_calendar()
     summary = BackfillSummary()

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime
 
+from .notify import status_label
+
 LOCALES = ("id", "en")
 
 
@@ -33,8 +35,6 @@ def local_time(moment: datetime | None, style: str = "medium") -> str:
 
 
 def init_app(app: Flask) -> None:
-    from .notify import status_label
-
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["status_label"] = status_label
 

@@ -20,6 +20,7 @@ from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from .api.open311_format import errors_payload, render
 from .extensions import db
 
 logger = logging.getLogger(__name__)
@@ -79,8 +80,6 @@ def _body_for(path: str, message: str) -> Response:
         }
         return jsonify(error=body)
     if path.startswith("/open311/"):
-        from .api.open311_format import errors_payload, render
-
         fmt = "xml" if path.endswith(".xml") else "json"
         return render(errors_payload([(503, message)]), fmt, "errors")
     if path.startswith("/channels/") or path == "/healthz":

@@ -87,17 +87,6 @@ class Transport(Protocol):
 DRAIN_INTERVAL_SECONDS = 5
 
 
-def init_app(app: Flask) -> None:
-    """Deliver due messages every few seconds wherever the scheduler runs."""
-    from sla.scheduler import register_job, scheduler_wanted
-
-    if scheduler_wanted(app)[0]:
-        require_public_base_url(app)
-    elif not app.config.get("PUBLIC_BASE_URL"):
-        logger.warning("PUBLIC_BASE_URL is not set: links in messages to citizens are paths only")
-    register_job(app, "outbox-drain", drain, seconds=DRAIN_INTERVAL_SECONDS)
-
-
 def require_public_base_url(app: Flask) -> None:
     """Refuse to deliver messages whose links would have no trustworthy address.
 

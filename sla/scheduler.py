@@ -1,18 +1,14 @@
-"""Periodic jobs in the web process: the SLA sweep every minute, and whatever else registers.
+"""Periodic jobs, run by APScheduler in the serving process or in ``flask sla run``.
 
-Other packages add their jobs with :func:`register_job` from their own
-``init_app`` (the outbox drain will: ``register_job(app, "outbox-drain",
-drain_due, seconds=5)``); it works before and after the scheduler started.
-Every job runs inside a fresh application context, and its exceptions are
-logged, never allowed to stop the scheduler.
-
-Where it runs (see :func:`scheduler_wanted`): in every process that serves
-the app (each gunicorn worker, ``flask run``), when ``ADUAN_SCHEDULER`` is on
-and the app is not under test; never during other CLI commands (``flask db
-upgrade``, ``flask seed demo`` …), never in the reloader's watching parent of
-``flask run --debug``, and at most once per process. Several processes
-running it at once is safe: the sweep claims rows in the database. ``flask
-sla run`` runs the same jobs in the foreground for a dedicated process.
+Job-agnostic infrastructure: :func:`register_job` records a job for an app,
+:func:`start_background` starts the jobs where :func:`scheduler_wanted` says
+this process should run them (a process that serves the app, not other CLI
+commands, not under test, not the reloader's watching parent, at most once
+per process), :func:`build_scheduler` gives ``flask sla run`` the same jobs.
+Which jobs exist is decided in one place, :mod:`complaints.jobs`. Each job
+runs inside a fresh application context; its exceptions are logged and never
+stop the scheduler. Several processes running the jobs at once is safe: the
+jobs claim their rows in the database.
 """
 
 from __future__ import annotations
@@ -33,12 +29,7 @@ from flask.cli import run_command
 from flask.helpers import get_debug_flag
 from werkzeug.serving import is_running_from_reloader
 
-from complaints import clock
-
 logger = logging.getLogger(__name__)
-
-SWEEP_JOB_ID = "sla-sweep"
-SWEEP_INTERVAL_SECONDS = 60
 
 JOB_DEFAULTS: dict[str, Any] = {
     # After a pause (suspended laptop, long GC) run a late job once, not once per missed slot.
@@ -100,13 +91,6 @@ def run_job(app: Flask, spec: JobSpec) -> None:
             spec.func()
         except Exception:
             logger.exception("scheduled job %s failed", spec.job_id)
-
-
-def sweep_job() -> None:
-    """The scheduled SLA sweep, at the clock's current instant."""
-    from .sweep import sweep
-
-    sweep(clock.now())
 
 
 def build_scheduler(
@@ -186,9 +170,3 @@ def _shutdown(scheduler: BaseScheduler) -> None:
     if scheduler.running:
         # Do not wait: a sweep cut short rolls back, and the next one redoes it.
         scheduler.shutdown(wait=False)
-
-
-def init_app(app: Flask) -> None:
-    """Register the SLA sweep job and start the background scheduler where wanted."""
-    register_job(app, SWEEP_JOB_ID, sweep_job, seconds=SWEEP_INTERVAL_SECONDS)
-    start_background(app)

@@ -335,7 +335,7 @@ def test_the_weekly_volume_of_an_ended_period_is_stored_too(
 def test_the_scheduler_prepares_last_month_and_last_year(
     app: Flask, data: DataSet, january: Callable[[datetime], None]
 ) -> None:
-    from complaints.reports import PREPARE_JOB_ID
+    from complaints.jobs import PREPARE_JOB_ID
     from sla.scheduler import state_of
 
     assert PREPARE_JOB_ID in state_of(app).jobs

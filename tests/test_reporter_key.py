@@ -334,9 +334,9 @@ def served_without_base(database_url: str) -> Iterator[dict[str, object]]:
 def test_delivering_messages_without_public_base_url_is_refused_at_start(
     served_without_base: dict[str, object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sla import scheduler
+    from complaints import jobs
 
-    monkeypatch.setattr(scheduler, "scheduler_wanted", lambda app: (True, "serving"))
+    monkeypatch.setattr(jobs, "scheduler_wanted", lambda app: (True, "serving"))
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
         create_app(served_without_base)
     monkeypatch.undo()

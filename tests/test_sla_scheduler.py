@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from complaints import create_app
 from complaints.extensions import db
+from complaints.jobs import SWEEP_JOB_ID
 from complaints.models import Escalation
 from sla.scheduler import (
-    SWEEP_JOB_ID,
     JobSpec,
     build_scheduler,
     register_job,

@@ -23,7 +23,9 @@ from flask import Flask
 from complaints.extensions import csrf
 from complaints.outbox import register_transport
 
+from . import flood, views
 from .settings import EXTENSION_KEY, STATUS_CALLBACK_PATH, WEBHOOK_PATH, TwilioSettings, store
+from .transport import TwilioTransport, build_client
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +37,6 @@ def init_app(app: Flask) -> None:
     if not settings.configured:
         logger.info("SMS channel off: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set")
         return
-
-    from . import flood, views
-    from .transport import TwilioTransport, build_client
-
     flood.init_app(app)
     csrf.exempt(views.bp)  # Twilio signs its requests; it has no CSRF token
     app.register_blueprint(views.bp)

@@ -15,6 +15,8 @@ from werkzeug.exceptions import HTTPException
 
 from complaints.extensions import csrf
 
+from . import docs, open311, views
+from .cli import api_cli, open311_cli
 from .errors import ApiError, handle_api_error, http_error_response
 
 logger = logging.getLogger(__name__)
@@ -31,18 +33,13 @@ def _unrouted_error() -> Response | None:
     if not isinstance(error, HTTPException) or (error.code or 0) < 400:
         return None  # no error, or a redirect (e.g. a missing trailing slash)
     if request.path.startswith("/open311/"):
-        from .open311 import http_error_for_path
-
-        return http_error_for_path(error)
+        return open311.http_error_for_path(error)
     if request.path.startswith("/api/"):
         return http_error_response(error)
     return None
 
 
 def init_app(app: Flask) -> None:
-    from . import docs, open311, views
-    from .cli import api_cli, open311_cli
-
     for blueprint in (views.bp, open311.bp, docs.bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from complaints.errors import ValidationFailed
 from complaints.extensions import db
 from complaints.models import Complaint, Status, Unit
+from complaints.staff.access import unit_and_descendants
 
 DONE = (Status.RESOLVED.value, Status.CLOSED.value)
 PUBLIC_STATUSES = (
@@ -73,8 +74,6 @@ def scope_of(unit_code: str | None) -> Scope:
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
     if unit is None:
         raise ValidationFailed({"unit": gettext("No unit has the code %(code)s.", code=unit_code)})
-    from complaints.staff.access import unit_and_descendants
-
     return Scope(unit, frozenset(unit_and_descendants(unit.id)))
 
 

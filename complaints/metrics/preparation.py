@@ -27,6 +27,7 @@ from sla.calendar import WorkingCalendar
 from sla.policies import working_calendar
 
 from . import stored
+from .figures import report
 from .parts import COMPLAINTS_PART, complaint_parts
 from .periods import Period, scope_of
 from .volume import DAYS_PART, days_by_channel, weekly_volume
@@ -39,8 +40,6 @@ PREPARE_INTERVAL_SECONDS = 600
 
 def refresh(start: date, end: date, unit_code: str | None = None) -> None:
     """Read one report's parts from the complaints now, and store them if its period ended."""
-    from .figures import report
-
     report(start, end, unit_code, fresh=True)
     weekly_volume(start, end, unit_code, fresh=True)
 

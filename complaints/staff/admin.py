@@ -23,9 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from channels import channel_status
+from channels.sms.blocklist import block_address, blocked_addresses, unblock_address
 from complaints import clock, workflow
 from complaints.auth import hash_password, revoke_sessions
 from complaints.codes import complaint_by_code, normalize_code
+from complaints.erasure import erase_person
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db
 from complaints.ids import as_id
@@ -254,8 +257,6 @@ def _section(name: str) -> Section:
 @bp.get("/admin/")
 @admin_only
 def admin_home() -> str:
-    from channels import channel_status
-
     return render_template(
         "staff/admin/home.html",
         channels=channel_status(current_app),
@@ -386,8 +387,6 @@ def admin_audit() -> str:
 @admin_only
 def admin_blocked() -> ResponseReturnValue:
     """Senders whose SMS, WhatsApp or Telegram messages are refused."""
-    from channels.sms.blocklist import block_address, blocked_addresses
-
     form = BlockForm()
     if form.validate_on_submit():
         try:
@@ -416,8 +415,6 @@ def admin_blocked() -> ResponseReturnValue:
 @bp.post("/admin/blocked/<int:blocked_id>/remove")
 @admin_only
 def admin_unblock(blocked_id: int) -> Response:
-    from channels.sms.blocklist import unblock_address
-
     blocked = db.get_or_404(BlockedAddress, blocked_id)
     if ConfirmForm().validate_on_submit():
         unblock_address(blocked.channel, blocked.address, staff_user())
@@ -431,8 +428,6 @@ def admin_unblock(blocked_id: int) -> Response:
 @admin_only
 def admin_erase_reporter(code: str) -> Response:
     """Erase the reporter's personal data on their request (DESIGN.md: privacy)."""
-    from complaints.erasure import erase_person
-
     complaint = visible_complaint(code)
     target = url_for("staff.complaint_view", code=complaint.code)
     form = ErasureForm()

@@ -1,0 +1,48 @@
+"""The scheduled jobs, wired in one place: the SLA sweep, the outbox drain, the report preparation.
+
+:mod:`sla.scheduler` runs whatever is registered here; the modules doing the
+work know nothing of the scheduler. A process that will deliver messages
+refuses to start without PUBLIC_BASE_URL (links to citizens come only from it).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from sla.scheduler import register_job, scheduler_wanted, start_background
+from sla.sweep import sweep
+
+from . import clock, metrics, outbox
+
+logger = logging.getLogger(__name__)
+
+SWEEP_JOB_ID = "sla-sweep"
+SWEEP_INTERVAL_SECONDS = 60
+OUTBOX_JOB_ID = "outbox-drain"
+PREPARE_JOB_ID = "report-prepare"
+
+
+def sweep_now() -> None:
+    """The scheduled SLA sweep, at the clock's current instant."""
+    sweep(clock.now())
+
+
+def init_app(app: Flask) -> None:
+    """Register every job, then start the background scheduler where it is wanted."""
+    if scheduler_wanted(app)[0]:
+        outbox.require_public_base_url(app)
+    elif not app.config.get("PUBLIC_BASE_URL"):
+        logger.warning("PUBLIC_BASE_URL is not set: links in messages to citizens are paths only")
+    register_job(app, SWEEP_JOB_ID, sweep_now, seconds=SWEEP_INTERVAL_SECONDS)
+    register_job(app, OUTBOX_JOB_ID, outbox.drain, seconds=outbox.DRAIN_INTERVAL_SECONDS)
+    # Stored report parts read again once their months changed (and last month's
+    # and last year's read ahead), before a supervisor asks for them.
+    register_job(
+        app,
+        PREPARE_JOB_ID,
+        metrics.prepare_ended_periods,
+        seconds=metrics.PREPARE_INTERVAL_SECONDS,
+    )
+    start_background(app)
