@@ -44,6 +44,15 @@ see bench/README.md), 1M, machine otherwise quiet, 29 Nov 15:08-15:17:
     PostgreSQL       136 ms    3,743 ms (27×)   79.5 ms (0.6×)
     SQLite          56.7 ms     12.0 s (213×)    122 ms (2.1×)
 
+With the change marks, 1M, 6 Dec 17:16-18:07, load average about 1 (the
+code before, with the triggers, in brackets, run the same hour)::
+
+    backend     bare GROUP BY  read afresh        stored parts     preparation  backfill
+    PostgreSQL       211 ms    5,820 ms (28×)     119 ms (0.6×)    14.8 ms      295 s
+                    [204 ms]  [5,711 ms (28×)]   [119 ms (0.6×)]
+    SQLite           139 ms     21.8 s (157×)     248 ms (1.8×)     9.3 ms       54 s
+                    [141 ms]   [21.9 s (155×)]   [249 ms (1.8×)]
+
 About the read-afresh figures above:
 
 The SQLite rows are with per-minute histograms (new here); at 100k the

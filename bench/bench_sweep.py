@@ -33,6 +33,14 @@ client's share only). Medians of 3–5 runs::
     PostgreSQL, 100,000    0.9 ms       1.09 s              0.53 s              2.0x wall
     PostgreSQL, 1,000,000  3.3 ms       18.4 s              8.0 s               2.3x wall
 
+Without the report's triggers (issue 17; 6 December 2026, quiet rounds
+interleaved with the code before, whose figures follow in brackets)::
+
+    SQLite, 1,000,000      0.5 ms       3.26 s (2.8 s CPU)  0.83 s (0.6 s CPU)  3.9x wall, 4.7x CPU
+                                        [3.63 s]            [0.98 s]            [3.7x, 4.4x CPU]
+    PostgreSQL, 1,000,000  0.9 ms       5.3 s               2.2 s               2.4-2.5x wall
+                                        [6.6 s]             [2.7 s]             [2.4-2.5x wall]
+
 Before the sweep was made batch-oriented it was 8–15× the ceiling. What is
 left on SQLite is Python's per-complaint work that the ceiling does not do:
 parsing the claimed rows, working out each ladder on the calendar, choosing
