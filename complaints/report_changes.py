@@ -97,7 +97,8 @@ def compact() -> int:
 
     The sums :func:`changes_up_to` reads do not move: the rows read are deleted
     by id and replaced in one transaction, and rows written meanwhile stay.
-    Run by one process at a time (the report preparation).
+    If another process folded some of them first (two schedulers on SQLite),
+    nothing is folded this time.
     """
     rows = db.session.execute(
         select(ReportChange.id, ReportChange.month, ReportChange.changes)
@@ -114,7 +115,11 @@ def compact() -> int:
     for month, month_rows in folded:
         ids = [row_id for row_id, _changes in month_rows]
         total = sum(changes for _row_id, changes in month_rows)
-        db.session.execute(delete(ReportChange).where(ReportChange.id.in_(ids)))
+        gone_rows = delete(ReportChange).where(ReportChange.id.in_(ids))
+        deleted = db.session.connection().execute(gone_rows)
+        if deleted.rowcount != len(ids):
+            db.session.rollback()
+            return 0
         db.session.execute(_MARK, {"month": month, "at": now, "changes": total})
         gone += len(ids) - 1
     db.session.commit()
