@@ -87,7 +87,7 @@ def cohort(period: Period, scope: Scope) -> ColumnElement[bool]:
 
 
 def overdue_at(now: datetime) -> ColumnElement[bool]:
-    """The staff queue's rule: past the deadline the complaint is working towards."""
+    """Past the deadline the complaint is working towards (the queue, the board and the report)."""
     return or_(
         and_(Complaint.status == Status.RECEIVED.value, Complaint.verify_due_at < now),
         and_(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from complaints import clock
 from complaints.extensions import db
+from complaints.metrics import overdue_at
 from complaints.models import Complaint, Escalation, Role, Unit
 from sla.policies import working_calendar
 
@@ -37,7 +38,7 @@ class WeekBar:
 
 
 def _late(now: datetime, overdue: bool) -> list[LateComplaint]:
-    condition = queue._overdue(now) if overdue else queue._at_risk(now)
+    condition = overdue_at(now) if overdue else queue._at_risk(now)
     complaints = db.session.scalars(
         select(Complaint)
         .options(joinedload(Complaint.unit), joinedload(Complaint.category))
@@ -62,7 +63,7 @@ def _by_unit_and_level(now: datetime) -> list[tuple[str, int, int]]:
     rows = db.session.execute(
         select(Unit.name, Complaint.escalation_level, func.count(Complaint.id))
         .join(Unit, Complaint.unit_id == Unit.id)
-        .where(access.visible_filter(staff_user()), queue._overdue(now))
+        .where(access.visible_filter(staff_user()), overdue_at(now))
         .group_by(Unit.name, Complaint.escalation_level)
         .order_by(func.count(Complaint.id).desc())
     ).all()

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from complaints.codes import normalize_code
 from complaints.extensions import db
 from complaints.ids import as_id
+from complaints.metrics import overdue_at
 from complaints.models import FINAL_STATUSES, Category, Channel, Complaint, Status, User
 
 from . import keyset
@@ -46,16 +47,6 @@ def current_deadline(complaint: Complaint) -> tuple[str, datetime] | None:
     if status == Status.RESOLVED and complaint.confirm_due_at:
         return "confirm", complaint.confirm_due_at
     return None
-
-
-def _overdue(now: datetime) -> ColumnElement[bool]:
-    return or_(
-        and_(Complaint.status == Status.RECEIVED.value, Complaint.verify_due_at < now),
-        and_(
-            Complaint.status.in_([Status.VERIFIED.value, Status.IN_PROGRESS.value]),
-            Complaint.resolve_due_at < now,
-        ),
-    )
 
 
 def _at_risk(now: datetime) -> ColumnElement[bool]:
@@ -129,7 +120,7 @@ def filtered(
     elif (assignee_id := as_id(assignee)) is not None:
         query = query.where(Complaint.assignee_id == assignee_id)
     if args.get("due") == "overdue":
-        query = query.where(_overdue(now))
+        query = query.where(overdue_at(now))
     elif args.get("due") == "at_risk":
         query = query.where(_at_risk(now))
     if start := _parse_date(args.get("from")):
