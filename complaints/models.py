@@ -270,6 +270,8 @@ class Complaint(Model):
         Index("ix_complaints_unit_next_action_id", "unit_id", "next_action_at", "id"),
         Index("ix_complaints_unit_created_id", "unit_id", "created_at", "id"),
         Index("ix_complaints_priority_created_id", "priority", "created_at", "id"),
+        # "Sudah ada yang melaporkan?": a category's recent complaints, then their position.
+        Index("ix_complaints_category_created", "category_id", "created_at"),
         # The queue's free-text search (ILIKE '%word%') through pg_trgm on PostgreSQL.
         # SQLite has no trigram index: there the index is declared empty (WHERE 0) and
         # the search scans, which the embedded single-office default can afford.
@@ -302,6 +304,9 @@ class Complaint(Model):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(500))
+    # The kecamatan (district) and desa/kelurahan (village) the citizen chose: routing input.
+    kecamatan: Mapped[str | None] = mapped_column(String(64))
+    desa: Mapped[str | None] = mapped_column(String(64))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     # The citizen's language for every message sent to them.
@@ -379,6 +384,45 @@ class ReporterKey(Model):
 
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Supporter(Model):
+    """A citizen who said "me too" on an open public complaint instead of filing another.
+
+    Counted on the complaint and told of its progress when they left a contact
+    (the ``reporters`` row, so erasure finds them like any reporter).
+    """
+
+    __tablename__ = "complaint_supporters"
+    __table_args__ = (UniqueConstraint("complaint_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporters.id"), index=True)
+    # Idempotency: the form's submission token.
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    reporter: Mapped[Reporter | None] = relationship()
+
+
+class PendingPhoto(Model):
+    """A photo sent with a web form that came back with an error, held for its next submit.
+
+    Keyed by the form's submission token; moved to the complaint when it is
+    filed, and purged when the form is abandoned.
+    """
+
+    __tablename__ = "pending_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_token: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
 
 
 class ComplaintEvent(Model):
