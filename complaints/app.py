@@ -33,7 +33,7 @@ from . import (  # noqa: F401 -- importing auth registers the user loader
     security,
 )
 from .config import load_config
-from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, bootstrap, compress, csrf, db, limiter, login_manager, migrate
 from .outbox import backlog
 from .staff import admin, board, profile, session  # noqa: F401 -- their routes join staff.bp
 from .staff import views as staff_views
@@ -71,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     csrf.init_app(app)
     compress.init_app(app)
+    bootstrap.init_app(app)
     login_manager.init_app(app)
 
     babel.init_app(app, locale_selector=i18n.select_locale)

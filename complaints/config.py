@@ -137,6 +137,12 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         # Five photos of at most 10 MB each, plus the text fields.
         "MAX_CONTENT_LENGTH": 52 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        # Bootstrap's CSS from the Bootstrap-Flask package, never a CDN.
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        # Who runs this service: the name in every page's header and title, and the
+        # path of a logo image (PNG, SVG or JPEG) shown beside it; none by default.
+        "REGENCY_NAME": (env.get("ADUAN_REGENCY_NAME") or "").strip() or "Kabupaten Bone Bolango",
+        "REGENCY_LOGO": (env.get("ADUAN_REGENCY_LOGO") or "").strip() or None,
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": timezone,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

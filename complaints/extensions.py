@@ -6,6 +6,7 @@ import sqlite3
 from typing import Any
 
 from flask_babel import Babel
+from flask_bootstrap import Bootstrap5
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -40,6 +41,7 @@ limiter = Limiter(key_func=client_address)
 limiter.request_filter(warn_if_proxy_ignored)
 babel = Babel()
 compress = Compress()
+bootstrap = Bootstrap5()
 
 
 # Set on every SQLite connection of the process (the app's, the scheduler's, a

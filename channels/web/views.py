@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import get_locale, gettext
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
@@ -34,6 +46,29 @@ def _locale() -> str:
 
 def _category_choices() -> list[SelectChoice]:
     return category_choices(_locale())
+
+
+@bp.app_context_processor
+def regency() -> dict[str, object]:
+    """Who runs the service, for every page's header, title and footer."""
+    return {
+        "regency_name": current_app.config["REGENCY_NAME"],
+        "regency_logo": bool(current_app.config.get("REGENCY_LOGO")),
+    }
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    return send_from_directory(current_app.static_folder or "static", "favicon.ico", max_age=86400)
+
+
+@bp.get("/logo")
+def logo() -> Response:
+    """The regency's logo (ADUAN_REGENCY_LOGO), or 404 when none is set."""
+    path = current_app.config.get("REGENCY_LOGO")
+    if not path or not Path(path).is_file():
+        abort(404)
+    return send_file(Path(path).resolve(), max_age=86400)
 
 
 @bp.get("/")
