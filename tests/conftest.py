@@ -33,6 +33,10 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# The browser fixtures (live_server, browser, open_browser) for every test module.
+pytest_plugins = ("tests.browser_helpers",)
+
 # A Wednesday inside office hours in Asia/Makassar (10:00 WITA).
 DEFAULT_NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 STAFF_PASSWORD = "correct-horse-battery"

@@ -1,104 +1,29 @@
 """A real browser: a citizen files a complaint, an officer handles it to closure.
 
-Runs headless Chromium from the system (/usr/bin/chromium, installed by
-.ci/run) through Playwright, takes screenshots into test-artifacts/, and runs
+Runs headless Chromium from the system through Playwright
+(tests/browser_helpers.py), takes screenshots into test-artifacts/, and runs
 the axe-core accessibility checks on the citizen form, the tracking page and
-the staff queue. Under CI=true a missing browser fails the test.
+the staff queue.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import threading
-from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
-import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
-from tests.conftest import IN_CI, STAFF_PASSWORD, Cast
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-SERIOUS = {"serious", "critical"}
-
-playwright_sync = pytest.importorskip("playwright.sync_api")
-axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    app.config.update(SERVER_NAME=None, PUBLIC_BASE_URL=None)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser_page() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        message = f"no Chromium at {CHROMIUM}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(locale="id-ID", viewport={"width": 412, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
-
-
-def check_accessibility(page: object, name: str) -> None:
-    results = axe_module.Axe().run(page)
-    problems = [
-        f"{violation['id']} ({violation['impact']}): {violation['help']}"
-        for violation in results.response["violations"]
-        if violation.get("impact") in SERIOUS
-    ]
-    (ARTIFACTS / f"axe-{name}.txt").write_text("\n".join(problems) or "no serious violations\n")
-    assert not problems, f"{name}: " + "; ".join(problems)
-
-
-def shot(page: object, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+from tests.browser_helpers import LAPTOP, PHONE, check_accessibility, shot
+from tests.conftest import STAFF_PASSWORD, Cast
 
 
 def test_a_citizen_reports_and_an_officer_handles_it_to_closure(
-    app: Flask, cast: Cast, live_server: str, browser_page
+    app: Flask, cast: Cast, live_server: str, open_browser: Any
 ) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page = browser_page
+    page = open_browser(viewport=PHONE)
     database = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0]
     # Chromium reports what the Content-Security-Policy blocked on the console.
-    blocked: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            blocked.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
+    blocked: list[str] = page.csp_blocked
 
     # The citizen files a report.
     page.goto(f"{live_server}/complaints/new")
@@ -119,19 +44,7 @@ def test_a_citizen_reports_and_an_officer_handles_it_to_closure(
 
     # The officer signs in and handles it, in a browser of their own: the citizen's
     # browser stays the one that filed, remembered as the reporter.
-    staff_context = page.context.browser.new_context(
-        locale="id-ID", viewport={"width": 1366, "height": 768}
-    )
-    officer = staff_context.new_page()
-    officer.set_default_timeout(15_000)
-    officer.on(
-        "console",
-        lambda message: (
-            blocked.append(f"{officer.url}: {message.text}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
+    officer = open_browser(viewport=LAPTOP)
     officer.goto(f"{live_server}/staff/login")
     officer.locator("#email").fill(cast.officer_a.email)
     officer.locator("#password").fill(STAFF_PASSWORD)
@@ -147,7 +60,7 @@ def test_a_citizen_reports_and_an_officer_handles_it_to_closure(
     officer.locator(f"form[action$='/{code}/resolve'] [type=submit]").click()
     shot(officer, f"4-complaint-{database}")
     assert "resolved" in officer.content()
-    staff_context.close()
+    blocked += officer.csp_blocked
 
     # The citizen confirms.
     page.goto(f"{live_server}/track/{code}")

@@ -1,0 +1,126 @@
+"""Shared pieces of the browser tests: a live server, Chromium pages at the sizes people use.
+
+Debian's Chromium (/usr/bin/chromium, installed by ``make browser``) through
+Playwright, which downloads nothing. Under CI=true a missing browser fails
+the test. The fixtures (``live_server``, ``browser``, ``open_browser``) are
+registered for every test module by ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python import sync_playwright as axe_module
+from flask import Flask
+from playwright import sync_api as playwright_sync
+from werkzeug.serving import make_server
+
+from tests.conftest import IN_CI
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+SERIOUS = {"serious", "critical"}
+PHONE = {"width": 360, "height": 740}
+LAPTOP = {"width": 1366, "height": 768}
+TABLET = {"width": 768, "height": 1024}
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    app.config.update(SERVER_NAME=None, PUBLIC_BASE_URL=None)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the test; make contexts with :func:`new_page`."""
+    if not os.path.exists(CHROMIUM):
+        message = f"no Chromium at {CHROMIUM}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright_sync.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_browser(browser: Any) -> Callable[..., Any]:
+    """``open_browser(viewport=PHONE, javascript=True, locale="id-ID", **context_options)``:
+    a new page in a context of its own (own cookies), with CSP violations collected
+    in ``page.csp_blocked``."""
+
+    def new_page(
+        viewport: dict[str, int] = PHONE,
+        javascript: bool = True,
+        locale: str = "id-ID",
+        **options: Any,
+    ) -> Any:
+        context = browser.new_context(
+            locale=locale, viewport=viewport, java_script_enabled=javascript, **options
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        blocked: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                blocked.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        page.csp_blocked = blocked
+        return page
+
+    return new_page
+
+
+def check_accessibility(page: Any, name: str) -> None:
+    """axe-core on the page as it is: no serious or critical violation."""
+    results = axe_module.Axe().run(page)
+    problems = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']}"
+        for violation in results.response["violations"]
+        if violation.get("impact") in SERIOUS
+    ]
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"axe-{name}.txt").write_text("\n".join(problems) or "no serious violations\n")
+    assert not problems, f"{name}: " + "; ".join(problems)
+
+
+def assert_fits(page: Any, name: str) -> None:
+    """No sideways scrolling: the page is no wider than the screen."""
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"{name}: {widths[0]} px wide on a {widths[1]} px screen"
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
