@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations migrate run test lint browser bench bench-quick clean
+.PHONY: install translations vendor migrate run test lint browser bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,32 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-install: $(STAMP) translations
+install: $(STAMP) translations vendor
 
 translations: $(STAMP)
 	$(VENV)/bin/pybabel compile -d translations 2>&1 | { grep -v "^compiling" || true; }; test $${PIPESTATUS[0]} -eq 0
+
+# Leaflet for the complaint form's map, from the npm registry as published (no
+# build step), checked against its pinned SHA-512, into an ignored folder. The
+# form works without it (no map); the stamp makes this a no-op once done.
+LEAFLET_VERSION := 1.9.4
+LEAFLET_SHA512 := 9f14b5ca7cc93a63a51e9fa22f71725aa2bcf46b4d2fc53caef94c3ac41d4d3b2cc59c025e1f0dd8d07718340e2fe611dd79d6c99031c108b15116fe140ef83c
+LEAFLET_DIR := static/vendor/leaflet
+LEAFLET_STAMP := $(LEAFLET_DIR)/.leaflet-$(LEAFLET_VERSION)
+
+vendor: $(LEAFLET_STAMP)
+
+$(LEAFLET_STAMP):
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: install Node.js's npm for the form's map (Leaflet)"; exit 1; }
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  echo "Fetching leaflet@$(LEAFLET_VERSION) from the npm registry into $(LEAFLET_DIR)"; \
+	  (cd "$$tmp" && npm pack --silent leaflet@$(LEAFLET_VERSION) >/dev/null); \
+	  echo "$(LEAFLET_SHA512)  $$tmp/leaflet-$(LEAFLET_VERSION).tgz" | sha512sum --check --quiet; \
+	  tar -xzf "$$tmp/leaflet-$(LEAFLET_VERSION).tgz" -C "$$tmp"; \
+	  rm -rf $(LEAFLET_DIR); mkdir -p $(LEAFLET_DIR)/images; \
+	  cp "$$tmp"/package/dist/leaflet.js "$$tmp"/package/dist/leaflet.css "$$tmp"/package/LICENSE $(LEAFLET_DIR)/; \
+	  cp "$$tmp"/package/dist/images/*.png $(LEAFLET_DIR)/images/; \
+	  touch $@
 
 migrate: install
 	$(FLASK) db upgrade
@@ -76,4 +98,4 @@ bench-quick:
 	$(MAKE) --no-print-directory bench ROWS=100000 INTAKE_ARGS="--requests 300 --worker-classes gthread"
 
 clean:
-	rm -rf $(VENV) instance .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) instance .mypy_cache .ruff_cache test-artifacts static/vendor
