@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from sla.deadlines import apply_deadlines
 
-from . import clock, notify, report_changes, reporter_keys, workflow
+from . import clock, districts, notify, report_changes, reporter_keys, workflow
 from .attachments import NewAttachment, validated_photos
 from .codes import new_code
 from .errors import ValidationFailed
@@ -99,6 +99,19 @@ def _validated_contact(contact: Contact, errors: dict[str, str]) -> Contact:
     return Contact(name, phone, email, nik, contact.telegram_chat_id)
 
 
+def validated_contact(contact: Contact) -> Contact:
+    """The contact as intake stores it (phone in E.164, e-mail normalised).
+
+    For rows that hold a citizen's contact without a complaint of their own (a
+    supporter of another's report). Raises ValidationFailed per unusable field.
+    """
+    errors: dict[str, str] = {}
+    checked = _validated_contact(contact, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return checked
+
+
 def _validated_location(
     lat: float | None, lon: float | None, errors: dict[str, str]
 ) -> tuple[float | None, float | None]:
@@ -110,6 +123,35 @@ def _validated_location(
     if lon is not None and not -180 <= lon <= 180:
         errors["lon"] = gettext("Longitude must be between -180 and 180.")
     return lat, lon
+
+
+def _validated_area(
+    kecamatan: str | None, desa: str | None, errors: dict[str, str]
+) -> tuple[str | None, str | None]:
+    """The kecamatan and desa/kelurahan as the regency's list spells them.
+
+    A desa named without its kecamatan is enough when only one kecamatan has it.
+    """
+    kecamatan, desa = (kecamatan or "").strip() or None, (desa or "").strip() or None
+    if kecamatan is None and desa is not None:
+        having = districts.kecamatan_with_village(desa)
+        if len(having) > 1:
+            errors["kecamatan"] = gettext("Several kecamatan have a desa of this name: choose one.")
+            return None, None
+        kecamatan = having[0].name if having else None
+    area = districts.kecamatan_named(kecamatan) if kecamatan is not None else None
+    if kecamatan is not None and area is None:
+        errors["kecamatan"] = gettext("Choose a kecamatan from the list.")
+        return None, None
+    village = districts.village_in(area, desa) if area and desa is not None else None
+    if desa is not None and village is None:
+        errors["desa"] = (
+            gettext("Choose a desa or kelurahan of the chosen kecamatan.")
+            if area
+            else gettext("Choose a desa or kelurahan from the list.")
+        )
+        return None, None
+    return (area.name if area else None), village
 
 
 def _find_existing(channel: str, external_id: str) -> Complaint | None:
@@ -236,6 +278,8 @@ def submit_complaint(
     lat: float | None = None,
     lon: float | None = None,
     address: str | None = None,
+    kecamatan: str | None = None,
+    desa: str | None = None,
     contact: Contact | None = None,
     anonymous: bool = False,
     confidential: bool = False,
@@ -276,6 +320,7 @@ def submit_complaint(
     if kind is not None and kind not in {k.value for k in Kind}:
         errors["kind"] = gettext("Choose a kind of report.")
     lat, lon = _validated_location(lat, lon, errors)
+    kecamatan, desa = _validated_area(kecamatan, desa, errors)
     checked_contact = _validated_contact(contact or Contact(), errors)
     attachments = validated_photos(photos, errors)
     clean_address = (address or "").strip()[:500] or None
@@ -301,6 +346,8 @@ def submit_complaint(
             lat=lat,
             lon=lon,
             address=clean_address,
+            kecamatan=kecamatan,
+            desa=desa,
             anonymous=anonymous,
             confidential=confidential,
             locale=locale if locale in ("id", "en") else "id",

@@ -12,10 +12,19 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from . import clock, reporter_keys
 from .extensions import db
-from .models import Complaint, ComplaintEvent, Notification, Status, User
+from .models import (
+    Complaint,
+    ComplaintEvent,
+    Notification,
+    Reporter,
+    Status,
+    Supporter,
+    User,
+)
 from .outbox import enqueue, enqueue_new
 
 
@@ -144,6 +153,7 @@ def status_changed(complaint: Complaint, event: ComplaintEvent) -> None:
         body = _status_text(complaint, event)
     _send(complaint, event, body)
     _tell_duplicates(complaint, event)
+    _tell_supporters(complaint, event)
 
 
 def _tell_duplicates(original: Complaint, event: ComplaintEvent) -> None:
@@ -166,6 +176,46 @@ def _tell_duplicates(original: Complaint, event: ComplaintEvent) -> None:
                 url=tracking_url(duplicate.code),
             )
         _send(duplicate, event, body, key=f"event-{event.id}-duplicate-{duplicate.id}")
+
+
+def reporter_address(reporter: Reporter | None) -> tuple[str, str] | None:
+    """Where a citizen without a complaint of their own is reached: Telegram, else SMS."""
+    if reporter is None or reporter.erased_at is not None:
+        return None
+    if reporter.telegram_chat_id:
+        return "telegram", reporter.telegram_chat_id
+    if reporter.phone:
+        return "sms", reporter.phone
+    return None
+
+
+def _tell_supporters(complaint: Complaint, event: ComplaintEvent) -> None:
+    """Tell the citizens who supported ``complaint`` (complaints.support) how it progresses.
+
+    In the words a duplicate's reporter reads: the complaint is not theirs to confirm.
+    """
+    if mirrored_label(complaint) is None:
+        return
+    supporters = db.session.scalars(
+        select(Supporter)
+        .options(joinedload(Supporter.reporter))
+        .where(Supporter.complaint_id == complaint.id, Supporter.reporter_id.is_not(None))
+    ).all()
+    for supporter in supporters:
+        target = reporter_address(supporter.reporter)
+        if target is None:
+            continue
+        assert supporter.reporter is not None  # it has an address
+        with force_locale(supporter.reporter.locale):
+            body = gettext(
+                "Complaint %(code)s, which you also reported, is now %(status)s. Details: %(url)s",
+                code=complaint.code,
+                status=mirrored_label(complaint),
+                url=tracking_url(complaint.code),
+            )
+        channel, address = target
+        key = f"event-{event.id}-supporter-{supporter.id}"
+        enqueue(channel, address, body, key, complaint_id=complaint.id)
 
 
 def staff_replied(complaint: Complaint, event: ComplaintEvent, reply: str) -> None:
