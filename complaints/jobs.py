@@ -1,4 +1,5 @@
-"""The scheduled jobs, wired in one place: the SLA sweep, the outbox drain, the report preparation.
+"""The scheduled jobs, wired in one place: the SLA sweep, the outbox drain, the report preparation,
+the purge of photos held for web forms never sent.
 
 :mod:`sla.scheduler` runs whatever is registered here; the modules doing the
 work know nothing of the scheduler. A process that will deliver messages
@@ -11,6 +12,7 @@ import logging
 
 from flask import Flask
 
+from channels.web import held_photos
 from sla.scheduler import register_job, scheduler_wanted, start_background
 from sla.sweep import sweep
 
@@ -22,6 +24,7 @@ SWEEP_JOB_ID = "sla-sweep"
 SWEEP_INTERVAL_SECONDS = 60
 OUTBOX_JOB_ID = "outbox-drain"
 PREPARE_JOB_ID = "report-prepare"
+PHOTO_PURGE_JOB_ID = "held-photos-purge"
 
 
 def sweep_now() -> None:
@@ -44,5 +47,12 @@ def init_app(app: Flask) -> None:
         PREPARE_JOB_ID,
         metrics.prepare_ended_periods,
         seconds=metrics.PREPARE_INTERVAL_SECONDS,
+    )
+    # Photos of web forms never sent, deleted a day after they were held.
+    register_job(
+        app,
+        PHOTO_PURGE_JOB_ID,
+        held_photos.purge_abandoned,
+        seconds=held_photos.PURGE_INTERVAL_SECONDS,
     )
     start_background(app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,12 +18,10 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale, gettext
-from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from complaints import public, reporter_keys, workflow
-from complaints.attachments import MAX_PHOTO_BYTES, NewAttachment
 from complaints.categories import active_category, category_choices
 from complaints.codes import complaint_by_code, normalize_code
 from complaints.errors import DomainError, ValidationFailed
@@ -35,6 +32,7 @@ from complaints.models import Complaint
 from complaints.notify import tracking_url
 from complaints.ratelimit import CODE_LOOKUP_SCOPE, code_lookup_budget
 
+from . import held_photos
 from .forms import ComplaintForm, ConfirmForm, RateForm, TrackForm
 
 bp = Blueprint("web", __name__)
@@ -76,21 +74,30 @@ def home() -> str:
     return render_template("web/home.html", track_form=TrackForm())
 
 
-def _read_photos(files: list[FileStorage]) -> list[NewAttachment] | None:
-    """The uploaded photos, or None when one is over the size limit."""
-    photos = []
-    for storage in files:
-        if not storage or not storage.filename:
-            continue  # browsers send an empty part when no file was chosen
-        content = storage.stream.read(MAX_PHOTO_BYTES + 1)
-        if len(content) > MAX_PHOTO_BYTES:
-            return None
-        photos.append(NewAttachment(storage.filename, content, storage.mimetype or ""))
-    return photos
-
-
 def _as_float(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
+
+
+def _form_page(form: ComplaintForm, status: int = 200) -> tuple[str, int]:
+    """The complaint form, first shown or shown again, with the photos held for it.
+
+    Every showing of the form goes through here, so a step that sends it back
+    (an error, a question) never loses what the citizen already sent.
+    """
+    kept = held_photos.held(form.submission_token.data or "")
+    return render_template("web/new.html", form=form, kept_photos=kept), status
+
+
+def _hold_photos(form: ComplaintForm) -> tuple[str, str | None]:
+    """This browser's token for the form, after holding the POST's photos under it.
+
+    Photos ticked "Remove" go first, then the new ones are held; returns the
+    token and, when the new photos could not be held, the reason.
+    """
+    token = held_photos.owned_token(form.submission_token.data)
+    form.submission_token.data = token
+    held_photos.remove(token, request.form.getlist(held_photos.REMOVE_FIELD))
+    return token, held_photos.hold(token, request.files.getlist(form.photos.name))
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
@@ -99,15 +106,16 @@ def new_complaint() -> str | Response | tuple[str, int]:
     form = ComplaintForm()
     form.category.choices = _category_choices()
     if request.method == "GET":
-        form.submission_token.data = uuid.uuid4().hex
-        return render_template("web/new.html", form=form)
-    if not form.validate_on_submit():
-        return render_template("web/new.html", form=form), 422
-    photos = _read_photos(request.files.getlist(form.photos.name))
-    if photos is None:
-        form.photos.errors = [gettext("Each photo may be at most 10 MB.")]
-        return render_template("web/new.html", form=form), 422
-    token = form.submission_token.data or None
+        form.submission_token.data = held_photos.issue()
+        return _form_page(form)
+    # The photos first, before anything can send the form back: on 3G they cost
+    # the citizen a minute, so whatever comes next, they are kept.
+    token, photo_problem = _hold_photos(form)
+    valid = form.validate_on_submit()
+    if photo_problem:
+        form.photos.errors = [photo_problem]
+    if not valid or photo_problem:
+        return _form_page(form, 422)
     try:
         result = submit_complaint(
             channel="web",
@@ -121,16 +129,40 @@ def new_complaint() -> str | Response | tuple[str, int]:
             anonymous=form.anonymous.data,
             confidential=form.confidential.data,
             locale=_locale(),
-            external_id=f"form-{token}" if token else None,
-            photos=photos,
+            external_id=f"form-{token}",
+            photos=held_photos.release(token),
         )
     except ValidationFailed as failure:
         show_on_form(form, failure)
-        return render_template("web/new.html", form=form), 422
+        return _form_page(form, 422)
+    # Filed (or filed before, by a replay of this form): the photos are the complaint's now.
+    held_photos.forget(token)
     # This browser filed it (a replay of the same form token is the same browser).
     reporter_keys.remember(result.complaint.code)
     flash(gettext("Your report has been received. Keep your tracking code."), "success")
     return redirect(url_for("web.track", code=result.complaint.code, new=1))
+
+
+@bp.post("/complaints/new/photos")
+@limiter.limit("20/minute;200/day")
+def hold_photos() -> tuple[dict[str, object], int]:
+    """Photos sent ahead by the form's script (with a progress bar); the form follows alone."""
+    form = ComplaintForm()
+    token, problem = _hold_photos(form)
+    if problem:
+        return {"token": token, "error": problem}, 422
+    return {"token": token, "held": len(held_photos.held(token))}, 200
+
+
+@bp.get("/complaints/new/photos/<token>/<int:photo_id>")
+def held_photo(token: str, photo_id: int) -> Response:
+    """A thumbnail of a photo held for this browser's form; 404 for anyone else."""
+    picture = held_photos.thumbnail(token, photo_id)
+    if picture is None:
+        abort(404)
+    response = Response(picture, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _complaint_or_404(raw_code: str) -> Complaint:
