@@ -25,6 +25,7 @@ from . import (  # noqa: F401 -- importing auth registers the user loader
     cli,
     i18n,
     jobs,
+    labels,
     log_masking,
     outage,
     query_guard,
@@ -35,7 +36,7 @@ from . import (  # noqa: F401 -- importing auth registers the user loader
 from .config import load_config
 from .extensions import babel, bootstrap, compress, csrf, db, limiter, login_manager, migrate
 from .outbox import backlog
-from .staff import admin, board, profile, session  # noqa: F401 -- their routes join staff.bp
+from .staff import admin, board, console, profile, session  # noqa: F401 -- routes join staff.bp
 from .staff import views as staff_views
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    labels.init_app(app)  # statuses, kinds, roles… in words, as Jinja filters
     channels.init_app(app)
     app.register_blueprint(staff_views.bp)
     api.init_app(app)

@@ -773,3 +773,17 @@ class AuditLog(Model):
     target_id: Mapped[int | None] = mapped_column(Integer)
     ip: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class SavedView(Model):
+    """A queue filter a staff member named and keeps ("Jalan rusak, belum ditugaskan")."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    # The queue's query string (known filter names only), e.g. "status=open&category=3".
+    query: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)

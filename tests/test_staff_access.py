@@ -14,7 +14,13 @@ from PIL import Image
 
 from complaints.attachments import NewAttachment
 from complaints.extensions import db
-from complaints.models import BlockedAddress, Holiday, Notification, OutboundMessage
+from complaints.models import (
+    BlockedAddress,
+    Holiday,
+    Notification,
+    OutboundMessage,
+    SavedView,
+)
 from tests.conftest import Cast, MakeComplaint, csrf_token_from
 from tests.staff_helpers import session_csrf, signed_in
 
@@ -32,6 +38,9 @@ RULES: dict[str, set[str]] = {
     "staff.password": ALL_STAFF,
     "staff.home": ALL_STAFF,
     "staff.queue_view": ALL_STAFF,
+    "staff.save_view": ALL_STAFF,
+    "staff.delete_view": ALL_STAFF,  # their own views only (another's: 404)
+    "staff.bulk": ALL_STAFF,  # each complaint checked as its own page is
     "staff.notifications": ALL_STAFF,
     "staff.notification_read": ALL_STAFF,
     "staff.complaint_view": UNIT_A,
@@ -100,7 +109,8 @@ def test_the_access_matrix(
     holiday = Holiday(day=date(2026, 12, 4), name="Hari jadi")
     message = OutboundMessage(key="k", channel="sms", address="+62812", body="x", status="failed")
     blocked = BlockedAddress(channel="sms", address="+6281299990000", reason="flood")
-    db.session.add_all([notice, holiday, message, blocked])
+    view = SavedView(user_id=notification_owner.id, name="Jalan", query="category=1")
+    db.session.add_all([notice, holiday, message, blocked, view])
     db.session.commit()
     values = {
         "code": complaint.code,
@@ -111,6 +121,7 @@ def test_the_access_matrix(
         "holiday_id": holiday.id,
         "message_id": message.id,
         "blocked_id": blocked.id,
+        "view_id": view.id,
     }
     client = signed_in(app, person.email) if person else app.test_client()
     if person:

@@ -7,30 +7,32 @@ Every route here is for admins only; the access matrix test covers them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from channels import channel_status
 from channels.sms.blocklist import block_address, blocked_addresses, unblock_address
-from complaints import clock, workflow
+from complaints import clock, labels, workflow
 from complaints.auth import hash_password, revoke_sessions
 from complaints.codes import complaint_by_code, normalize_code
 from complaints.erasure import erase_person
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db
+from complaints.i18n import local_time
 from complaints.ids import as_id
 from complaints.intake import normalize_phone
 from complaints.models import (
@@ -38,6 +40,7 @@ from complaints.models import (
     BlockedAddress,
     CannedReply,
     Category,
+    Complaint,
     Holiday,
     OutboundMessage,
     OutboxStatus,
@@ -78,8 +81,8 @@ def admin_only(view: Callable[..., ResponseReturnValue]) -> Callable[..., Respon
 
 def _units() -> list[SelectChoice]:
     return [SelectChoice("", "—")] + [
-        SelectChoice(str(unit.id), f"{unit.code} — {unit.name}")
-        for unit in db.session.scalars(select(Unit).order_by(Unit.code))
+        SelectChoice(str(unit.id), unit.name)
+        for unit in db.session.scalars(select(Unit).order_by(Unit.name))
     ]
 
 
@@ -98,6 +101,14 @@ def _categories() -> list[SelectChoice]:
 
 
 @dataclass(frozen=True)
+class Column:
+    """A list column: its header in words and the cell's text for one item."""
+
+    header: Any  # a lazy translated string
+    text: Callable[[Any], str]
+
+
+@dataclass(frozen=True)
 class Section:
     """One editable kind of configuration: its model, form, and how they map."""
 
@@ -105,7 +116,7 @@ class Section:
     title: Any  # a lazy translated string
     model: type[Any]
     form: type[FlaskForm]
-    columns: tuple[str, ...]
+    columns: tuple[Column, ...]
     prepare: Callable[[FlaskForm], None]
     load: Callable[[FlaskForm, Any], None]
     save: Callable[[FlaskForm, Any], None]
@@ -228,20 +239,74 @@ def _save_canned(form: Any, reply: CannedReply) -> None:
     reply.body_en = (form.body_en.data or "").strip()
 
 
+def _days(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
+UNIT_COLUMNS = (
+    Column(_l("Name"), lambda unit: unit.name),
+    Column(_l("Abbreviation"), lambda unit: unit.code),
+    Column(_l("Reports to"), lambda unit: unit.parent.name if unit.parent else "—"),
+    Column(_l("Regency level"), lambda unit: labels.yes_no(unit.is_regency_level)),
+    Column(_l("Front office"), lambda unit: labels.yes_no(unit.is_front_office)),
+    Column(_l("State"), lambda unit: labels.active_label(unit.active)),
+)
+CATEGORY_COLUMNS = (
+    Column(_l("Name"), lambda category: category.name(str(get_locale() or "id"))),
+    Column(_l("Kind"), lambda category: labels.kind_label(category.default_kind)),
+    Column(_l("Routed to"), lambda category: _name(category.default_unit)),
+    Column(_l("SLA policy"), lambda category: _name(category.sla_policy)),
+    Column(_l("State"), lambda category: labels.active_label(category.active)),
+)
+POLICY_COLUMNS = (
+    Column(_l("Name"), lambda policy: policy.name),
+    Column(_l("Verification limit (working days)"), lambda policy: _days(policy.verify_days)),
+    Column(_l("First response limit (working days)"), lambda p: _days(p.response_days)),
+    Column(_l("Resolution limit (working days)"), lambda policy: _days(policy.resolve_days)),
+    Column(_l("Urgent resolution limit (working days)"), lambda p: _days(p.urgent_resolve_days)),
+    Column(_l("Citizen's confirmation (working days)"), lambda p: _days(p.confirm_days)),
+)
+USER_COLUMNS = (
+    Column(_l("Name"), labels.person_name),
+    Column(_l("E-mail"), lambda user: user.email),
+    Column(_l("Role"), lambda user: labels.role_label(user.role)),
+    Column(_l("Unit"), lambda user: _name(user.unit)),
+    Column(_l("Last sign-in"), lambda user: local_time(user.last_login_at) or _never()),
+    Column(_l("State"), lambda user: labels.active_label(user.active)),
+)
+CANNED_COLUMNS = (
+    Column(_l("Title"), lambda reply: reply.title),
+    Column(_l("Category"), lambda reply: _category_name(reply.category_id)),
+)
+
+
+def _name(item: Unit | SlaPolicy | None) -> str:
+    return item.name if item is not None else "—"
+
+
+def _never() -> str:
+    return gettext("never")
+
+
+def _category_name(category_id: int | None) -> str:
+    if category_id is None:
+        return gettext("All categories")
+    category = db.session.get(Category, category_id)
+    return category.name(str(get_locale() or "id")) if category else "—"
+
+
 SECTIONS = {
     section.name: section
     for section in (
-        Section("units", _l("Units"), Unit, UnitForm, ("code", "name", "active"),
-                _prepare_unit, _load_unit, _save_unit, Unit.code),
-        Section("categories", _l("Categories"), Category, CategoryForm,
-                ("code", "name_id", "active"), _prepare_category, _load_category,
-                _save_category, Category.sort_order),
-        Section("policies", _l("SLA policies"), SlaPolicy, PolicyForm,
-                ("code", "name", "verify_days", "response_days", "resolve_days"),
+        Section("units", _l("Units"), Unit, UnitForm, UNIT_COLUMNS,
+                _prepare_unit, _load_unit, _save_unit, Unit.name),
+        Section("categories", _l("Categories"), Category, CategoryForm, CATEGORY_COLUMNS,
+                _prepare_category, _load_category, _save_category, Category.sort_order),
+        Section("policies", _l("SLA policies"), SlaPolicy, PolicyForm, POLICY_COLUMNS,
                 _no_choices, _no_load, _save_policy, SlaPolicy.code),
-        Section("users", _l("Users"), User, UserForm, ("email", "role", "active"),
+        Section("users", _l("Users"), User, UserForm, USER_COLUMNS,
                 _prepare_user, _load_user, _save_user, User.email),
-        Section("canned", _l("Canned replies"), CannedReply, CannedReplyForm, ("title",),
+        Section("canned", _l("Canned replies"), CannedReply, CannedReplyForm, CANNED_COLUMNS,
                 _prepare_canned, _load_canned, _save_canned, CannedReply.title),
     )
 }  # fmt: skip
@@ -252,6 +317,18 @@ def _section(name: str) -> Section:
     if section is None:
         abort(404)
     return section
+
+
+# The channel modules' status keys, in words.
+CHANNEL_DETAIL_NAMES = {
+    "webhook": _l("Webhook address"),
+    "webhook secret": _l("Webhook secret"),
+    "Bot API": _l("Bot API server"),
+    "status callback": _l("Delivery report address"),
+    "SMS sender": _l("SMS sender number"),
+    "WhatsApp sender": _l("WhatsApp sender number"),
+    "API": _l("Provider API server"),
+}
 
 
 @bp.get("/admin/")
@@ -269,6 +346,7 @@ def admin_home() -> str:
             .limit(50)
         ).all(),
         sections=SECTIONS.values(),
+        channel_detail_names=CHANNEL_DETAIL_NAMES,
         form=ConfirmForm(),
     )
 
@@ -277,7 +355,10 @@ def admin_home() -> str:
 @admin_only
 def admin_list(section_name: str) -> str:
     section = _section(section_name)
-    items = db.session.scalars(select(section.model).order_by(section.order_by)).all()
+    # Every relation a column reads (a user's unit, a category's policy), loaded up front.
+    items = db.session.scalars(
+        select(section.model).options(selectinload("*")).order_by(section.order_by)
+    ).all()
     return render_template("staff/admin/list.html", section=section, items=items)
 
 
@@ -291,6 +372,8 @@ def admin_edit(section_name: str, item_id: int | None = None) -> ResponseReturnV
         abort(404)
     form = section.form(obj=item) if request.method == "GET" else section.form()
     section.prepare(form)
+    if section.name == "users" and item is None:
+        form.password.label.text = gettext("Password")
     if request.method == "GET" and item is not None:
         section.load(form, item)
     if form.validate_on_submit():
@@ -375,12 +458,25 @@ def admin_audit() -> str:
         if complaint is None:
             abort(404)
         query = query.where(AuditLog.target_type == "complaint", AuditLog.target_id == complaint.id)
+    entries = db.session.scalars(query).all()
+    users = db.session.scalars(select(User).order_by(User.name, User.email)).all()
     return render_template(
         "staff/admin/audit.html",
-        entries=db.session.scalars(query).all(),
+        entries=entries,
         complaint=complaint,
-        users=db.session.scalars(select(User).order_by(User.email)).all(),
+        users=users,
+        people={user.id: user for user in users},
+        targets=_complaint_codes(entries),
     )
+
+
+def _complaint_codes(entries: Sequence[AuditLog]) -> dict[int, str]:
+    """The tracking codes of the complaints the entries name, in one query."""
+    ids = {entry.target_id for entry in entries if entry.target_type == "complaint"}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Complaint.id, Complaint.code).where(Complaint.id.in_(ids)))
+    return {complaint_id: code for complaint_id, code in rows}
 
 
 @bp.route("/admin/blocked", methods=["GET", "POST"])

@@ -1,4 +1,8 @@
-"""The supervisors' SLA board: what is late or about to be, by unit and level."""
+"""The supervisors' SLA board: what is late or about to be, by unit and escalation level.
+
+Every figure in words: the deadline as "Verify by …", the time as working
+hours late or left, the escalation level as who has been told.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,9 @@ class LateComplaint:
     complaint: Complaint
     deadline: str
     due_at: datetime
-    working_hours_late: float
+    # Working hours past the deadline when overdue, else the working hours left.
+    working_hours: float
+    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,11 @@ def _late(now: datetime, overdue: bool) -> list[LateComplaint]:
     condition = overdue_at(now) if overdue else queue._at_risk(now)
     complaints = db.session.scalars(
         select(Complaint)
-        .options(joinedload(Complaint.unit), joinedload(Complaint.category))
+        .options(
+            joinedload(Complaint.unit),
+            joinedload(Complaint.category),
+            joinedload(Complaint.assignee),
+        )
         .where(access.visible_filter(staff_user()), condition)
         .order_by(Complaint.next_action_at)
         .limit(LIST_LIMIT)
@@ -53,8 +63,9 @@ def _late(now: datetime, overdue: bool) -> list[LateComplaint]:
         if current is None:
             continue
         name, due = current
-        late = calendar.working_seconds_between(due, now) / 3600 if due < now else 0.0
-        rows.append(LateComplaint(complaint, name, due, late))
+        start, end = (due, now) if due < now else (now, due)
+        hours = calendar.working_seconds_between(start, end) / 3600
+        rows.append(LateComplaint(complaint, name, due, hours, due < now))
     return rows
 
 

@@ -1,18 +1,28 @@
-"""The staff queue: filters, search, keyset pages in each order, and status counts in SQL."""
+"""The staff queue: filters, search, keyset pages in each order, and status counts in SQL.
+
+Each row reaches the page in words (:class:`QueueRow`): a one-line summary of
+the text with contact details masked, the age, and the time to the next
+deadline in working hours with its urgency.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from werkzeug.datastructures import MultiDict
 
+from complaints import labels
 from complaints.codes import normalize_code
 from complaints.extensions import db
 from complaints.ids import as_id
 from complaints.metrics import overdue_at
 from complaints.models import FINAL_STATUSES, Category, Channel, Complaint, Status, User
+from complaints.redact import redact
+from sla.calendar import WorkingCalendar
+from sla.policies import working_calendar
 
 from . import keyset
 from .access import visible_filter
@@ -25,6 +35,8 @@ AT_RISK_WINDOW = timedelta(hours=24)
 # The search looks for at most this many words, each cut to this length.
 SEARCH_WORDS = 5
 SEARCH_WORD_LENGTH = 50
+# The summary column shows the start of the text; CSS cuts it to the column's width.
+SUMMARY_LENGTH = 140
 
 
 def current_deadline(complaint: Complaint) -> tuple[str, datetime] | None:
@@ -213,3 +225,58 @@ def status_counts(visible: ColumnElement[bool]) -> dict[str, int]:
 
 def categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.sort_order)))
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One complaint as the queue shows it: everything already in words."""
+
+    complaint: Complaint
+    summary: str
+    age: str
+    due_in: str  # "5 working hours left", "3 working hours late", or ""
+    due_phrase: str  # "Verify by 9 Dec 2026 16.00 WITA"
+    urgency: str  # "overdue", "soon", "ok", or "" without a deadline
+
+
+def summary(text: str) -> str:
+    """The text's first line, shortened, with phone numbers, e-mails and ID numbers masked."""
+    line = " ".join(text.split())
+    if len(line) > SUMMARY_LENGTH:
+        line = line[: SUMMARY_LENGTH - 1].rstrip() + "…"
+    return redact(line)
+
+
+def queue_rows(
+    complaints: list[Complaint], now: datetime, when: Callable[[datetime], str]
+) -> list[QueueRow]:
+    """The page's complaints in words; ``when`` formats an instant (the ``local_time`` filter)."""
+    calendar = working_calendar()
+    return [_row(complaint, now, calendar, when) for complaint in complaints]
+
+
+def _row(
+    complaint: Complaint,
+    now: datetime,
+    calendar: WorkingCalendar,
+    when: Callable[[datetime], str],
+) -> QueueRow:
+    due_in, phrase, urgency = "", "", ""
+    if (current := current_deadline(complaint)) is not None:
+        name, due = current
+        phrase = labels.deadline_phrase(name, when(due))
+        if due < now:
+            late = calendar.working_seconds_between(due, now) / 3600
+            due_in, urgency = labels.hours_late(late), "overdue"
+        else:
+            left = calendar.working_seconds_between(now, due) / 3600
+            due_in = labels.hours_left(left)
+            urgency = "soon" if due - now <= AT_RISK_WINDOW else "ok"
+    return QueueRow(
+        complaint,
+        summary(complaint.description),
+        labels.age_label(complaint.created_at, now),
+        due_in,
+        phrase,
+        urgency,
+    )

@@ -17,6 +17,7 @@ from flask import flash, g, make_response, redirect, render_template, request, s
 from flask.typing import ResponseReturnValue
 from flask.wrappers import Response as FlaskResponse
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
 from flask_login import login_required, logout_user
 from limits import parse as parse_limit
@@ -34,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 login_manager.login_view = "staff.login"
 login_manager.login_message_category = "info"
+# Flask-Login's own message is English; str() translates the lazy text when it is flashed.
+login_manager.login_message = _l("Please sign in to see this page.")
+login_manager.localize_callback = str
 
 
 # Only failed sign-ins count (a whole office behind one NAT address signs in

@@ -1,11 +1,12 @@
-"""Staff console: the queue, the complaint page and its actions, notifications.
+"""Staff console: the complaint page and its actions, notifications.
 
 Thin views: check access, parse the form, call ``workflow``, redirect. Each
 action on a complaint is a plain ``@bp.post`` route wrapped by
 :func:`complaint_action` (access, stale-page check, audit, commit, message).
 The ``staff`` blueprint, :func:`audit` and :func:`staff_user` live here and
-are shared by the console's other modules: session (sign-in, sign-out,
-password), profile, board and admin, which add their routes to it.
+are shared by the console's other modules: console (the queue, its views
+and bulk actions), session (sign-in, sign-out, password), profile, board and
+admin, which add their routes to it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -41,7 +41,6 @@ from complaints.models import (
     ComplaintEvent,
     Notification,
     Role,
-    Status,
     Unit,
     User,
 )
@@ -85,34 +84,6 @@ def staff_user() -> User:
 @login_required
 def home() -> Response:
     return redirect(url_for("staff.queue_view"))
-
-
-@bp.get("/complaints")
-@login_required
-def queue_view() -> ResponseReturnValue:
-    if "page" in request.args:
-        # Links from before keyset pages (?page=N): the same filters, from the first page.
-        kept: dict[str, Any] = {
-            name: values for name, values in request.args.lists() if name != "page"
-        }
-        return redirect(url_for("staff.queue_view", **kept))
-    user = staff_user()
-    now = clock.now()
-    page = queue.queue_page(user, request.args, now)
-    return render_template(
-        "staff/queue.html",
-        page=page,
-        now=now,
-        args=request.args,
-        # The filters and order, for the pager's links to carry along with a cursor.
-        filters={
-            name: value for name, value in request.args.items() if name not in ("after", "before")
-        },
-        statuses=[status.value for status in Status],
-        categories=queue.categories(),
-        units=db.session.scalars(select(Unit).order_by(Unit.name)).all(),
-        deadline_of=queue.current_deadline,
-    )
 
 
 # --- one complaint ---------------------------------------------------------------------
