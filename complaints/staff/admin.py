@@ -267,8 +267,8 @@ POLICY_COLUMNS = (
     Column(_l("Citizen's confirmation (working days)"), lambda p: _days(p.confirm_days)),
 )
 USER_COLUMNS = (
-    Column(_l("Name"), labels.person_name),
     Column(_l("E-mail"), lambda user: user.email),
+    Column(_l("Name"), lambda user: user.name or "—"),
     Column(_l("Role"), lambda user: labels.role_label(user.role)),
     Column(_l("Unit"), lambda user: _name(user.unit)),
     Column(_l("Last sign-in"), lambda user: local_time(user.last_login_at) or _never()),

@@ -64,7 +64,7 @@ class View:
 
 
 BUILT_IN_VIEWS = (
-    View(_l("Mine"), "assignee=me&status=open"),
+    View(_l("Mine"), "status=open&assignee=me"),
     View(_l("Not verified yet"), "status=received"),
     View(_l("Past the deadline"), "due=overdue"),
 )
