@@ -11,13 +11,17 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 # No inline scripts or styles anywhere (pages work without JavaScript), so the
 # policy needs neither 'unsafe-inline' nor nonces. The API docs page is
 # rendered on the server from the spec and loads nothing from elsewhere.
-# img-src data: Bootstrap draws the select arrow and the check marks as data: SVGs.
+# img-src data: Bootstrap draws the select arrow and the check marks as data: SVGs;
+# the complaint form's map shows OpenStreetMap's tiles (Leaflet itself is served
+# from here and styles its elements through the CSSOM, which style-src allows).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; "
+    "style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-# Nothing here needs a camera, microphone, location or payment from the browser.
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# Only our own pages may ask for the location ("Use my location" on the complaint
+# form); nothing needs a camera, microphone or payment from the browser.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(self), payment=(), usb=()"
 # Browsers remember HTTPS-only for a year; sent only on responses served over HTTPS.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 SECURITY_HEADERS = {

@@ -41,7 +41,14 @@ def assert_hardened(response: object, where: str) -> None:
     assert headers.get("X-Frame-Options") == "DENY", where
     assert headers.get("X-Content-Type-Options") == "nosniff", where
     assert headers.get("Referrer-Policy") in ("same-origin", "strict-origin-when-cross-origin")
-    assert "camera=()" in headers.get("Permissions-Policy", ""), where
+    permissions = headers.get("Permissions-Policy", "")
+    assert "camera=()" in permissions and "microphone=()" in permissions, where
+    # "Use my location" on the complaint form: our own pages only, no frame of another site.
+    assert "geolocation=(self)" in permissions, where
+    # The form's map shows OpenStreetMap's tiles: that server, not any server.
+    images = directives.get("img-src", "").split()
+    assert "https://tile.openstreetmap.org" in images, where
+    assert not {"*", "https:", "http:"} & set(images), where
 
 
 def test_every_kind_of_response_carries_the_headers(

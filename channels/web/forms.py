@@ -18,9 +18,25 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from complaints.districts import all_kecamatan
 from complaints.ikm import ELEMENT_NAMES
 from complaints.intake import MAX_DESCRIPTION, MIN_DESCRIPTION
 from complaints.models import Kind
+
+
+def _kecamatan_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _l("— Choose a kecamatan —"))] + [
+        SelectChoice(kecamatan.name) for kecamatan in all_kecamatan()
+    ]
+
+
+def _desa_choices() -> list[SelectChoice]:
+    """Every desa and kelurahan, grouped by kecamatan (the form's script shows one group)."""
+    return [SelectChoice("", _l("— Choose a desa or kelurahan —"))] + [
+        SelectChoice(village, optgroup=kecamatan.name)
+        for kecamatan in all_kecamatan()
+        for village in kecamatan.villages
+    ]
 
 
 class ComplaintForm(FlaskForm):
@@ -53,6 +69,13 @@ class ComplaintForm(FlaskForm):
     )
     address = StringField(
         _l("Address or place (optional)"), validators=[Optional(), Length(max=500)]
+    )
+    # Checked by intake against the regency's list, which words the refusal.
+    kecamatan = SelectField(
+        _l("Kecamatan (optional)"), choices=lambda: _kecamatan_choices(), validate_choice=False
+    )
+    desa = SelectField(
+        _l("Desa or kelurahan (optional)"), choices=lambda: _desa_choices(), validate_choice=False
     )
     lat = DecimalField(
         _l("Latitude (optional)"),

@@ -125,6 +125,8 @@ def new_complaint() -> str | Response | tuple[str, int]:
             lat=_as_float(form.lat.data),
             lon=_as_float(form.lon.data),
             address=form.address.data,
+            kecamatan=form.kecamatan.data,
+            desa=form.desa.data,
             contact=Contact(name=form.name.data, phone=form.phone.data, email=form.email.data),
             anonymous=form.anonymous.data,
             confidential=form.confidential.data,
