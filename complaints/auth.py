@@ -3,15 +3,22 @@
 A signed-in session is a signed cookie that also carries the user's
 ``session_generation``. :func:`revoke_sessions` bumps the stored number, so
 every cookie issued before (a copy kept by someone else included) stops
-opening the staff console: on signing out, on a password change, and when an
-admin changes a role or deactivates an account.
+opening the staff console: on signing out, on a password change (a reset
+link's included), and when an admin changes a role or deactivates an account.
+
+A password an admin chose (a new account's, or one set on the edit page) is
+temporary: ``must_change_password`` sends its owner to the password page
+first. A one-time reset link (:func:`issue_password_reset`) carries a random
+token stored only as its SHA-256, good for 24 hours and for one use.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +27,7 @@ from flask import session
 from flask_login import login_user
 from sqlalchemy import select
 
+from . import clock
 from .errors import ValidationFailed
 from .extensions import db, login_manager
 from .models import Role, Unit, User
@@ -90,6 +98,44 @@ def revoke_sessions(user: User, *, except_this_one: bool = False) -> None:
         session[SESSION_GENERATION_KEY] = user.session_generation
 
 
+def set_password(user: User, password: str, *, temporary: bool = False) -> None:
+    """Give ``user`` a new password; ``temporary`` when someone else chose it.
+
+    Any reset link still open stops working (not committed).
+    """
+    user.password_hash = hash_password(password)
+    user.must_change_password = temporary
+    user.password_reset_hash = None
+    user.password_reset_expires_at = None
+
+
+RESET_LINK_LIFETIME = timedelta(hours=24)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_password_reset(user: User) -> str:
+    """A new one-time reset token for ``user`` (replacing any earlier one; not committed)."""
+    token = secrets.token_urlsafe(32)
+    user.password_reset_hash = _token_hash(token)
+    user.password_reset_expires_at = clock.now() + RESET_LINK_LIFETIME
+    return token
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The active account a reset token opens, while it has not expired nor been used."""
+    if not token or len(token) > 128:
+        return None
+    user = db.session.scalar(select(User).where(User.password_reset_hash == _token_hash(token)))
+    if user is None or not user.active or user.password_reset_expires_at is None:
+        return None
+    if user.password_reset_expires_at <= clock.now():
+        return None
+    return user
+
+
 def create_user(
     email: str,
     role: str,
@@ -97,8 +143,13 @@ def create_user(
     *,
     unit_code: str | None = None,
     name: str = "",
+    temporary_password: bool = False,
 ) -> User:
-    """Create a staff account (not committed). Raises ValidationFailed on bad input."""
+    """Create a staff account (not committed). Raises ValidationFailed on bad input.
+
+    ``temporary_password``: someone other than its owner chose the password
+    (an admin's form), so the owner must change it at first sign-in.
+    """
     errors: dict[str, str] = {}
     try:
         address = validate_email(email, check_deliverability=False).normalized.lower()
@@ -121,7 +172,12 @@ def create_user(
     if errors:
         raise ValidationFailed(errors)
     user = User(
-        email=address, name=name, role=role, unit=unit, password_hash=hash_password(password)
+        email=address,
+        name=name,
+        role=role,
+        unit=unit,
+        password_hash=hash_password(password),
+        must_change_password=temporary_password,
     )
     db.session.add(user)
     return user

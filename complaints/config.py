@@ -7,6 +7,7 @@ than running with a silently wrong setting.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,6 +61,30 @@ def env_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str 
     if scheme not in schemes or not (parsed.netloc or parsed.path):
         raise ConfigError(f"{name}={raw!r} is not a URL with scheme {' or '.join(schemes)}")
     return url
+
+
+# Telegram's rule for a bot's username: 5–32 letters, digits or underscores.
+_TELEGRAM_USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
+
+
+def env_telegram_username(env: Mapping[str, str], name: str) -> str | None:
+    """A bot's @username without the "@" (shown on the home page), or None when unset."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    username = raw.removeprefix("@")
+    if not _TELEGRAM_USERNAME.fullmatch(username):
+        raise ConfigError(f"{name}={raw!r} is not a Telegram username (5-32 letters, digits, _)")
+    return username
+
+
+def env_roles(env: Mapping[str, str], name: str) -> frozenset[str]:
+    """A comma-separated list of staff roles (admin, supervisor, officer); empty by default."""
+    roles = frozenset(part.strip().lower() for part in env.get(name, "").split(",") if part.strip())
+    unknown = roles - {"admin", "supervisor", "officer"}
+    if unknown:
+        raise ConfigError(f"{name}: unknown roles {', '.join(sorted(unknown))}")
+    return roles
 
 
 def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
@@ -121,6 +146,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "REDIS_URL": redis_url,
         "TELEGRAM_BOT_TOKEN": env.get("TELEGRAM_BOT_TOKEN") or None,
         "TELEGRAM_WEBHOOK_SECRET": env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        # The bot's @name, for the home page's link; without it the page names no bot.
+        "TELEGRAM_BOT_USERNAME": env_telegram_username(env, "TELEGRAM_BOT_USERNAME"),
         "TELEGRAM_API_BASE_URL": env_url(env, "TELEGRAM_API_BASE_URL", ("http", "https"))
         or "https://api.telegram.org/bot",
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,
@@ -146,4 +173,6 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": timezone,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Staff roles that must use two-step sign-in (an authenticator app's code).
+        "REQUIRE_2FA_ROLES": env_roles(env, "ADUAN_REQUIRE_2FA_ROLES"),
     }

@@ -10,7 +10,9 @@ than trust every logger, every log record is masked when it is created:
 - phone numbers keep their first digits and last three: ``+62812****123``;
 - e-mail addresses keep their first letter and domain: ``s***@example.com``;
 - a reporter's key in a link (``/track/<code>?key=…``, in an access log or a
-  logged message) becomes ``key=[secret]``.
+  logged message) becomes ``key=[secret]``;
+- a staff password-reset link's token (``/staff/reset/<token>``) becomes
+  ``/staff/reset/[secret]``.
 
 A record factory, not a handler filter: filters on a logger see only that
 logger's own records, and the handlers belong to whoever runs the app
@@ -41,6 +43,7 @@ _MIN_SECRET_LENGTH = 8
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0|62)(?:[ .-]?\d){8,13}(?!\w)")
 _EMAIL = re.compile(r"\b([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)\b")
 _REPORTER_KEY = re.compile(r"([?&]key=)[\w-]+")
+_RESET_TOKEN = re.compile(r"(/staff/reset/)[\w-]+")
 
 # Replaced, never changed in place: threads logging meanwhile read a consistent tuple.
 _secrets: tuple[str, ...] = ()
@@ -61,6 +64,7 @@ def mask(text: str) -> str:
         if secret in text:
             text = text.replace(secret, SECRET_MASK)
     text = _REPORTER_KEY.sub(r"\1" + SECRET_MASK, text)
+    text = _RESET_TOKEN.sub(r"\1" + SECRET_MASK, text)
     text = _PHONE.sub(mask_phone, text)
     return _EMAIL.sub(r"\1***@\2", text)
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -212,8 +213,24 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     # Part of every session cookie; bumping it signs out every browser of this user.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when an admin chose the password: the console asks for a new one first.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # A one-time password-reset link: SHA-256 of its token, and when it expires.
+    password_reset_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_reset_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-step sign-in: the authenticator secret (in use once confirmed) and the
+    # last time step accepted, so a code is good once. Never logged or shown again.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_counter: Mapped[int | None] = mapped_column(BigInteger)
 
     unit: Mapped[Unit | None] = relationship()
+
+    @property
+    def uses_two_step(self) -> bool:
+        return self.totp_confirmed_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated staff cannot sign in

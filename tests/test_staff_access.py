@@ -13,6 +13,7 @@ from flask import Flask
 from PIL import Image
 
 from complaints.attachments import NewAttachment
+from complaints.auth import issue_password_reset
 from complaints.extensions import db
 from complaints.models import (
     BlockedAddress,
@@ -34,6 +35,8 @@ ADMINS = {"admin"}
 # staff without access get 404 (no oracle for codes outside their reach) or 403.
 RULES: dict[str, set[str]] = {
     "staff.login": set(ROLES),
+    "staff.login_code": set(ROLES),  # without a pending sign-in: back to the sign-in page
+    "staff.reset_password": set(ROLES),  # the one-time link is the credential
     "staff.logout": ALL_STAFF,
     "staff.password": ALL_STAFF,
     "staff.home": ALL_STAFF,
@@ -68,6 +71,10 @@ RULES: dict[str, set[str]] = {
     "staff.profile": ALL_STAFF,
     "staff.profile_telegram_code": ALL_STAFF,
     "staff.profile_telegram_unlink": ALL_STAFF,
+    "staff.two_step_setup": ALL_STAFF,
+    "staff.two_step_off": ALL_STAFF,
+    "staff.admin_reset_link": ADMINS,
+    "staff.admin_two_step_off": ADMINS,
     "reports.dashboard": SUPERVISORS,
     "reports.evidence": SUPERVISORS,
     "reports.figures_csv": SUPERVISORS,
@@ -77,6 +84,8 @@ RULES: dict[str, set[str]] = {
     "reports.intake": ALL_STAFF,
     "reports.lapor_import": SUPERVISORS,  # and officers of a front-office unit
 }
+# Open without signing in (everything else sends the anonymous to the sign-in page).
+PUBLIC = {"staff.login", "staff.reset_password"}
 
 
 def staff_routes(app: Flask) -> list[tuple[str, str, str]]:
@@ -111,6 +120,7 @@ def test_the_access_matrix(
     blocked = BlockedAddress(channel="sms", address="+6281299990000", reason="flood")
     view = SavedView(user_id=notification_owner.id, name="Jalan", query="category=1")
     db.session.add_all([notice, holiday, message, blocked, view])
+    reset_token = issue_password_reset(cast.supervisor)
     db.session.commit()
     values = {
         "code": complaint.code,
@@ -122,6 +132,8 @@ def test_the_access_matrix(
         "message_id": message.id,
         "blocked_id": blocked.id,
         "view_id": view.id,
+        "token": reset_token,
+        "user_id": cast.officer_b.id,
     }
     client = signed_in(app, person.email) if person else app.test_client()
     if person:
@@ -142,7 +154,7 @@ def test_the_access_matrix(
             response = client.post(url, data={"csrf_token": token})
         allowed = role in RULES[endpoint]
         location = response.headers.get("Location", "")
-        if role == "anonymous" and endpoint != "staff.login":
+        if role == "anonymous" and endpoint not in PUBLIC:
             ok = response.status_code == 302 and "/staff/login" in location
         elif allowed:
             ok = response.status_code < 500 and response.status_code not in (401, 403, 404)

@@ -27,7 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from channels import channel_status
 from channels.sms.blocklist import block_address, blocked_addresses, unblock_address
 from complaints import clock, labels, workflow
-from complaints.auth import hash_password, revoke_sessions
+from complaints.auth import issue_password_reset, revoke_sessions, set_password
 from complaints.codes import complaint_by_code, normalize_code
 from complaints.erasure import erase_person
 from complaints.errors import DomainError, ValidationFailed
@@ -216,12 +216,30 @@ def _save_user(form: Any, user: User) -> None:
     if phone and user.phone is None:
         raise ValueError(gettext("This is not a valid phone number."))
     if form.password.data:
-        user.password_hash = hash_password(form.password.data)
+        # Chosen by the admin, so temporary: its owner picks their own at sign-in.
+        set_password(user, form.password.data, temporary=user.id != staff_user().id)
     elif user.password_hash is None:
         raise ValueError(gettext("A new account needs a password."))
     user.active = form.active.data
     if signs_out:
         revoke_sessions(user, except_this_one=user.id == staff_user().id)
+
+
+def _label_password(form: Any, *, new: bool) -> None:
+    """The password field as an admin reads it: a temporary password the person replaces."""
+    if new:
+        form.password.label.text = gettext("Temporary password")
+        form.password.description = gettext(
+            "Give it to the person privately. At their first sign-in they must choose their "
+            "own password."
+        )
+    else:
+        form.password.label.text = gettext("New temporary password (leave empty to keep)")
+        form.password.description = gettext(
+            "The person must replace it at their next sign-in; every browser signed in as "
+            "them is signed out. To let them choose a password without telling them one, "
+            "issue a reset link below instead."
+        )
 
 
 def _prepare_canned(form: Any) -> None:
@@ -372,8 +390,8 @@ def admin_edit(section_name: str, item_id: int | None = None) -> ResponseReturnV
         abort(404)
     form = section.form(obj=item) if request.method == "GET" else section.form()
     section.prepare(form)
-    if section.name == "users" and item is None:
-        form.password.label.text = gettext("Password")
+    if section.name == "users":
+        _label_password(form, new=item is None)
     if request.method == "GET" and item is not None:
         section.load(form, item)
     if form.validate_on_submit():
@@ -394,7 +412,46 @@ def admin_edit(section_name: str, item_id: int | None = None) -> ResponseReturnV
             flash(gettext("Saved."), "success")
             return redirect(url_for("staff.admin_list", section_name=section.name))
     status = 422 if request.method == "POST" else 200
-    return render_template("staff/admin/edit.html", section=section, form=form, item=item), status
+    return render_template(
+        "staff/admin/edit.html", section=section, form=form, item=item, confirm_form=ConfirmForm()
+    ), status
+
+
+@bp.post("/admin/users/<int:user_id>/reset-link")
+@admin_only
+def admin_reset_link(user_id: int) -> ResponseReturnValue:
+    """Issue a one-time password-reset link for a user, shown to the admin once."""
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("staff.admin_edit", section_name="users", item_id=user.id))
+    token = issue_password_reset(user)
+    audit("admin_password_reset_issued", staff_user(), user)
+    db.session.commit()
+    link = _public_url("staff.reset_password", token=token)
+    response = render_template("staff/admin/reset_link.html", user=user, link=link)
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+def _public_url(endpoint: str, **values: Any) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    path = url_for(endpoint, **values)
+    return base.rstrip("/") + path if base else url_for(endpoint, _external=True, **values)
+
+
+@bp.post("/admin/users/<int:user_id>/two-step/off")
+@admin_only
+def admin_two_step_off(user_id: int) -> Response:
+    """Turn a user's two-step sign-in off (a lost phone); they set it up again."""
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit() and user.uses_two_step:
+        user.totp_secret = None
+        user.totp_confirmed_at = None
+        user.totp_last_counter = None
+        revoke_sessions(user, except_this_one=user.id == staff_user().id)
+        audit("admin_two_step_removed", staff_user(), user)
+        db.session.commit()
+        flash(gettext("Two-step sign-in is off for this user."), "success")
+    return redirect(url_for("staff.admin_edit", section_name="users", item_id=user.id))
 
 
 @bp.route("/admin/holidays", methods=["GET", "POST"])

@@ -43,6 +43,33 @@ class PasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
+class NewPasswordForm(FlaskForm):
+    """Choosing a password through a one-time reset link (no current password)."""
+
+    new = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(min=MIN_PASSWORD_LENGTH, message=_l("At least %(min)d characters.")),
+        ],
+    )
+    repeat = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Set password"))
+
+
+class CodeForm(FlaskForm):
+    """The 6-digit code of an authenticator app (sign-in's second step, enrolment)."""
+
+    code = StringField(
+        _l("6-digit code from your authenticator app"),
+        validators=[DataRequired(), Length(min=6, max=12)],
+    )
+    submit = SubmitField(_l("Continue"))
+
+
 class VerifyForm(FlaskForm):
     unit = SelectField(_l("Route to unit"), validators=[DataRequired()])
     category = SelectField(_l("Category"), validators=[DataRequired()])

@@ -1,4 +1,4 @@
-"""A staff member's own settings: SMS number, Telegram link, language."""
+"""A staff member's own settings: SMS number, Telegram link, language, two-step sign-in."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from channels.telegram.linking import issue_link_code
+from complaints import clock, two_step
 from complaints.extensions import db
 from complaints.intake import normalize_phone
 
 from .admin_forms import ConfirmForm
+from .forms import CodeForm
 from .views import audit, bp, staff_user
 
 
@@ -87,4 +89,61 @@ def profile_telegram_unlink() -> Response:
         audit("telegram_unlinked", user)
         db.session.commit()
         flash(gettext("Telegram is no longer linked."), "success")
+    return redirect(url_for("staff.profile"))
+
+
+@bp.route("/profile/two-step", methods=["GET", "POST"])
+@login_required
+def two_step_setup() -> ResponseReturnValue:
+    """Set up two-step sign-in: a new secret for the app, confirmed with one of its codes."""
+    user = staff_user()
+    form = CodeForm()
+    required = two_step.required_for(user)
+    if user.uses_two_step:
+        return render_template(
+            "staff/two_step.html",
+            form=form,
+            off_form=None if required else ConfirmForm(),
+            two_step_required=required,
+        )
+    if user.totp_secret is None:
+        user.totp_secret = two_step.new_secret()
+        db.session.commit()
+    secret = user.totp_secret
+    if form.validate_on_submit():
+        if two_step.accept_code(user, form.code.data or ""):
+            user.totp_confirmed_at = clock.now()
+            audit("two_step_enabled", user)
+            db.session.commit()
+            flash(
+                gettext("Two-step sign-in is on: you will be asked for a code after the password."),
+                "success",
+            )
+            return redirect(url_for("staff.profile"))
+        form.code.errors = [gettext("The code is wrong or has expired. Try the next one.")]
+    status = 422 if form.errors else 200
+    return render_template(
+        "staff/two_step.html",
+        form=form,
+        two_step_required=required,
+        secret=secret,
+        uri=two_step.provisioning_uri(user, secret),
+    ), status
+
+
+@bp.post("/profile/two-step/off")
+@login_required
+def two_step_off() -> Response:
+    user = staff_user()
+    if not ConfirmForm().validate_on_submit() or not user.uses_two_step:
+        return redirect(url_for("staff.profile"))
+    if two_step.required_for(user):
+        flash(gettext("Two-step sign-in is required for your role and stays on."), "danger")
+        return redirect(url_for("staff.two_step_setup"))
+    user.totp_secret = None
+    user.totp_confirmed_at = None
+    user.totp_last_counter = None
+    audit("two_step_disabled", user)
+    db.session.commit()
+    flash(gettext("Two-step sign-in is off."), "success")
     return redirect(url_for("staff.profile"))

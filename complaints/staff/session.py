@@ -1,11 +1,14 @@
-"""Staff sign-in, sign-out and password change.
+"""Staff sign-in (with its optional second step), sign-out, password change and reset.
 
 Apart from the console's complaint pages because its rules concern the
 account: failed sign-ins are throttled per address and per e-mail at an
 address (so no stranger can lock an account out for its owner), signing in
 or out starts a fresh session cookie, and signing out or changing the
 password ends the account's sessions in every other browser
-(``auth.revoke_sessions``).
+(``auth.revoke_sessions``). An account using two-step sign-in is asked for
+its authenticator code after the password (throttled the same way). Until a
+temporary password is changed, or a required second step set up, every other
+staff page sends its owner there (:func:`_account_first`).
 """
 
 from __future__ import annotations
@@ -19,16 +22,24 @@ from flask.wrappers import Response as FlaskResponse
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
-from flask_login import login_required, logout_user
+from flask_login import current_user, login_required, logout_user
 from limits import parse as parse_limit
 from werkzeug.wrappers import Response
 
-from complaints import clock
-from complaints.auth import check_sign_in, hash_password, revoke_sessions, sign_in, verify_password
+from complaints import clock, two_step
+from complaints.auth import (
+    check_sign_in,
+    revoke_sessions,
+    set_password,
+    sign_in,
+    user_for_reset_token,
+    verify_password,
+)
 from complaints.extensions import db, limiter, login_manager
+from complaints.models import User
 from complaints.ratelimit import client_address
 
-from .forms import LoginForm, PasswordForm
+from .forms import CodeForm, LoginForm, NewPasswordForm, PasswordForm
 from .views import audit, bp, staff_user
 
 logger = logging.getLogger(__name__)
@@ -112,13 +123,121 @@ def login() -> ResponseReturnValue:
         flash(gettext("Wrong e-mail or password."), "danger")
         return render_template("staff/login.html", form=form), 401
     user = attempt.account
+    if user.uses_two_step:
+        _renew_session()
+        session[_PENDING_KEY] = {
+            "user": user.id,
+            "generation": user.session_generation,
+            "at": clock.now().timestamp(),
+        }
+        return redirect(url_for("staff.login_code"))
+    return _complete_sign_in(user)
+
+
+def _complete_sign_in(user: User) -> Response:
     user.last_login_at = clock.now()
     audit("login", user)
     db.session.commit()
     _forget_failed_sign_ins()
     _renew_session()
     sign_in(user)
-    return redirect(url_for("staff.queue_view"))
+    return redirect(_first_page(user))
+
+
+def _first_page(user: User) -> str:
+    """Where a signed-in staff member goes: what their account still needs, else the queue."""
+    if user.must_change_password:
+        return url_for("staff.password")
+    if two_step.must_enrol(user):
+        return url_for("staff.two_step_setup")
+    return url_for("staff.queue_view")
+
+
+# The session key of a sign-in whose password was right and whose code is awaited.
+_PENDING_KEY = "staff_sign_in_pending"
+_PENDING_SECONDS = 300
+FAILED_CODES_PER_ACCOUNT_AND_ADDRESS = "5 per 15 minutes"
+
+
+def _pending_user() -> User | None:
+    """The account whose password was just accepted here, for five minutes."""
+    pending = session.get(_PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    if clock.now().timestamp() - float(pending.get("at", 0)) > _PENDING_SECONDS:
+        return None
+    user = db.session.get(User, int(pending.get("user", 0)))
+    if user is None or not user.active or not user.uses_two_step:
+        return None
+    return user if user.session_generation == pending.get("generation") else None
+
+
+def _pending_account_at_address() -> str:
+    pending = session.get(_PENDING_KEY)
+    account = pending.get("user") if isinstance(pending, dict) else None
+    return f"{client_address()}|code|{account}"
+
+
+def _code_refused(_limit: RequestLimit) -> FlaskResponse:
+    flash(gettext("Too many failed attempts. Try again in a few minutes."), "danger")
+    return make_response(render_template("staff/login_code.html", form=CodeForm()), 429)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(
+    FAILED_SIGN_INS_PER_ADDRESS,
+    methods=["POST"],
+    deduct_when=_failed_sign_in,
+    on_breach=_code_refused,
+)
+@limiter.limit(
+    FAILED_CODES_PER_ACCOUNT_AND_ADDRESS,
+    methods=["POST"],
+    key_func=_pending_account_at_address,
+    deduct_when=_failed_sign_in,
+    on_breach=_code_refused,
+)
+def login_code() -> ResponseReturnValue:
+    """Sign-in's second step: the code of the authenticator app."""
+    if current_user.is_authenticated:
+        return redirect(url_for("staff.queue_view"))
+    user = _pending_user()
+    if user is None:
+        flash(gettext("Please sign in again."), "info")
+        return redirect(url_for("staff.login"))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("staff/login_code.html", form=form), status
+    if not two_step.accept_code(user, form.code.data or ""):
+        audit("login_code_failed", user)
+        db.session.commit()
+        form.code.errors = [gettext("The code is wrong or has expired. Try the next one.")]
+        return render_template("staff/login_code.html", form=form), 401
+    session.pop(_PENDING_KEY, None)
+    return _complete_sign_in(user)
+
+
+# Pages open to a staff member who must first change a temporary password or
+# set up a required second step (besides that page itself).
+_ALWAYS_OPEN = {"staff.logout", "staff.login", "staff.login_code", "staff.reset_password"}
+
+
+@bp.before_app_request
+def _account_first() -> Response | None:
+    """Send a signed-in staff member to what their account still needs, from any staff page."""
+    if not request.path.startswith("/staff") or request.endpoint in _ALWAYS_OPEN:
+        return None
+    if not current_user.is_authenticated:
+        return None
+    user = current_user._get_current_object()
+    if user.must_change_password:
+        needed = "staff.password"
+    elif two_step.must_enrol(user):
+        needed = "staff.two_step_setup"
+    else:
+        return None
+    return None if request.endpoint == needed else redirect(url_for(needed))
 
 
 # Only the language choice survives signing in or out.
@@ -160,8 +279,10 @@ def password() -> ResponseReturnValue:
     if form.validate_on_submit():
         if not verify_password(user, form.current.data or ""):
             form.current.errors = [gettext("The current password is wrong.")]
+        elif user.must_change_password and form.new.data == form.current.data:
+            form.new.errors = [gettext("Choose a password other than the temporary one.")]
         else:
-            user.password_hash = hash_password(form.new.data or "")
+            set_password(user, form.new.data or "")
             revoke_sessions(user, except_this_one=True)
             audit("password_changed", user)
             db.session.commit()
@@ -172,5 +293,23 @@ def password() -> ResponseReturnValue:
                 ),
                 "success",
             )
-            return redirect(url_for("staff.queue_view"))
-    return render_template("staff/password.html", form=form)
+            return redirect(_first_page(user))
+    return render_template("staff/password.html", form=form, temporary=user.must_change_password)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    """A one-time link an admin handed over: choose a new password without signing in."""
+    user = user_for_reset_token(token)
+    if user is None:
+        return render_template("staff/reset.html", form=None), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        set_password(user, form.new.data or "")
+        revoke_sessions(user)  # whoever kept an old session of this account is out
+        audit("password_reset_used", user)
+        db.session.commit()
+        flash(gettext("Your new password is set. Sign in with it."), "success")
+        return redirect(url_for("staff.login"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("staff/reset.html", form=form, user=user), status

@@ -1,0 +1,236 @@
+"""Staff accounts an admin sets up: a temporary password replaced at first sign-in,
+one-time password-reset links, and two-step sign-in with an authenticator app."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pyotp
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from complaints import clock
+from complaints.extensions import db
+from complaints.models import Unit, User
+from tests.conftest import DEFAULT_NOW, STAFF_PASSWORD, Cast, csrf_token_from
+from tests.staff_helpers import signed_in
+
+TEMPORARY = "sementara-123"
+OWN = "pilihan-saya-456"
+
+
+def _sign_in(client: FlaskClient, email: str, password: str) -> str:
+    """Post the sign-in form; the page it sends the person to."""
+    token = csrf_token_from(client.get("/staff/login").get_data(as_text=True))
+    response = client.post(
+        "/staff/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+    return response.headers.get("Location", str(response.status_code))
+
+
+def _create_officer(app: Flask, cast: Cast) -> User:
+    admin = signed_in(app, cast.admin.email)
+    page = admin.get("/staff/admin/users/new").get_data(as_text=True)
+    assert "Kata sandi sementara" in page
+    assert "kosongkan" not in page.lower()
+    unit = db.session.scalar(select(Unit).where(Unit.code == "PUPR"))
+    assert unit is not None
+    response = admin.post(
+        "/staff/admin/users/new",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "email": "baru@bonebolangokab.go.id",
+            "name": "Petugas Baru",
+            "role": "officer",
+            "unit": str(unit.id),
+            "password": TEMPORARY,
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    user = db.session.scalar(select(User).where(User.email == "baru@bonebolangokab.go.id"))
+    assert user is not None
+    return user
+
+
+def test_a_user_an_admin_created_must_choose_a_password_first(app: Flask, cast: Cast) -> None:
+    _create_officer(app, cast)
+    person = app.test_client()
+    assert _sign_in(person, "baru@bonebolangokab.go.id", TEMPORARY).endswith("/staff/password")
+    # Every other staff page sends them back to the password page.
+    for url in ("/staff/complaints", "/staff/profile", "/staff/notifications"):
+        assert person.get(url).headers["Location"].endswith("/staff/password"), url
+    page = person.get("/staff/password").get_data(as_text=True)
+    assert "hanya sementara" in page
+    token = csrf_token_from(page)
+    same = {"csrf_token": token, "current": TEMPORARY, "new": TEMPORARY, "repeat": TEMPORARY}
+    refused = person.post("/staff/password", data=same)
+    assert refused.status_code == 200
+    assert "berbeda dari kata sandi sementara" in refused.get_data(as_text=True)
+    changed = person.post(
+        "/staff/password",
+        data={"csrf_token": token, "current": TEMPORARY, "new": OWN, "repeat": OWN},
+    )
+    assert changed.headers["Location"].endswith("/staff/complaints")
+    assert person.get("/staff/complaints").status_code == 200
+    assert _sign_in(app.test_client(), "baru@bonebolangokab.go.id", OWN).endswith(
+        "/staff/complaints"
+    )
+
+
+def test_users_created_by_the_operator_on_the_command_line_are_not_held(
+    app: Flask, cast: Cast
+) -> None:
+    runner = app.test_cli_runner()
+    email = "cli@bonebolangokab.go.id"
+    arguments = ["users", "create", email, "--role", "admin", "--password", STAFF_PASSWORD]
+    result = runner.invoke(args=arguments)
+    assert result.exit_code == 0, result.output
+    assert _sign_in(app.test_client(), "cli@bonebolangokab.go.id", STAFF_PASSWORD).endswith(
+        "/staff/complaints"
+    )
+
+
+def _issue_reset_link(app: Flask, cast: Cast, user: User) -> str:
+    admin = signed_in(app, cast.admin.email)
+    edit = admin.get(f"/staff/admin/users/{user.id}").get_data(as_text=True)
+    assert "Buat tautan atur ulang kata sandi" in edit
+    response = admin.post(
+        f"/staff/admin/users/{user.id}/reset-link", data={"csrf_token": csrf_token_from(edit)}
+    )
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    match = re.search(r"https://aduan\.test(/staff/reset/[\w-]+)", response.get_data(as_text=True))
+    assert match is not None
+    return match.group(1)
+
+
+def _set_password_through(client: FlaskClient, link: str, password: str) -> int:
+    page = client.get(link)
+    if page.status_code != 200:
+        return page.status_code
+    token = csrf_token_from(page.get_data(as_text=True))
+    data = {"csrf_token": token, "new": password, "repeat": password}
+    return client.post(link, data=data).status_code
+
+
+def test_a_reset_link_sets_a_password_once_and_ends_old_sessions(app: Flask, cast: Cast) -> None:
+    old_session = signed_in(app, cast.officer_a.email)
+    link = _issue_reset_link(app, cast, cast.officer_a)
+    assert db.session.scalar(select(User.password_reset_hash).where(User.id == cast.officer_a.id))
+    assert link.rsplit("/", 1)[1] not in str(
+        db.session.scalar(select(User.password_reset_hash).where(User.id == cast.officer_a.id))
+    )  # stored hashed
+
+    stranger = app.test_client()
+    assert _set_password_through(stranger, link, OWN) == 302
+    # The browser signed in before is out; the old password no longer opens the account.
+    assert "/staff/login" in old_session.get("/staff/complaints").headers["Location"]
+    assert _sign_in(app.test_client(), cast.officer_a.email, STAFF_PASSWORD) == "401"
+    assert _sign_in(app.test_client(), cast.officer_a.email, OWN).endswith("/staff/complaints")
+    # Used once: the same link now says it does not work.
+    used = app.test_client().get(link)
+    assert used.status_code == 404
+    assert "Tautan ini tidak berlaku" in used.get_data(as_text=True)
+
+
+def test_a_reset_link_expires_after_a_day(app: Flask, cast: Cast) -> None:
+    link = _issue_reset_link(app, cast, cast.officer_b)
+    clock.set_now(DEFAULT_NOW + timedelta(hours=24, minutes=1))
+    assert _set_password_through(app.test_client(), link, OWN) == 404
+    assert _sign_in(app.test_client(), cast.officer_b.email, STAFF_PASSWORD).endswith(
+        "/staff/complaints"
+    )
+
+
+def test_a_newer_reset_link_replaces_the_earlier_one(app: Flask, cast: Cast) -> None:
+    first = _issue_reset_link(app, cast, cast.officer_b)
+    second = _issue_reset_link(app, cast, cast.officer_b)
+    assert _set_password_through(app.test_client(), first, OWN) == 404
+    assert _set_password_through(app.test_client(), second, OWN) == 302
+
+
+def _enrol(client: FlaskClient) -> str:
+    """Set up two-step sign-in on the profile page; the secret it showed."""
+    page = client.get("/staff/profile/two-step").get_data(as_text=True)
+    shown = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page)
+    assert shown is not None
+    secret = shown.group(1).replace(" ", "")
+    assert f"secret={secret}" in page  # the otpauth:// link for the phone
+    wrong = client.post(
+        "/staff/profile/two-step", data={"csrf_token": csrf_token_from(page), "code": "000000"}
+    )
+    assert wrong.status_code == 422
+    assert "Kode salah" in wrong.get_data(as_text=True)
+    response = client.post(
+        "/staff/profile/two-step",
+        data={"csrf_token": csrf_token_from(page), "code": pyotp.TOTP(secret).now()},
+    )
+    assert response.status_code == 302
+    return secret
+
+
+def _code_step(client: FlaskClient, code: str) -> int:
+    page = client.get("/staff/login/code").get_data(as_text=True)
+    token = csrf_token_from(page)
+    return client.post("/staff/login/code", data={"csrf_token": token, "code": code}).status_code
+
+
+def test_two_step_sign_in_asks_for_the_authenticator_code(app: Flask, cast: Cast) -> None:
+    secret = _enrol(signed_in(app, cast.officer_a.email))
+    person = app.test_client()
+    assert _sign_in(person, cast.officer_a.email, STAFF_PASSWORD).endswith("/staff/login/code")
+    # The password alone does not open the console.
+    assert "/staff/login" in person.get("/staff/complaints").headers["Location"]
+    assert _code_step(person, "123456") == 401
+    assert "/staff/login" in person.get("/staff/complaints").headers["Location"]
+    next_code = pyotp.TOTP(secret).at(time.time() + 30)  # the enrolment used the current one
+    assert _code_step(person, next_code) == 302
+    assert person.get("/staff/complaints").status_code == 200
+    # A code is good once: someone who saw it cannot sign in with it.
+    thief = app.test_client()
+    assert _sign_in(thief, cast.officer_a.email, STAFF_PASSWORD).endswith("/staff/login/code")
+    assert _code_step(thief, next_code) == 401
+    # The secret is not shown again once in use.
+    assert secret not in person.get("/staff/profile/two-step").get_data(as_text=True)
+
+
+def test_a_required_role_must_set_up_two_step_sign_in_first(app: Flask, cast: Cast) -> None:
+    app.config["REQUIRE_2FA_ROLES"] = frozenset({"admin", "supervisor"})
+    officer = app.test_client()
+    assert _sign_in(officer, cast.officer_a.email, STAFF_PASSWORD).endswith("/staff/complaints")
+    supervisor = app.test_client()
+    landing = _sign_in(supervisor, cast.supervisor.email, STAFF_PASSWORD)
+    assert landing.endswith("/staff/profile/two-step")
+    for url in ("/staff/complaints", "/staff/sla", "/staff/profile"):
+        assert supervisor.get(url).headers["Location"].endswith("/staff/profile/two-step"), url
+    assert "wajib memakai verifikasi dua langkah" in supervisor.get(
+        "/staff/profile/two-step"
+    ).get_data(as_text=True)
+    _enrol(supervisor)
+    assert supervisor.get("/staff/complaints").status_code == 200
+    page = supervisor.get("/staff/profile/two-step").get_data(as_text=True)
+    assert "Nonaktifkan verifikasi dua langkah" not in page  # required: no way to turn it off
+    token = csrf_token_from(supervisor.get("/staff/profile").get_data(as_text=True))
+    refused = supervisor.post("/staff/profile/two-step/off", data={"csrf_token": token})
+    assert refused.status_code == 302
+    user = db.session.get(User, cast.supervisor.id)
+    db.session.refresh(user)
+    assert user is not None and user.uses_two_step
+
+
+def test_an_admin_can_turn_off_a_lost_phones_two_step_sign_in(app: Flask, cast: Cast) -> None:
+    _enrol(signed_in(app, cast.officer_b.email))
+    admin = signed_in(app, cast.admin.email)
+    edit = admin.get(f"/staff/admin/users/{cast.officer_b.id}").get_data(as_text=True)
+    assert "ponsel hilang" in edit
+    admin.post(
+        f"/staff/admin/users/{cast.officer_b.id}/two-step/off",
+        data={"csrf_token": csrf_token_from(edit)},
+    )
+    assert _sign_in(app.test_client(), cast.officer_b.email, STAFF_PASSWORD).endswith(
+        "/staff/complaints"
+    )
