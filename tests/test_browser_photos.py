@@ -50,20 +50,6 @@ def stored_photos(app: Flask) -> list[tuple[int, int]]:
     return sizes
 
 
-def check_accessibility_as_served(page: Any, name: str, open_browser: Any) -> None:
-    """axe-core on the page a browser without JavaScript shows.
-
-    axe cannot run where scripts are off (its run never ends there), so the
-    same HTML, at the same address with the same cookies, is read by a page
-    where it can.
-    """
-    html = page.content()
-    reader = open_browser(viewport=PHONE, storage_state=page.context.storage_state())
-    reader.route(page.url, lambda route: route.fulfill(body=html, content_type="text/html"))
-    reader.goto(page.url)
-    check_accessibility(reader, name)
-
-
 def wait_for(found: list[Any], page: Any) -> Any:
     """The first item ``found`` collects while the page runs (Playwright handles events)."""
     deadline = time.monotonic() + 15
@@ -116,10 +102,7 @@ def test_a_photo_sent_with_a_form_that_comes_back_is_kept_on_a_phone(
     assert shown.ok and shown.headers["content-type"] == "image/jpeg"
     assert page.get_by_label("Hapus foto 1").is_visible()
     assert_fits(page, f"photos-kept-{mode}")
-    if javascript:
-        check_accessibility(page, f"photos-kept-{mode}")
-    else:
-        check_accessibility_as_served(page, f"photos-kept-{mode}", open_browser)
+    check_accessibility(page, f"photos-kept-{mode}")
     shot(page, f"photos-kept-{mode}")
 
     page.get_by_label("Kategori").select_option("road-damage")
