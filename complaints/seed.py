@@ -1,21 +1,40 @@
-"""Reference data for Kabupaten Bone Bolango and a small demo.
+"""Reference data for Kabupaten Bone Bolango and a demo of a living office.
 
 ``seed_reference_data`` is what every installation needs (units,
-categories, SLA policies); ``seed_demo`` adds staff accounts and sample
-complaints. Both are idempotent: they add only what is missing.
+categories, SLA policies); ``seed_demo`` adds staff accounts, canned replies
+in Indonesian and sample complaints in every state (a conversation with
+replies and internal notes, a rated one, one past its deadline), so a new
+user sees the console at work. Both are idempotent: they add only what is
+missing (complaints by their external id, canned replies by title).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from . import clock, ikm
 from .auth import create_user
 from .extensions import db
 from .intake import Contact, submit_complaint
-from .models import Category, SlaPolicy, Unit, User
-from .workflow import Actor, reply_to_citizen, resolve_complaint, start_work, verify_complaint
+from .models import CannedReply, Category, Complaint, SlaPolicy, Unit, User
+from .workflow import (
+    Actor,
+    add_internal_note,
+    assign_complaint,
+    confirm_resolution,
+    merge_complaint,
+    rate_complaint,
+    receive_citizen_message,
+    reject_complaint,
+    reply_to_citizen,
+    resolve_complaint,
+    start_work,
+    verify_complaint,
+)
 
 _LEGAL_BASIS = (
     "Law 25/2009 on Public Services (UU 25/2009 tentang Pelayanan Publik) and "
@@ -291,63 +310,271 @@ def _category(code: str) -> Category:
     return category
 
 
+@dataclass(frozen=True)
+class DemoComplaint:
+    """One sample complaint: what the citizen wrote, and how far the office has taken it."""
+
+    external_id: str
+    category: str
+    text: str
+    address: str | None
+    name: str
+    days_ago: int  # when it came in (calendar days before now)
+    story: Callable[[Complaint, Actor, User, datetime], None] | None = None
+    channel: str = "counter"
+
+
+def _verified(complaint: Complaint, staff: Actor, officer: User, at: datetime) -> None:
+    verify_complaint(complaint, staff, now=at + timedelta(hours=2))
+
+
+def _resolved(complaint: Complaint, staff: Actor, officer: User, at: datetime) -> None:
+    verify_complaint(complaint, staff, now=at + timedelta(hours=1))
+    start_work(complaint, staff, now=at + timedelta(hours=2))
+    reply_to_citizen(
+        complaint,
+        staff,
+        "Tim sudah dijadwalkan memeriksa lampu besok pagi.",
+        now=at + timedelta(hours=3),
+    )
+    resolve_complaint(
+        complaint,
+        staff,
+        "Lampu sudah diganti dan menyala kembali.",
+        now=at + timedelta(days=1),
+    )
+
+
+def _in_progress(complaint: Complaint, staff: Actor, officer: User, at: datetime) -> None:
+    """A conversation under way: reply, the citizen's answer, an internal note."""
+    verify_complaint(
+        complaint, staff, note="Lokasi sudah dicek di peta.", now=at + timedelta(hours=1)
+    )
+    assign_complaint(complaint, staff, officer, now=at + timedelta(hours=2))
+    start_work(complaint, staff, now=at + timedelta(hours=3))
+    reply_to_citizen(
+        complaint,
+        staff,
+        "Terima kasih atas laporannya. Mohon kirim titik lokasi pipa yang bocor "
+        "atau patokan terdekat agar tim mudah menemukannya.",
+        now=at + timedelta(hours=4),
+    )
+    receive_citizen_message(
+        complaint,
+        "Di depan SD Negeri 3 Tilongkabila, dekat pos ronda.",
+        "web",
+        now=at + timedelta(hours=6),
+    )
+    add_internal_note(
+        complaint,
+        staff,
+        "Sudah koordinasi dengan PDAM; tukang dijadwalkan Kamis. Perlu pipa 3 inci.",
+        now=at + timedelta(hours=7),
+    )
+
+
+def _closed_and_rated(complaint: Complaint, staff: Actor, officer: User, at: datetime) -> None:
+    verify_complaint(complaint, staff, now=at + timedelta(hours=1))
+    assign_complaint(complaint, staff, officer, now=at + timedelta(hours=2))
+    start_work(complaint, staff, now=at + timedelta(hours=3))
+    reply_to_citizen(
+        complaint,
+        staff,
+        "Tim kebersihan akan membersihkan saluran hari Senin.",
+        now=at + timedelta(days=1),
+    )
+    add_internal_note(
+        complaint, staff, "Foto sesudah pembersihan sudah diarsipkan.", now=at + timedelta(days=3)
+    )
+    resolve_complaint(
+        complaint,
+        staff,
+        "Saluran sudah dibersihkan dan air mengalir lancar kembali.",
+        now=at + timedelta(days=3, hours=1),
+    )
+    confirm_resolution(complaint, now=at + timedelta(days=4))
+    rate_complaint(
+        complaint,
+        dict.fromkeys(ikm.ELEMENT_NAMES, 4) | {"timeliness": 3, "facilities": 3},
+        "Terima kasih, petugas cepat datang dan ramah.",
+        now=at + timedelta(days=4, hours=1),
+    )
+
+
+def _rejected(complaint: Complaint, staff: Actor, officer: User, at: datetime) -> None:
+    reject_complaint(
+        complaint,
+        staff,
+        "Laporan ini bukan kewenangan Pemerintah Kabupaten: jalan nasional "
+        "ditangani Balai Pelaksanaan Jalan Nasional.",
+        now=at + timedelta(hours=5),
+    )
+
+
+def _merged(complaint: Complaint, staff: Actor, officer: User, at: datetime) -> None:
+    original = db.session.scalar(
+        select(Complaint).where(Complaint.channel == "counter", Complaint.external_id == "demo-1")
+    )
+    merge_complaint(
+        complaint,
+        staff,
+        original,
+        note="Lubang yang sama dengan laporan sebelumnya.",
+        now=at + timedelta(hours=1),
+    )
+
+
+DEMO_COMPLAINTS: list[DemoComplaint] = [
+    DemoComplaint(
+        "demo-1",
+        "road-damage",
+        "Jalan di Desa Tanggilingo berlubang besar sejak hujan minggu "
+        "lalu, sudah dua motor jatuh di depan masjid.",
+        "Desa Tanggilingo, Kabila",
+        "Warga Demo",
+        days_ago=1,
+    ),
+    DemoComplaint(
+        "demo-2",
+        "waste",
+        "Sampah di TPS dekat pasar Kabila tidak diangkut sejak lima hari, "
+        "baunya sampai ke rumah warga.",
+        "Pasar Kabila",
+        "Warga Demo",
+        days_ago=2,
+        story=_verified,
+    ),
+    DemoComplaint(
+        "demo-3",
+        "civil-registry",
+        "Sudah tiga minggu KTP-el saya belum jadi padahal dijanjikan satu minggu. Mohon informasi.",
+        None,
+        "Warga Demo",
+        days_ago=1,
+    ),
+    DemoComplaint(
+        "demo-4",
+        "street-lighting",
+        "Lampu jalan di jalan trans Sulawesi dekat jembatan Bulango padam semua, rawan kecelakaan.",
+        "Jembatan Bulango",
+        "Warga Demo",
+        days_ago=3,
+        story=_resolved,
+    ),
+    DemoComplaint(
+        "demo-5",
+        "drainage-flood",
+        "Gorong-gorong di Jalan Poowo tersumbat, setiap hujan air naik ke jalan "
+        "dan masuk ke rumah warga.",
+        "Jalan Poowo, Kabila",
+        "Ibu Fatma",
+        days_ago=9,  # never verified: past its verification deadline
+    ),
+    DemoComplaint(
+        "demo-6",
+        "clean-water",
+        "Pipa air bersih bocor di Desa Tilongkabila sejak tiga hari, air PDAM di "
+        "rumah kami tidak mengalir.",
+        "Desa Tilongkabila",
+        "Pak Rahman",
+        days_ago=2,
+        story=_in_progress,
+        channel="web",
+    ),
+    DemoComplaint(
+        "demo-7",
+        "drainage-flood",
+        "Saluran air di samping Puskesmas Suwawa penuh lumpur dan sampah.",
+        "Puskesmas Suwawa",
+        "Ibu Ningsih",
+        days_ago=8,
+        story=_closed_and_rated,
+    ),
+    DemoComplaint(
+        "demo-8",
+        "road-damage",
+        "Jalan nasional trans Sulawesi di Bulango Selatan retak panjang.",
+        "Bulango Selatan",
+        "Pak Yusuf",
+        days_ago=4,
+        story=_rejected,
+    ),
+    DemoComplaint(
+        "demo-9",
+        "road-damage",
+        "Ada lubang besar di jalan depan masjid Tanggilingo, bahaya untuk motor.",
+        "Desa Tanggilingo, Kabila",
+        "Pak Ismail",
+        days_ago=1,
+        story=_merged,
+    ),
+]
+
+# title, Indonesian text, English text
+DEMO_CANNED_REPLIES: list[tuple[str, str, str]] = [
+    (
+        "Terima kasih, sedang diverifikasi",
+        "Terima kasih atas laporan Anda. Laporan sedang kami periksa dan akan "
+        "diteruskan ke dinas yang berwenang paling lambat 3 hari kerja.",
+        "Thank you for your report. We are checking it and will pass it to the "
+        "responsible office within 3 working days.",
+    ),
+    (
+        "Mohon lokasi lebih jelas",
+        "Mohon kirimkan alamat atau patokan yang lebih jelas (nama jalan, desa, "
+        "bangunan terdekat) agar petugas mudah menemukan lokasinya.",
+        "Please send a clearer address or landmark (street, village, nearest "
+        "building) so the field team can find the place.",
+    ),
+    (
+        "Tim dijadwalkan ke lokasi",
+        "Tim lapangan sudah dijadwalkan memeriksa lokasi dalam minggu ini. "
+        "Kami akan mengabari Anda setelah pemeriksaan.",
+        "A field team is scheduled to inspect the place this week. We will tell "
+        "you after the inspection.",
+    ),
+    (
+        "Selesai, mohon konfirmasi",
+        "Pekerjaan sudah selesai. Mohon konfirmasi apakah masalahnya sudah teratasi "
+        "dan beri penilaian atas layanan kami.",
+        "The work is done. Please confirm whether the problem is solved and rate our service.",
+    ),
+]
+
+
+def _seed_canned_replies() -> None:
+    existing = set(db.session.scalars(select(CannedReply.title)))
+    for title, body_id, body_en in DEMO_CANNED_REPLIES:
+        if title not in existing:
+            db.session.add(CannedReply(title=title, body_id=body_id, body_en=body_en))
+    db.session.commit()
+
+
 def _seed_complaints(officer: User) -> None:
     staff = Actor.staff(officer)
-    samples = [
-        (
-            "demo-1",
-            "road-damage",
-            "Jalan di Desa Tanggilingo berlubang besar sejak hujan minggu "
-            "lalu, sudah dua motor jatuh di depan masjid.",
-            "Desa Tanggilingo, Kabila",
-        ),
-        (
-            "demo-2",
-            "waste",
-            "Sampah di TPS dekat pasar Kabila tidak diangkut sejak lima hari, "
-            "baunya sampai ke rumah warga.",
-            "Pasar Kabila",
-        ),
-        (
-            "demo-3",
-            "civil-registry",
-            "Sudah tiga minggu KTP-el saya belum jadi padahal "
-            "dijanjikan satu minggu. Mohon informasi.",
-            None,
-        ),
-        (
-            "demo-4",
-            "street-lighting",
-            "Lampu jalan di jalan trans Sulawesi dekat jembatan "
-            "Bulango padam semua, rawan kecelakaan.",
-            "Jembatan Bulango",
-        ),
-    ]
-    for external_id, category_code, text, address in samples:
+    for sample in DEMO_COMPLAINTS:
+        at = clock.now() - timedelta(days=sample.days_ago)
         result = submit_complaint(
-            channel="counter",
-            category=_category(category_code),
-            description=text,
-            address=address,
-            contact=Contact(name="Warga Demo"),
-            external_id=external_id,
-            actor=staff,
+            channel=sample.channel,
+            category=_category(sample.category),
+            description=sample.text,
+            address=sample.address,
+            contact=Contact(name=sample.name),
+            external_id=sample.external_id,
+            actor=staff if sample.channel == "counter" else None,
+            now=at,
         )
         if not result.created:
             continue
-        complaint = result.complaint
-        if external_id in ("demo-2", "demo-4"):
-            verify_complaint(complaint, staff)
-        if external_id == "demo-4":
-            start_work(complaint, staff)
-            reply_to_citizen(complaint, staff, "Tim sudah dijadwalkan memeriksa lampu besok pagi.")
-            resolve_complaint(complaint, staff, "Lampu sudah diganti dan menyala kembali.")
+        if sample.story is not None:
+            sample.story(result.complaint, staff, officer, at)
         db.session.commit()
 
 
 def seed_demo() -> bool:
-    """Reference data, the three demo accounts and a few sample complaints."""
+    """Reference data, the three demo accounts, canned replies and complaints in every state."""
     added = seed_reference_data()
     users = _seed_users()
+    _seed_canned_replies()
     _seed_complaints(users["officer"])
     return added
