@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime, format_time
 
 from .notify import status_label
 
@@ -26,12 +26,37 @@ def select_locale() -> str:
     return "id"
 
 
+# Babel's named styles; anything else is a pattern such as "d MMM yyyy HH:mm".
+STYLES = ("short", "medium", "long", "full")
+# The zone's name as Indonesians write it; tzdata has these too, this is the fallback.
+ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+def zone_name(moment: datetime, zone: str) -> str:
+    """WIB, WITA or WIT for the Indonesian zones; the tz database's abbreviation elsewhere."""
+    return ZONE_NAMES.get(zone) or moment.tzname() or zone
+
+
 def local_time(moment: datetime | None, style: str = "medium") -> str:
-    """An instant as the citizen reads it: in the office time zone, in their language."""
+    """An instant as people read it: office time zone, their language, to the minute, the zone.
+
+    ``style`` is the date's Babel style: "medium" reads "9 Des 2026 16.00 WITA"
+    ("Dec 9, 2026 4:00 PM WITA" in English), "short" "09/12/26 16.00 WITA". A
+    Babel pattern instead is formatted as it is (no zone is added).
+    """
     if moment is None:
         return ""
-    zone = ZoneInfo(current_app.config["ADUAN_TIMEZONE"])
-    return format_datetime(moment.astimezone(zone), style)
+    zone = current_app.config["ADUAN_TIMEZONE"]
+    local = moment.astimezone(ZoneInfo(zone))
+    if style not in STYLES:
+        return format_datetime(local, style)
+    when = f"{format_date(local, style, rebase=False)} {format_time(local, 'short', rebase=False)}"
+    return f"{when} {zone_name(local, zone)}"
 
 
 def init_app(app: Flask) -> None:

@@ -159,6 +159,8 @@ def public_view(complaint: Complaint, locale: str = "id") -> PublicComplaint:
                 "verify": complaint.verify_due_at,
                 "response": complaint.response_due_at,
                 "resolve": complaint.resolve_due_at,
+                # Until when the reporter may answer "resolved?" before the sweep closes it.
+                "confirm": complaint.confirm_due_at,
             },
             resolution=clean(complaint.resolution),
             rejection_reason=clean(complaint.rejection_reason),

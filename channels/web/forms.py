@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -23,6 +25,8 @@ from complaints.ikm import ELEMENT_NAMES
 from complaints.intake import MAX_DESCRIPTION, MIN_DESCRIPTION
 from complaints.models import Kind
 
+from .reach import citizen_channels
+
 
 def _kecamatan_choices() -> list[SelectChoice]:
     return [SelectChoice("", _l("— Choose a kecamatan —"))] + [
@@ -37,6 +41,13 @@ def _desa_choices() -> list[SelectChoice]:
         for kecamatan in all_kecamatan()
         for village in kecamatan.villages
     ]
+
+
+def _phone_hint() -> str:
+    """Promise SMS updates only while SMS can be sent."""
+    if citizen_channels(current_app).sms_updates:
+        return gettext("We send updates by SMS. Example: 0812 3456 7890")
+    return gettext("Officers may call you if they need more details. Example: 0812 3456 7890")
 
 
 class ComplaintForm(FlaskForm):
@@ -96,7 +107,7 @@ class ComplaintForm(FlaskForm):
     name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=200)])
     phone = StringField(
         _l("Phone number (optional)"),
-        description=_l("We send updates by SMS. Example: 0812 3456 7890"),
+        description=LazyString(_phone_hint),
         validators=[Optional(), Length(max=32)],
     )
     email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254)])
@@ -129,7 +140,54 @@ class TrackForm(FlaskForm):
     submit = SubmitField(_l("Check status"))
 
 
+def _skm_question(question: object, *, required: bool = True) -> RadioField:
+    """One SKM element, answered on the regulation's 1–4 scale (best first)."""
+    return RadioField(
+        question,
+        choices=[
+            SelectChoice("4", _l("4 — very good")),
+            SelectChoice("3", _l("3 — good")),
+            SelectChoice("2", _l("2 — less than good")),
+            SelectChoice("1", _l("1 — not good")),
+        ],
+        validators=[DataRequired(_l("Choose an answer."))] if required else [Optional()],
+    )
+
+
+# The nine elements of PermenPAN-RB 14/2017, named as SurveyResponse's columns.
+SKM_QUESTIONS = {
+    "requirements": _l("Requirements: were they clear and appropriate?"),
+    "procedure": _l("Procedure: was it easy to follow?"),
+    "timeliness": _l("Service time: was your report handled quickly enough?"),
+    "cost": _l("Cost: was it free or fair, as announced?"),
+    "product": _l("Result: did you get what the service promised?"),
+    "competence": _l("Staff competence: did the staff know their work?"),
+    "conduct": _l("Staff conduct: were the staff polite and helpful?"),
+    "facilities": _l("Facilities: were the ways to reach us adequate?"),
+    "complaint_handling": _l("Complaint handling: how was your report handled?"),
+}
+
+
+class RateForm(FlaskForm):
+    """The SKM survey on its own (after the report closed): all nine questions answered."""
+
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Send answers"))
+
+    element_names = ELEMENT_NAMES
+
+    def answers(self) -> dict[str, int]:
+        """The nine answers as integers, keyed by element (call after validation)."""
+        return {name: int(self[name].data) for name in ELEMENT_NAMES}
+
+
 class ConfirmForm(FlaskForm):
+    """Is it resolved? — with the SKM survey on the same submit, each question skippable.
+
+    The survey is stored only when all nine are answered (SurveyResponse has no
+    room for a skipped element); a "No" ignores it.
+    """
+
     decision = RadioField(
         _l("Is the problem resolved?"),
         choices=[
@@ -141,40 +199,22 @@ class ConfirmForm(FlaskForm):
     reason = TextAreaField(
         _l("If not, what is still wrong?"), validators=[Optional(), Length(max=2000)]
     )
-    submit = SubmitField(_l("Send answer"))
-
-
-def _skm_question(question: object) -> RadioField:
-    """One SKM element, answered on the regulation's 1–4 scale (best first)."""
-    return RadioField(
-        question,
-        choices=[
-            SelectChoice("4", _l("4 — very good")),
-            SelectChoice("3", _l("3 — good")),
-            SelectChoice("2", _l("2 — less than good")),
-            SelectChoice("1", _l("1 — not good")),
-        ],
-        validators=[DataRequired(_l("Choose an answer."))],
-    )
-
-
-class RateForm(FlaskForm):
-    """The SKM survey (PermenPAN-RB 14/2017): the nine elements, named as SurveyResponse's."""
-
-    requirements = _skm_question(_l("Requirements: were they clear and appropriate?"))
-    procedure = _skm_question(_l("Procedure: was it easy to follow?"))
-    timeliness = _skm_question(_l("Service time: was your report handled quickly enough?"))
-    cost = _skm_question(_l("Cost: was it free or fair, as announced?"))
-    product = _skm_question(_l("Result: did you get what the service promised?"))
-    competence = _skm_question(_l("Staff competence: did the staff know their work?"))
-    conduct = _skm_question(_l("Staff conduct: were the staff polite and helpful?"))
-    facilities = _skm_question(_l("Facilities: were the ways to reach us adequate?"))
-    complaint_handling = _skm_question(_l("Complaint handling: how was your report handled?"))
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
-    submit = SubmitField(_l("Send answers"))
+    submit = SubmitField(_l("Send answer"))
 
     element_names = ELEMENT_NAMES
 
-    def answers(self) -> dict[str, int]:
-        """The nine answers as integers, keyed by element (call after validation)."""
-        return {name: int(self[name].data) for name in ELEMENT_NAMES}
+    def survey_answers(self) -> dict[str, int] | None:
+        """The nine answers as integers, or None unless every one was answered."""
+        given = {name: self[name].data for name in ELEMENT_NAMES}
+        if not all(given.values()):
+            return None
+        return {name: int(value) for name, value in given.items()}
+
+    def survey_started(self) -> bool:
+        return any(self[name].data for name in ELEMENT_NAMES)
+
+
+for _name, _question in SKM_QUESTIONS.items():
+    setattr(RateForm, _name, _skm_question(_question))
+    setattr(ConfirmForm, _name, _skm_question(_question, required=False))

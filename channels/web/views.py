@@ -21,19 +21,15 @@ from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from complaints import public, reporter_keys, workflow
+from complaints import reporter_keys
 from complaints.categories import active_category, category_choices
-from complaints.codes import complaint_by_code, normalize_code
-from complaints.errors import DomainError, ValidationFailed
-from complaints.extensions import db, limiter
+from complaints.errors import ValidationFailed
+from complaints.extensions import limiter
 from complaints.form_errors import show_on_form
 from complaints.intake import Contact, submit_complaint
-from complaints.models import Complaint
-from complaints.notify import tracking_url
-from complaints.ratelimit import CODE_LOOKUP_SCOPE, code_lookup_budget
 
 from . import held_photos
-from .forms import ComplaintForm, ConfirmForm, RateForm, TrackForm
+from .forms import ComplaintForm, TrackForm
 
 bp = Blueprint("web", __name__)
 
@@ -165,135 +161,3 @@ def held_photo(token: str, photo_id: int) -> Response:
     response = Response(picture, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _complaint_or_404(raw_code: str) -> Complaint:
-    complaint = complaint_by_code(raw_code)
-    if complaint is None:
-        abort(404)
-    return complaint
-
-
-@bp.get("/track")
-@limiter.limit("60/minute")
-def track_lookup() -> str | Response | tuple[str, int]:
-    form = TrackForm(request.args)
-    if "code" not in request.args:
-        return render_template("web/track_lookup.html", form=form)
-    code = normalize_code(form.code.data or "")
-    if code is None:
-        form.code.errors = [gettext("A tracking code looks like ADU-7K3Q-9M2X.")]
-        return render_template("web/track_lookup.html", form=form), 400
-    return redirect(url_for("web.track", code=code))
-
-
-@bp.get("/track/<code>")
-@limiter.limit("60/minute")
-@limiter.shared_limit(code_lookup_budget, scope=CODE_LOOKUP_SCOPE)
-def track(code: str) -> str | Response | tuple[str, int]:
-    complaint = complaint_by_code(code)
-    if complaint is None:
-        message = gettext(
-            "No report has the tracking code %(code)s. Check it and try again.", code=code
-        )
-        return render_template("web/track_lookup.html", form=TrackForm(), not_found=message), 404
-    key = request.args.get(reporter_keys.QUERY_ARG)
-    if key is not None:
-        # The reporter's link: remember this browser, then show the page without the
-        # key in the address bar, the history or a Referer.
-        if reporter_keys.matches(complaint, key):
-            reporter_keys.remember(complaint.code)
-        else:
-            flash(gettext("This link does not give access to act on this report."), "danger")
-        return redirect(url_for("web.track", code=complaint.code))
-    if complaint.code != code:
-        return redirect(url_for("web.track", code=complaint.code))
-    is_reporter = reporter_keys.is_remembered(complaint.code)
-    is_new = request.args.get("new") == "1" and is_reporter
-    return render_template(
-        "web/track.html",
-        complaint=complaint,
-        view=public.public_view(complaint, _locale()),
-        confirm_form=ConfirmForm(),
-        rate_form=RateForm(),
-        is_reporter=is_reporter,
-        is_new=is_new,
-        reporter_link=_reporter_link(complaint) if is_new else None,
-    )
-
-
-def _reporter_link(complaint: Complaint) -> str | None:
-    """The link that lets the reporter act from another device, shown once after filing."""
-    key = reporter_keys.key_for(complaint)
-    if key is None:
-        return None
-    link = tracking_url(complaint.code, key)
-    # Without PUBLIC_BASE_URL a path: completed from the address this browser used.
-    return request.host_url.rstrip("/") + link if link.startswith("/") else link
-
-
-def _reporter_or_403(complaint: Complaint) -> None:
-    """Refuse, changing nothing, anyone but the complaint's reporter.
-
-    The reporter is the browser that filed it or opened the reporter's link (the
-    forms post with its session, whose CSRF token they need anyway).
-    """
-    if not reporter_keys.is_remembered(complaint.code):
-        abort(403)
-
-
-@bp.post("/track/<code>/confirm")
-@limiter.limit("20/minute")
-def confirm(code: str) -> Response:
-    complaint = _complaint_or_404(code)
-    _reporter_or_403(complaint)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "danger")
-        return redirect(url_for("web.track", code=complaint.code))
-    try:
-        if form.decision.data == "confirm":
-            workflow.confirm_resolution(complaint)
-            notice = gettext("Thank you. Your report is now closed.")
-        else:
-            workflow.reopen_complaint(complaint, form.reason.data)
-            notice = gettext("Your report has been reopened and sent back to the unit.")
-        workflow.commit()
-    except ValidationFailed:
-        db.session.rollback()
-        flash(gettext("Please tell us what is still wrong."), "danger")
-        return redirect(url_for("web.track", code=complaint.code))
-    except DomainError as refusal:
-        db.session.rollback()
-        flash(_status_refusal(refusal), "danger")
-        return redirect(url_for("web.track", code=complaint.code))
-    flash(notice, "success")
-    return redirect(url_for("web.track", code=complaint.code))
-
-
-@bp.post("/track/<code>/rate")
-@limiter.limit("20/minute")
-def rate(code: str) -> Response:
-    complaint = _complaint_or_404(code)
-    _reporter_or_403(complaint)
-    form = RateForm()
-    if not form.validate_on_submit():
-        flash(gettext("Please answer all nine questions, each from 1 to 4."), "danger")
-        return redirect(url_for("web.track", code=complaint.code))
-    try:
-        workflow.rate_complaint(complaint, form.answers(), form.comment.data)
-        workflow.commit()
-    except DomainError as refusal:
-        db.session.rollback()
-        flash(refusal.message, "danger")
-        return redirect(url_for("web.track", code=complaint.code))
-    flash(gettext("Thank you for answering the survey."), "success")
-    return redirect(url_for("web.track", code=complaint.code))
-
-
-def _status_refusal(refusal: DomainError) -> str:
-    if refusal.code == "invalid_transition":
-        return gettext("This can only be done while the report is marked resolved.")
-    return refusal.message

@@ -1,0 +1,92 @@
+"""What the tracking page says will happen next, by when, and how the citizen will hear.
+
+In plain words, one sentence per status, with the stored deadline to the
+minute (WITA). Updates are promised only by a channel that is on and that
+this reporter can be reached on (:mod:`channels.web.reach`).
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from complaints.i18n import local_time
+from complaints.models import Status
+from complaints.public import PublicComplaint
+
+
+def next_step(view: PublicComplaint, is_reporter: bool) -> str:
+    """The next step of the complaint ``view`` and its deadline, for the tracking page."""
+    status = Status(view.status)
+    if status == Status.RECEIVED:
+        return _received(view)
+    if status in (Status.VERIFIED, Status.IN_PROGRESS):
+        return _being_handled(view)
+    if status == Status.RESOLVED:
+        return _waiting_for_confirmation(view, is_reporter)
+    if status == Status.CLOSED:
+        return gettext("This report is finished and closed.")
+    if status == Status.REJECTED:
+        return gettext(
+            "This report was not accepted; the reason is below. If the problem continues, "
+            "you can send a new report."
+        )
+    return gettext(
+        "This report was combined with another report of the same problem: "
+        "its progress is shown here."
+    )
+
+
+def _received(view: PublicComplaint) -> str:
+    due = view.deadlines.get("verify")
+    if due is None:
+        return gettext("An officer will check your report soon.")
+    return gettext("An officer will check your report by %(time)s.", time=local_time(due))
+
+
+def _being_handled(view: PublicComplaint) -> str:
+    due = view.deadlines.get("resolve")
+    unit = view.unit or gettext("The responsible unit")
+    if due is None:
+        return gettext("%(unit)s is handling it.", unit=unit)
+    return gettext(
+        "%(unit)s is handling it; target for completion: %(time)s.",
+        unit=unit,
+        time=local_time(due),
+    )
+
+
+def _waiting_for_confirmation(view: PublicComplaint, is_reporter: bool) -> str:
+    due = view.deadlines.get("confirm")
+    if due is None:
+        return gettext("The unit has marked it resolved and waits for the reporter's answer.")
+    if is_reporter:
+        return gettext(
+            "Please tell us below whether it is resolved before %(time)s; after that the "
+            "report is closed automatically.",
+            time=local_time(due),
+        )
+    return gettext(
+        "The reporter is asked to confirm before %(time)s; after that the report is closed "
+        "automatically.",
+        time=local_time(due),
+    )
+
+
+OPEN_STATUSES = (Status.RECEIVED, Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED)
+
+
+def how_updates_arrive(view: PublicComplaint, channel: str | None, is_reporter: bool) -> str | None:
+    """How news of this complaint will reach the reader; None once it is finished.
+
+    ``channel`` is the reporter's own channel that can send now, or None. Only
+    the reporter is told which one: anyone else holding the code reads the page.
+    """
+    if Status(view.status) not in OPEN_STATUSES:
+        return None
+    if is_reporter and channel == "sms":
+        return gettext("We will send updates by SMS to the phone number you gave.")
+    if is_reporter and channel == "whatsapp":
+        return gettext("We will send updates by WhatsApp to the number you wrote from.")
+    if is_reporter and channel == "telegram":
+        return gettext("We will send updates in your Telegram chat with our bot.")
+    return gettext("Keep your tracking code and check this page: every update appears here.")

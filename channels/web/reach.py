@@ -1,0 +1,116 @@
+"""Which channels a citizen can use right now, as the citizen pages describe them.
+
+The home page tells people how to reach us and the form and the tracking
+page how updates will reach them. Both read the admin's channel state
+(:func:`channels.channel_status`: a channel without credentials is off) and
+the outbound transports actually registered, so no page promises an SMS, a
+Telegram message or an e-mail the service cannot send.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import Flask
+
+import channels
+from complaints.models import Complaint
+from complaints.notify import citizen_address
+
+WHATSAPP_PREFIX = "whatsapp:"
+_INDONESIAN = re.compile(r"\+62(\d{3})(\d{3,4})(\d{3,5})")
+
+
+@dataclass(frozen=True)
+class CitizenChannels:
+    """The ways in and out that are on; ``None``/``False`` for those that are off."""
+
+    sms_sender: str | None  # E.164 number people text LAPOR to (not an alphanumeric ID)
+    whatsapp_sender: str | None  # E.164 number of the WhatsApp sender, when set
+    telegram: bool
+    telegram_username: str | None
+    # The channels a message to a citizen can leave by now ("sms", "telegram", …).
+    sending: frozenset[str] = frozenset()
+
+    @property
+    def sms_number(self) -> str | None:
+        return phone_for_people(self.sms_sender) if self.sms_sender else None
+
+    @property
+    def sms_link(self) -> str | None:
+        return f"sms:{self.sms_sender}" if self.sms_sender else None
+
+    @property
+    def whatsapp_number(self) -> str | None:
+        return phone_for_people(self.whatsapp_sender) if self.whatsapp_sender else None
+
+    @property
+    def whatsapp_link(self) -> str | None:
+        return f"https://wa.me/{self.whatsapp_sender.lstrip('+')}" if self.whatsapp_sender else None
+
+    @property
+    def telegram_link(self) -> str | None:
+        return f"https://t.me/{self.telegram_username}" if self.telegram_username else None
+
+    @property
+    def sms_updates(self) -> bool:
+        return "sms" in self.sending
+
+    @property
+    def email_updates(self) -> bool:
+        return "email" in self.sending  # no e-mail transport exists yet (issue 22)
+
+
+def phone_for_people(number: str) -> str:
+    """An E.164 number as people dial it: +6281234567890 reads 0812-3456-7890.
+
+    An Indonesian number is written the domestic way (0…), others as they are.
+    """
+    digits = number.removeprefix(WHATSAPP_PREFIX).replace(" ", "")
+    found = _INDONESIAN.fullmatch(digits)
+    if found is None:
+        return digits
+    return "0" + "-".join(found.groups())
+
+
+def _phone_sender(sender: str | None) -> str | None:
+    """The sender when people can text it: an E.164 number, not an alphanumeric sender ID
+    (what Indonesian carriers often require for SMS)."""
+    number = (sender or "").removeprefix(WHATSAPP_PREFIX)
+    return number if re.fullmatch(r"\+\d{6,15}", number) else None
+
+
+def citizen_channels(app: Flask) -> CitizenChannels:
+    """What is on in ``app`` now, from the channel state and the registered transports."""
+    on = {str(row["channel"]) for row in channels.channel_status(app) if row["configured"]}
+    registered = set(app.extensions.get("aduan_transports", {}))
+    # A transport counts only for a channel that is on (e-mail has no switch of its own).
+    sending = frozenset(
+        name for name in registered if name in on or name == "email" or _rides_on_sms(name, on)
+    )
+    sms_on, telegram_on = "sms" in on, "telegram" in on
+    return CitizenChannels(
+        sms_sender=_phone_sender(app.config.get("TWILIO_FROM_NUMBER")) if sms_on else None,
+        whatsapp_sender=_phone_sender(app.config.get("TWILIO_WHATSAPP_FROM")) if sms_on else None,
+        telegram=telegram_on,
+        telegram_username=app.config.get("TELEGRAM_BOT_USERNAME") if telegram_on else None,
+        sending=sending,
+    )
+
+
+def _rides_on_sms(transport: str, on: set[str]) -> bool:
+    """WhatsApp goes through the SMS channel's Twilio account."""
+    return transport == "whatsapp" and "sms" in on
+
+
+def update_channel(complaint: Complaint, available: CitizenChannels) -> str | None:
+    """How updates reach this complaint's reporter: "sms", "whatsapp", "telegram" or None.
+
+    The reporter's own contact, as :func:`complaints.notify.citizen_address`
+    picks it, and only when that channel can send now.
+    """
+    target = citizen_address(complaint)
+    if target is None or target[0] not in available.sending:
+        return None
+    return target[0]

@@ -1,0 +1,137 @@
+"""The home page and the form name only the channels that are on, and exactly how to use them.
+
+A channel is on when its credentials are set (the admin's channel state):
+the tests switch SMS and Telegram on the way start-up does, through the
+channel's ``init_app`` with the settings in the app's config. Nothing is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from flask import Flask
+
+from channels import sms, telegram
+from complaints.config import ConfigError, load_config
+
+SMS_NUMBER = "+6281100002222"
+WHATSAPP_NUMBER = "+6285200003333"
+BOT = "AduanBoneBolangoBot"
+
+
+def visible_text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def home(app: Flask, lang: str = "id") -> str:
+    response = app.test_client().get(f"/?lang={lang}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def form(app: Flask) -> str:
+    response = app.test_client().get("/complaints/new")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def sms_on(app: Flask, **extra: str) -> None:
+    settings = {
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "token",
+        "TWILIO_FROM_NUMBER": SMS_NUMBER,
+        "TWILIO_API_BASE_URL": "http://127.0.0.1:9",  # never called: nothing is sent
+    }
+    app.config.update({**settings, **extra})
+    sms.init_app(app)
+
+
+def telegram_on(app: Flask, username: str | None) -> None:
+    app.config.update(
+        TELEGRAM_BOT_TOKEN="123456:test-token",
+        TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",
+        TELEGRAM_BOT_USERNAME=username,
+    )
+    telegram.init_app(app)
+
+
+def test_with_every_channel_off_the_home_page_offers_the_form_and_the_desk_only(
+    app: Flask,
+) -> None:
+    html = home(app)
+    shown = visible_text(html)
+    for absent in ("SMS", "LAPOR", "Telegram", "WhatsApp", "t.me", "wa.me"):
+        assert absent not in shown and absent not in html, absent
+    assert "Datang langsung" in shown and "Mal Pelayanan Publik" in shown
+    assert 'href="/complaints/new"' in html and 'href="/stats"' in html
+
+
+def test_with_sms_on_the_home_page_gives_the_number_and_the_keywords(app: Flask) -> None:
+    sms_on(app)
+    html = home(app)
+    shown = visible_text(html)
+    assert "Kirim SMS ke 0811-0000-2222" in shown
+    assert 'href="sms:+6281100002222"' in html
+    assert "LAPOR diikuti isi laporan Anda" in shown
+    assert "STATUS ADU-XXXX-XXXX" in shown
+    # WhatsApp only when its own sender is set; Telegram is still off.
+    assert "WhatsApp" not in shown and "Telegram" not in shown
+    english = visible_text(home(app, "en"))
+    assert "Send an SMS to 0811-0000-2222" in english and "LAPOR followed by your report" in english
+
+
+def test_an_alphanumeric_sms_sender_is_not_offered_as_a_number_to_text(app: Flask) -> None:
+    sms_on(app, TWILIO_FROM_NUMBER="BONEBOL")
+    assert "Kirim SMS ke" not in visible_text(home(app))
+
+
+def test_whatsapp_is_listed_when_its_sender_is_set(app: Flask) -> None:
+    sms_on(app, TWILIO_WHATSAPP_FROM=f"whatsapp:{WHATSAPP_NUMBER}")
+    html = home(app)
+    assert "lewat WhatsApp ke 0852-0000-3333" in visible_text(html)
+    assert 'href="https://wa.me/6285200003333"' in html
+
+
+def test_telegram_is_listed_with_the_bots_name_and_link(app: Flask) -> None:
+    telegram_on(app, BOT)
+    html = home(app)
+    assert f'href="https://t.me/{BOT}"' in html
+    assert f"Buka bot kami @{BOT} lalu tekan Start" in visible_text(html)
+    assert "SMS" not in visible_text(html)
+
+
+def test_telegram_without_a_username_says_to_find_the_bot_without_a_link(app: Flask) -> None:
+    telegram_on(app, None)
+    html = home(app)
+    assert "Cari bot kami di Telegram" in visible_text(html)
+    assert "t.me" not in html
+
+
+def test_the_form_promises_no_sms_while_sms_is_off(app: Flask) -> None:
+    off = visible_text(form(app))
+    assert "SMS" not in off
+    assert "Setelah mengirim, Anda mendapat kode pelacakan" in off
+    assert "Petugas dapat menelepon Anda" in off
+
+
+def test_the_form_promises_sms_updates_when_sms_is_on(app: Flask) -> None:
+    sms_on(app)
+    on = visible_text(form(app))
+    assert "Cantumkan nomor HP untuk menerima kabar perkembangan lewat SMS" in on
+    assert "Perkembangan laporan kami kirim lewat SMS" in on
+    assert "Petugas dapat menelepon Anda" not in on
+
+
+def test_the_form_does_not_ask_for_an_email_no_channel_can_use(app: Flask) -> None:
+    html = form(app)
+    assert 'name="email"' not in html and "E-mail" not in visible_text(html)
+
+
+def test_the_bots_username_is_read_strictly(tmp_path) -> None:
+    read = load_config(tmp_path, {"SECRET_KEY": "x", "TELEGRAM_BOT_USERNAME": "@Aduan_Bot"})
+    assert read["TELEGRAM_BOT_USERNAME"] == "Aduan_Bot"
+    assert load_config(tmp_path, {"SECRET_KEY": "x"})["TELEGRAM_BOT_USERNAME"] is None
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_USERNAME"):
+        load_config(tmp_path, {"SECRET_KEY": "x", "TELEGRAM_BOT_USERNAME": "t.me/bad bot"})
