@@ -150,3 +150,23 @@ def test_the_permissions_policy_lets_our_own_pages_ask_for_the_location(
     policy = client.get("/complaints/new").headers["Permissions-Policy"]
     assert "geolocation=(self)" in policy.split(", ")
     assert "camera=()" in policy
+
+
+def test_the_api_takes_kecamatan_and_desa_and_refuses_an_unknown_one(
+    client: FlaskClient, app_ctx
+) -> None:
+    report = {"category": "road-damage", "description": "Jalan tani di Owata longsor sebagian."}
+    response = client.post(
+        "/api/v1/complaints", json={**report, "kecamatan": "bulango ulu", "desa": "Owata"}
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    complaint = db.session.scalar(
+        select(Complaint).where(Complaint.code == response.get_json()["code"])
+    )
+    assert complaint is not None
+    assert (complaint.kecamatan, complaint.desa) == ("Bulango Ulu", "Owata")  # the list's spelling
+
+    refused = client.post("/api/v1/complaints?lang=id", json={**report, "kecamatan": "Limboto"})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"]["kecamatan"] == "Pilih kecamatan dari daftar."
+    assert complaint_count() == 1

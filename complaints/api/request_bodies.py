@@ -169,6 +169,10 @@ class NewComplaint(Body):
     description: Text | None = Field(None, description="10 to 5000 characters.")
     kind: Annotated[Text, one_of(KINDS)] | None = None
     address: Text | None = None
+    kecamatan: Text | None = Field(None, description="A kecamatan (district) of the regency.")
+    desa: Text | None = Field(
+        None, description="A desa or kelurahan of that kecamatan (alone, when its name is unique)."
+    )
     lat: Number | None = Field(None, json_schema_extra={"minimum": -90, "maximum": 90})
     lon: Number | None = Field(None, json_schema_extra={"minimum": -180, "maximum": 180})
     anonymous: bool | None = False

@@ -109,6 +109,8 @@ def _submit_from(
         lat=body.lat,
         lon=body.lon,
         address=body.address,
+        kecamatan=body.kecamatan,
+        desa=body.desa,
         contact=Contact(name=body.name, phone=body.phone, email=body.email),
         anonymous=bool(body.anonymous),
         confidential=bool(body.confidential),
