@@ -164,6 +164,9 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         # Five photos of at most 10 MB each, plus the text fields.
         "MAX_CONTENT_LENGTH": 52 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        # A form's CSRF token lasts a working day, not Flask-WTF's hour: a citizen who
+        # writes slowly, or fetches a photo first, must not lose what they typed.
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         # Bootstrap's CSS from the Bootstrap-Flask package, never a CDN.
         "BOOTSTRAP_SERVE_LOCAL": True,
         # Who runs this service: the name in every page's header and title, and the
