@@ -20,7 +20,17 @@ from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from .models import AuditLog, Channel, ComplaintEvent, Kind, Priority, Role, Status, User
+from .models import (
+    AuditLog,
+    Channel,
+    ComplaintEvent,
+    Kind,
+    OutboxStatus,
+    Priority,
+    Role,
+    Status,
+    User,
+)
 
 STAFF_STATUS: dict[str, LazyString] = {
     Status.RECEIVED: _l("Waiting for verification"),
@@ -311,3 +321,34 @@ FILTERS = {
 def init_app(app: Flask) -> None:
     """Every label as a Jinja filter (``{{ complaint.kind | kind_label }}``)."""
     app.jinja_env.filters.update(FILTERS)
+
+
+# --- the complaint page: delivery of messages to the citizen, SKM answers ---------------------
+
+OUTBOX_STATES: dict[str, LazyString] = {
+    OutboxStatus.PENDING: _l("waiting to be sent"),
+    OutboxStatus.SENT: _l("sent"),
+    OutboxStatus.DELIVERED: _l("delivered"),
+    OutboxStatus.FAILED: _l("failed"),
+}
+
+SKM_ANSWERS: dict[int, LazyString] = {
+    4: _l("4 — very good"),
+    3: _l("3 — good"),
+    2: _l("2 — less than good"),
+    1: _l("1 — not good"),
+}
+
+
+def delivery_label(status: str, channel_on: bool) -> str:
+    """A message's delivery in words; a waiting message on a channel that is off never leaves."""
+    if status == OutboxStatus.PENDING and not channel_on:
+        return gettext("channel off, cannot be sent")
+    return _word(OUTBOX_STATES, status)
+
+
+def skm_answer(score: int | None) -> str:
+    return _word(SKM_ANSWERS, score) if score is not None else "—"
+
+
+FILTERS["skm_answer"] = skm_answer

@@ -87,7 +87,7 @@ def test_an_officer_takes_a_complaint_from_received_to_closed(
     db.session.expire_all()
     assert complaint.status == "closed"
     staff_page = officer.get(f"/staff/complaints/{complaint.code}").get_data(as_text=True)
-    assert "resolved → closed" in staff_page
+    assert "Ditutup: warga menyatakan sudah teratasi" in staff_page
 
 
 def test_an_officer_rejects_with_a_reason_the_citizen_reads(
@@ -141,7 +141,7 @@ def test_the_citizen_reopens_and_the_officer_sees_it_back(
     )
     officer = signed_in(app, cast.officer_a.email)
     page = officer.get(f"/staff/complaints/{complaint.code}").get_data(as_text=True)
-    assert "resolved → in_progress" in page and "Tambalan sudah rusak lagi" in page
+    assert "Dibuka kembali" in page and "Tambalan sudah rusak lagi" in page
 
 
 def test_every_staff_post_needs_a_csrf_token(

@@ -4,9 +4,10 @@ Every page of the console (queue with its filters, SLA board, notifications,
 profile, sign-in, the admin lists and forms, holidays, blocked senders, the
 audit log) is rendered with a working office's data: complaints in every
 status, assigned, one urgent, one overdue and escalated, notifications,
-audit entries. Only the visible text counts (tags and attribute values are
-dropped: codes in links and form values are fine). The complaint page is
-left out: its redesign is another part of issue 19.
+audit entries, and the complaint page of every status with a conversation
+(reply, internal note, a citizen's message, a rating). Only the visible text
+counts (tags and attribute values are dropped: codes in links and form
+values are fine).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from channels.sms.blocklist import block_address
 from complaints import workflow
 from complaints.extensions import db
+from complaints.ikm import ELEMENT_NAMES
 from complaints.models import (
     Category,
     Channel,
@@ -117,6 +119,12 @@ def office(app: Flask, cast: Cast, make_complaint: MakeComplaint, set_now) -> li
     for complaint in handled:
         workflow.assign_complaint(complaint, staff, cast.officer_a)
     workflow.change_priority(handled[0], staff, "urgent")
+    talk = handled[0]
+    workflow.reply_to_citizen(talk, staff, "Tim kami akan datang hari Kamis.")
+    workflow.add_internal_note(talk, staff, "Gunakan anggaran pemeliharaan rutin.")
+    workflow.receive_citizen_message(talk, "Terima kasih, saya tunggu.", "sms")
+    rated = next(c for c in complaints if c.status == "closed")
+    workflow.rate_complaint(rated, {name: 3 for name in ELEMENT_NAMES}, "Cepat ditangani.")
     notify_staff(cast.officer_a, "assignment", "Aduan baru untuk Anda.", key="test-assign")
     db.session.add(Holiday(day=date(2026, 12, 24), name="Hari jadi Bone Bolango"))
     block_address("sms", "+6281299990000", "Pesan berulang", cast.admin)
@@ -161,6 +169,8 @@ def pages_of(cast: Cast, office: list[Complaint]) -> dict[str, list[str]]:
             "/staff/admin/audit",
             f"/staff/admin/audit?user={user_id}",
             f"/staff/admin/audit?complaint={code}",
+            # The complaint page in every status (the admin sees them all).
+            *(f"/staff/complaints/{complaint.code}" for complaint in office),
         ],
     }
 

@@ -17,8 +17,8 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, gettext
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -26,11 +26,12 @@ from sqlalchemy.orm.interfaces import ORMOption
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from complaints import clock, workflow
+from complaints import clock, ikm, labels, workflow
 from complaints.codes import complaint_by_code
 from complaints.erasure import same_person
 from complaints.errors import ConcurrentChange, DomainError, ValidationFailed
 from complaints.extensions import db
+from complaints.i18n import local_time
 from complaints.ids import as_id
 from complaints.models import (
     Attachment,
@@ -41,13 +42,14 @@ from complaints.models import (
     ComplaintEvent,
     Notification,
     Role,
+    SurveyResponse,
     Unit,
     User,
 )
 from complaints.notify import notify_staff
 from complaints.workflow import Actor
 
-from . import access, queue
+from . import access, queue, timeline
 from .forms import AssignForm, MergeForm, NoteForm, PriorityForm, VerifyForm
 
 logger = logging.getLogger(__name__)
@@ -124,9 +126,13 @@ def _choices(items: list[tuple[str, str]]) -> list[SelectChoice]:
 @bp.get("/complaints/<code>")
 @login_required
 def complaint_view(code: str) -> str:
+    return _complaint_page(_page_complaint(code))
+
+
+def _page_complaint(code: str) -> Complaint:
     # Everything the page shows, in three queries however long the history:
     # the complaint with its references, its events with their actors, its photos.
-    complaint = _visible_complaint(
+    return _visible_complaint(
         code,
         joinedload(Complaint.category),
         joinedload(Complaint.unit),
@@ -136,6 +142,10 @@ def complaint_view(code: str) -> str:
         selectinload(Complaint.events).joinedload(ComplaintEvent.actor),
         selectinload(Complaint.attachments),
     )
+
+
+def _complaint_page(complaint: Complaint, warning: str | None = None) -> str:
+    """The page: timeline, facts, and the actions allowed now (with the form just sent)."""
     user = staff_user()
     verify_form = VerifyForm(
         unit=str(complaint.unit_id or ""),
@@ -145,15 +155,25 @@ def complaint_view(code: str) -> str:
     verify_form.unit.choices = _choices(
         [(str(u.id), u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
     )
-    verify_form.category.choices = _choices([(str(c.id), c.name_id) for c in queue.categories()])
+    verify_form.category.choices = _choices(
+        [(str(c.id), c.name(str(get_locale() or "id"))) for c in queue.categories()]
+    )
+    officers = access.assignable_officers(complaint)
     assign_form = AssignForm(assignee=str(complaint.assignee_id or ""))
     assign_form.assignee.choices = _choices(
-        [("", gettext("— nobody —"))]
-        + [(str(u.id), u.name or u.email) for u in access.assignable_officers(complaint)]
+        [("", gettext("— nobody —"))] + [(str(u.id), u.name or u.email) for u in officers]
     )
+    people = {u.id: u for u in officers}
+    people.update({e.actor.id: e.actor for e in complaint.events if e.actor is not None})
+    people.update(_assigned_people(complaint, people))
     return render_template(
         "staff/complaint.html",
         complaint=complaint,
+        timeline=timeline.build(complaint, people),
+        notice=_take_notice(complaint),
+        warning=warning,
+        draft=request.form.get("body", "") if warning else "",
+        survey=_survey(complaint),
         show_reporter=access.can_see_reporter(user, complaint),
         allowed={status.value for status in workflow.allowed_moves(complaint.status)},
         verify_form=verify_form,
@@ -169,6 +189,42 @@ def complaint_view(code: str) -> str:
     )
 
 
+def _assigned_people(complaint: Complaint, known: dict[int, User]) -> dict[int, User]:
+    """Staff named by the complaint's assignments who are not known yet (moved, deactivated)."""
+    ids = {e.data.get("to") for e in complaint.events if e.kind == "assign" and e.data}
+    missing = {i for i in ids if isinstance(i, int) and i not in known}
+    if not missing:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(missing)))}
+
+
+def _survey(complaint: Complaint) -> list[tuple[str, str]] | None:
+    """The citizen's SKM answers as (element, answer in words), or None before they rate."""
+    response = db.session.scalar(
+        select(SurveyResponse).where(SurveyResponse.complaint_id == complaint.id)
+    )
+    if response is None:
+        return None
+    return [(str(text), labels.skm_answer(getattr(response, name))) for name, text in ikm.ELEMENTS]
+
+
+_NOTICE_KEY = "complaint_notice"
+
+
+def _leave_notice(complaint: Complaint, category: str, text: str, spot: str) -> None:
+    """A message the next showing of the page places at ``spot`` (where the browser lands)."""
+    notice = {"code": complaint.code, "category": category, "text": text, "spot": spot}
+    session[_NOTICE_KEY] = notice
+
+
+def _take_notice(complaint: Complaint) -> dict[str, str] | None:
+    notice = session.get(_NOTICE_KEY)
+    if not isinstance(notice, dict) or notice.get("code") != complaint.code:
+        return None
+    session.pop(_NOTICE_KEY)
+    return notice
+
+
 @bp.get("/complaints/<code>/attachments/<int:attachment_id>")
 @login_required
 def attachment(code: str, attachment_id: int) -> Response:
@@ -182,39 +238,49 @@ def attachment(code: str, attachment_id: int) -> Response:
     return response
 
 
-def complaint_action(operation: Callable[[Complaint, Actor], str]) -> Callable[[str], Response]:
-    """Make the view of a staff action on the complaint ``<code>`` from ``operation``.
+def complaint_action(
+    spot: str = "actions",
+) -> Callable[[Callable[[Complaint, Actor], str]], Callable[[str], Response | tuple[str, int]]]:
+    """Make the view of a staff action on the complaint ``<code>`` from an operation.
 
-    The view checks access, refuses a stale page, runs ``operation`` (which
-    checks its CSRF-protected form and calls ``workflow``), audits under the
-    operation's name, commits, and redirects to the complaint with a message.
+    The view checks access, refuses a stale page (showing the page again with
+    who changed it and when), runs the operation (which checks its
+    CSRF-protected form and calls ``workflow``), audits under the operation's
+    name, commits, and sends the browser back to ``#spot`` on the complaint's
+    page, where the outcome is shown.
     """
 
-    @wraps(operation)
-    def run(code: str) -> Response:
-        complaint = _visible_complaint(code)
-        target = url_for("staff.complaint_view", code=complaint.code)
-        try:
-            _refuse_stale_page(complaint)
-            notice = operation(complaint, Actor.staff(staff_user()))
-            audit(operation.__name__, staff_user(), complaint)
-            workflow.commit()
-        except ValidationFailed as failure:
-            db.session.rollback()
-            flash(" ".join(failure.fields.values()), "danger")
-            return redirect(target)
-        except DomainError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "danger")
-            return redirect(target)
-        flash(notice, "success")
-        return redirect(target)
+    def wrap(
+        operation: Callable[[Complaint, Actor], str],
+    ) -> Callable[[str], Response | tuple[str, int]]:
+        @wraps(operation)
+        def run(code: str) -> Response | tuple[str, int]:
+            complaint = _visible_complaint(code)
+            if _stale(complaint):
+                return _changed_meanwhile(code)
+            try:
+                notice = operation(complaint, Actor.staff(staff_user()))
+                audit(operation.__name__, staff_user(), complaint)
+                workflow.commit()
+            except ConcurrentChange:
+                return _changed_meanwhile(code)
+            except ValidationFailed as failure:
+                db.session.rollback()
+                _leave_notice(complaint, "danger", " ".join(failure.fields.values()), spot)
+            except DomainError as refusal:
+                db.session.rollback()
+                _leave_notice(complaint, "danger", refusal.message, spot)
+            else:
+                _leave_notice(complaint, "success", notice, spot)
+            return redirect(url_for("staff.complaint_view", code=complaint.code, _anchor=spot))
 
-    return run
+        return run
+
+    return wrap
 
 
-def _refuse_stale_page(complaint: Complaint) -> None:
-    """Refuse a form sent from a page that shows an older version of the complaint.
+def _stale(complaint: Complaint) -> bool:
+    """The form was sent from a page showing an older version of the complaint.
 
     Another officer acted since the page was loaded: applying this decision
     on top (verified -> rejected is a legal move) would overrule theirs
@@ -222,10 +288,20 @@ def _refuse_stale_page(complaint: Complaint) -> None:
     apart by the version column at commit (see ``workflow.commit``).
     """
     seen = request.form.get("version")
-    if seen is not None and seen != str(complaint.version):
-        raise ConcurrentChange(
-            gettext("This complaint was changed by someone else meanwhile. Please reload it.")
-        )
+    return seen is not None and seen != str(complaint.version)
+
+
+def _changed_meanwhile(code: str) -> tuple[str, int]:
+    """The page again, as it is now, saying who changed it and when; nothing was applied."""
+    db.session.rollback()
+    complaint = _page_complaint(code)
+    latest = max(complaint.events, key=lambda e: (e.at, e.id))
+    warning = gettext(
+        "This complaint was just changed by %(name)s at %(time)s. Check it again before you act.",
+        name=labels.actor_name(latest),
+        time=local_time(latest.at),
+    )
+    return _complaint_page(complaint, warning=warning), 409
 
 
 def _form_or_refuse(form: Any) -> None:
@@ -236,7 +312,7 @@ def _form_or_refuse(form: Any) -> None:
 
 @bp.post("/complaints/<code>/verify")
 @login_required
-@complaint_action
+@complaint_action("actions")
 def verify(complaint: Complaint, actor: Actor) -> str:
     form = VerifyForm()
     form.unit.choices = _choices([(str(u.id), u.name) for u in db.session.scalars(select(Unit))])
@@ -255,7 +331,7 @@ def verify(complaint: Complaint, actor: Actor) -> str:
 
 @bp.post("/complaints/<code>/assign")
 @login_required
-@complaint_action
+@complaint_action("actions")
 def assign(complaint: Complaint, actor: Actor) -> str:
     form = AssignForm()
     form.assignee.choices = _choices(
@@ -275,7 +351,7 @@ def assign(complaint: Complaint, actor: Actor) -> str:
 
 @bp.post("/complaints/<code>/start")
 @login_required
-@complaint_action
+@complaint_action("actions")
 def start(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
@@ -299,7 +375,7 @@ def canned_replies(complaint: Complaint) -> list[CannedReply]:
 
 @bp.post("/complaints/<code>/reply")
 @login_required
-@complaint_action
+@complaint_action("latest")
 def reply(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
@@ -311,12 +387,17 @@ def reply(complaint: Complaint, actor: Actor) -> str:
             # The citizen reads it in their own language when a translation exists.
             body = canned.body_en if complaint.locale == "en" and canned.body_en else canned.body_id
     workflow.reply_to_citizen(complaint, actor, body)
-    return gettext("Reply sent to the citizen.")
+    if timeline.citizen_reachable(complaint):
+        return gettext("Reply sent to the citizen.")
+    return gettext(
+        "Reply saved and shown on the tracking page; the citizen cannot be reached"
+        " on an active channel."
+    )
 
 
 @bp.post("/complaints/<code>/note")
 @login_required
-@complaint_action
+@complaint_action("latest")
 def note(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
@@ -326,7 +407,7 @@ def note(complaint: Complaint, actor: Actor) -> str:
 
 @bp.post("/complaints/<code>/resolve")
 @login_required
-@complaint_action
+@complaint_action("actions")
 def resolve(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
@@ -336,7 +417,7 @@ def resolve(complaint: Complaint, actor: Actor) -> str:
 
 @bp.post("/complaints/<code>/reject")
 @login_required
-@complaint_action
+@complaint_action("actions")
 def reject(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
@@ -346,7 +427,7 @@ def reject(complaint: Complaint, actor: Actor) -> str:
 
 @bp.post("/complaints/<code>/merge")
 @login_required
-@complaint_action
+@complaint_action("actions")
 def merge(complaint: Complaint, actor: Actor) -> str:
     form = MergeForm()
     _form_or_refuse(form)
@@ -359,7 +440,7 @@ def merge(complaint: Complaint, actor: Actor) -> str:
 
 @bp.post("/complaints/<code>/priority")
 @login_required
-@complaint_action
+@complaint_action("actions")
 def priority(complaint: Complaint, actor: Actor) -> str:
     form = PriorityForm()
     _form_or_refuse(form)
