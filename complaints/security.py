@@ -63,6 +63,18 @@ def init_app(app: Flask) -> None:
             return {"error": {"code": "too_large", "message": message}}, 413
         return render_template("error.html", title=gettext("Too large"), message=message), 413
 
+    @app.errorhandler(403)
+    def forbidden(error: HTTPException) -> ResponseReturnValue:
+        message = gettext("You may not do this here.")
+        if _wants_json():
+            return {"error": {"code": "forbidden", "message": message}}, 403
+        if request.path.startswith("/track/"):
+            message = gettext(
+                "Only the person who filed this report can act on it: open the link in the"
+                " message you received when you filed it."
+            )
+        return render_template("error.html", title=gettext("Not allowed"), message=message), 403
+
     @app.errorhandler(404)
     def not_found(error: HTTPException) -> ResponseReturnValue:
         message = gettext("We could not find that page.")
