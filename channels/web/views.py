@@ -27,6 +27,8 @@ from complaints.errors import ValidationFailed
 from complaints.extensions import limiter
 from complaints.form_errors import show_on_form
 from complaints.intake import Contact, submit_complaint
+from complaints.nearby import NearbyReport, nearby_reports, supporter_count, supporters_words
+from complaints.support import NotSupportable, add_supporter, supportable_complaint
 
 from . import held_photos
 from .forms import ComplaintForm, TrackForm
@@ -49,6 +51,11 @@ def regency() -> dict[str, object]:
         "regency_name": current_app.config["REGENCY_NAME"],
         "regency_logo": bool(current_app.config.get("REGENCY_LOGO")),
     }
+
+
+# A complaint's supporters ("Dukung laporan ini"), for the tracking page and the staff console.
+bp.add_app_template_filter(supporter_count, "supporter_count")
+bp.add_app_template_filter(supporters_words, "supporters_words")
 
 
 @bp.get("/favicon.ico")
@@ -74,14 +81,18 @@ def _as_float(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def _form_page(form: ComplaintForm, status: int = 200) -> tuple[str, int]:
+def _form_page(
+    form: ComplaintForm, status: int = 200, nearby: list[NearbyReport] | None = None
+) -> tuple[str, int]:
     """The complaint form, first shown or shown again, with the photos held for it.
 
     Every showing of the form goes through here, so a step that sends it back
-    (an error, a question) never loses what the citizen already sent.
+    (an error, a question) never loses what the citizen already sent. ``nearby``:
+    the open reports near its pin, shown to support one instead.
     """
     kept = held_photos.held(form.submission_token.data or "")
-    return render_template("web/new.html", form=form, kept_photos=kept), status
+    page = render_template("web/new.html", form=form, kept_photos=kept, nearby=nearby or [])
+    return page, status
 
 
 def _hold_photos(form: ComplaintForm) -> tuple[str, str | None]:
@@ -107,11 +118,24 @@ def new_complaint() -> str | Response | tuple[str, int]:
     # The photos first, before anything can send the form back: on 3G they cost
     # the citizen a minute, so whatever comes next, they are kept.
     token, photo_problem = _hold_photos(form)
+    if request.form.get("support"):
+        return _support(form, token)
     valid = form.validate_on_submit()
     if photo_problem:
         form.photos.errors = [photo_problem]
     if not valid or photo_problem:
         return _form_page(form, 422)
+    if not request.form.get("file_anyway"):
+        nearby = _nearby_for(form)
+        if nearby:  # "Sudah ada yang melaporkan?", asked here when no script asked it
+            flash(
+                gettext(
+                    "Open reports on the same topic are close to this place. Look at them "
+                    "below, above the send button: support one, or send yours anyway."
+                ),
+                "warning",
+            )
+            return _form_page(form, nearby=nearby)
     try:
         result = submit_complaint(
             channel="web",
@@ -139,6 +163,73 @@ def new_complaint() -> str | Response | tuple[str, int]:
     reporter_keys.remember(result.complaint.code)
     flash(gettext("Your report has been received. Keep your tracking code."), "success")
     return redirect(url_for("web.track", code=result.complaint.code, new=1))
+
+
+def _nearby_for(form: ComplaintForm) -> list[NearbyReport]:
+    """The open public reports of the form's topic near its pin (none without both)."""
+    lat, lon = _as_float(form.lat.data), _as_float(form.lon.data)
+    if lat is None or lon is None or not form.category.data:
+        return []
+    return nearby_reports(form.category.data, lat, lon, _locale())
+
+
+def _support(form: ComplaintForm, token: str) -> Response | tuple[str, int]:
+    """Support a report ("Dukung laporan ini") with the form's contact; file nothing.
+
+    Only the contact is checked (and the CSRF token): the topic and the text
+    the citizen may have left empty belong to the report they did not file.
+    """
+    checked = [field.validate(form) for field in (form.csrf_token, form.name, form.phone)]
+    checked.append(form.email.validate(form))
+    if not all(checked):
+        return _form_page(form, 422, nearby=_nearby_for(form))
+    try:
+        complaint = supportable_complaint(request.form.get("support"))
+        supporter = add_supporter(
+            complaint,
+            Contact(name=form.name.data, phone=form.phone.data, email=form.email.data),
+            external_id=f"form-{token}",
+            locale=_locale(),
+        )
+    except ValidationFailed as failure:
+        show_on_form(form, failure)
+        return _form_page(form, 422, nearby=_nearby_for(form))
+    except NotSupportable as refusal:
+        flash(refusal.message, "danger")
+        return _form_page(form, 422, nearby=_nearby_for(form))
+    if supporter.reporter is not None and supporter.reporter.phone:
+        flash(
+            gettext(
+                "Thank you. Your support is recorded; we will send you the report's "
+                "progress by SMS."
+            ),
+            "success",
+        )
+    else:
+        flash(
+            gettext(
+                "Thank you. Your support is recorded. Follow the report's progress on "
+                "this page with its tracking code."
+            ),
+            "success",
+        )
+    return redirect(url_for("web.track", code=complaint.code))
+
+
+@bp.get("/complaints/nearby")
+@limiter.limit("60/minute")
+def nearby() -> str | tuple[str, int]:
+    """The open reports near a pin, as the form's fragment (static/js/nearby.js); "" if none."""
+    try:
+        lat, lon = float(request.args["lat"]), float(request.args["lon"])
+    except (KeyError, ValueError):
+        return "", 400
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also refuses nan and inf
+        return "", 400
+    reports = nearby_reports(request.args.get("category", "")[:64], lat, lon, _locale())
+    if not reports:
+        return ""
+    return render_template("web/_nearby_list.html", nearby=reports)
 
 
 @bp.post("/complaints/new/photos")
