@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
+from channels import sms
 from complaints.extensions import db
 from complaints.models import Complaint, Supporter
 from tests.conftest import Cast, MakeComplaint, csrf_token_from, hidden_value
@@ -123,6 +124,7 @@ def test_without_javascript_a_report_near_an_open_one_comes_back_with_the_list(
     assert near.code in citizen.page
     assert "Sudah ada yang melaporkan?" in citizen.page
     assert "Dukung laporan ini" in citizen.page and "Tetap kirim laporan baru" in citizen.page
+    assert "mengikutinya dengan kode pelacakannya" in citizen.page  # no SMS promised here
     # What the citizen typed is still there.
     assert "dua motor sudah jatuh" in citizen.page and "0813 1111 2222" in citizen.page
 
@@ -162,7 +164,9 @@ def test_supporting_records_the_typed_phone_files_nothing_and_shows_the_count(
     assert supporter.reporter.name == "Budi Santoso"
 
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Terima kasih. Dukungan Anda tercatat" in page
+    # No SMS channel here: the page promises none, even to a citizen who left a phone.
+    assert "Terima kasih. Dukungan Anda tercatat. Ikuti perkembangan" in page
+    assert "akan kami kirim lewat SMS" not in page
     assert "1 warga lain juga melaporkan masalah ini." in page
     assert "Budi" not in page and "0813" not in page
 
@@ -170,6 +174,25 @@ def test_supporting_records_the_typed_phone_files_nothing_and_shows_the_count(
     again = citizen.post(changes)
     assert again.status_code == 302 and again.headers["Location"].endswith(f"/track/{near.code}")
     assert len(supporters()) == 1
+
+
+def test_with_sms_on_a_supporter_with_a_phone_is_promised_the_progress_by_sms(
+    app: Flask, client: FlaskClient, make_complaint: MakeComplaint
+) -> None:
+    app.config.update(
+        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        TWILIO_AUTH_TOKEN="token",
+        TWILIO_FROM_NUMBER="+6281100001111",
+        TWILIO_API_BASE_URL="http://127.0.0.1:9",  # never called: nothing is sent here
+    )
+    sms.init_app(app)
+    near = make_complaint(status="verified", **NEAR)
+    citizen = Citizen(client)
+    citizen.post()
+    assert "bila Anda mengisi nomor HP di atas, kami kabarkan" in citizen.page
+    response = citizen.post({"support": near.code})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "perkembangan laporan ini akan kami kirim lewat SMS" in page
 
 
 def test_supporting_without_any_contact_is_counted(

@@ -30,7 +30,7 @@ from complaints.intake import Contact, submit_complaint
 from complaints.nearby import NearbyReport, nearby_reports, supporter_count, supporters_words
 from complaints.support import NotSupportable, add_supporter, supportable_complaint
 
-from . import held_photos
+from . import held_photos, reach
 from .forms import ComplaintForm, TrackForm
 
 bp = Blueprint("web", __name__)
@@ -197,7 +197,8 @@ def _support(form: ComplaintForm, token: str) -> Response | tuple[str, int]:
     except NotSupportable as refusal:
         flash(refusal.message, "danger")
         return _form_page(form, 422, nearby=_nearby_for(form))
-    if supporter.reporter is not None and supporter.reporter.phone:
+    has_phone = supporter.reporter is not None and supporter.reporter.phone
+    if has_phone and reach.citizen_channels(current_app).sms_updates:
         flash(
             gettext(
                 "Thank you. Your support is recorded; we will send you the report's "
