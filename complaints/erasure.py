@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
@@ -35,6 +36,7 @@ from .models import (
     OutboundMessage,
     OutboxStatus,
     Reporter,
+    Supporter,
     SurveyResponse,
 )
 from .redact import MASK, redact
@@ -130,6 +132,7 @@ def erase_reporter(complaint: Complaint, actor: Actor, reason: str) -> ErasureSu
     scrubbed += _scrub_related_rows(complaint, identity)
     scrubbed += _forget_conversations(identity)
     moment = clock.now()
+    scrubbed += _forget_support(reporter, moment)
     reporter.name = reporter.phone = reporter.email = reporter.nik = None
     reporter.telegram_chat_id = None
     reporter.erased_at = moment
@@ -162,16 +165,7 @@ def same_person(complaint: Complaint) -> list[Complaint]:
     reporter = complaint.reporter
     if reporter is None or reporter.erased_at is not None:
         return []
-    handles = [
-        column == value
-        for column, value in (
-            (Reporter.phone, reporter.phone),
-            (Reporter.email, reporter.email),
-            (Reporter.nik, reporter.nik),
-            (Reporter.telegram_chat_id, reporter.telegram_chat_id),
-        )
-        if value
-    ]
+    handles = _handles(reporter)
     if not handles:
         return []
     query = (
@@ -254,6 +248,40 @@ def _scrub_related_rows(complaint: Complaint, identity: Identity) -> int:
             receipt.external_id = f"erased-{receipt.id}"
             changed += 1
     return changed
+
+
+def _forget_support(reporter: Reporter, moment: datetime) -> int:
+    """The person's "me too" on other complaints: their contact blanked, no more news.
+
+    A supporter's contact is a reporters row of its own (not a complaint's
+    reporter), found by the same handles as :func:`same_person` uses.
+    """
+    handles = _handles(reporter)
+    if not handles:
+        return 0
+    rows = db.session.scalars(
+        select(Reporter)
+        .join(Supporter, Supporter.reporter_id == Reporter.id)
+        .where(Reporter.erased_at.is_(None), Reporter.id != reporter.id, or_(*handles))
+    ).all()
+    for row in rows:
+        row.name = row.phone = row.email = row.nik = row.telegram_chat_id = None
+        row.erased_at = moment
+    return len(rows)
+
+
+def _handles(reporter: Reporter) -> list[Any]:
+    """Conditions matching the reporters rows of the same person (never by name alone)."""
+    return [
+        column == value
+        for column, value in (
+            (Reporter.phone, reporter.phone),
+            (Reporter.email, reporter.email),
+            (Reporter.nik, reporter.nik),
+            (Reporter.telegram_chat_id, reporter.telegram_chat_id),
+        )
+        if value
+    ]
 
 
 def _forget_conversations(identity: Identity) -> int:

@@ -12,12 +12,22 @@ from flask import Flask
 from sqlalchemy import select
 
 from complaints import clock, metrics, workflow
+from complaints.erasure import erase_person
 from complaints.extensions import db
 from complaints.intake import Contact, submit_complaint
-from complaints.models import AuditLog, Complaint, ComplaintEvent, Conversation, OutboundMessage
+from complaints.models import (
+    AuditLog,
+    Complaint,
+    ComplaintEvent,
+    Conversation,
+    OutboundMessage,
+    Reporter,
+    Supporter,
+)
 from complaints.outbox import Delivery, drain, enqueue, register_transport
+from complaints.support import add_supporter
 from complaints.workflow import Actor
-from tests.conftest import Cast, category
+from tests.conftest import Cast, MakeComplaint, category
 from tests.staff_helpers import session_csrf, signed_in
 
 NAME = "Siti Rahmawati"
@@ -293,3 +303,32 @@ def test_the_privacy_cli_erases_all_complaints_of_the_person_on_request(
     assert [other["code"] for other in summary["also"]] == [same_phone.code]
     db.session.commit()
     assert traces_of_the_person() == []
+
+
+def test_erasing_a_person_blanks_their_support_of_other_complaints(
+    app: Flask, app_ctx: Flask, make_complaint: MakeComplaint
+) -> None:
+    """A citizen who said "me too" elsewhere is forgotten there too, and told nothing more."""
+    own = make_complaint(phone="0812 7777 6666", name="Siti Rahmawati")
+    supported = make_complaint("verified")
+    stranger_supported = make_complaint("verified")
+    add_supporter(supported, Contact(name="Siti", phone="081277776666"), external_id="s-1")
+    add_supporter(stranger_supported, Contact(phone="081299998888"), external_id="s-2")
+
+    erase_person(own, Actor.system("test"), REASON)
+    db.session.commit()
+
+    contacts = dict(
+        db.session.execute(
+            select(Supporter.complaint_id, Reporter.phone).join(
+                Reporter, Supporter.reporter_id == Reporter.id
+            )
+        ).all()
+    )
+    assert contacts == {supported.id: None, stranger_supported.id: "+6281299998888"}
+    workflow.start_work(supported, Actor.system("test"))
+    workflow.commit()
+    sent_to = db.session.scalars(
+        select(OutboundMessage.address).where(OutboundMessage.complaint_id == supported.id)
+    ).all()
+    assert "+6281277776666" not in sent_to
