@@ -162,11 +162,12 @@ def set_now() -> Iterator[Callable[[datetime], None]]:
 
 
 def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    if match is None:
-        match = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match is not None, "the page has no CSRF token"
-    return match.group(1)
+    """The CSRF token of the page's first form (its attributes in any order)."""
+    field = re.search(r'<input[^>]*\bname="csrf_token"[^>]*>', html)
+    assert field is not None, "the page has no CSRF token"
+    value = re.search(r'\bvalue="([^"]+)"', field.group(0))
+    assert value is not None, "the CSRF field has no value"
+    return value.group(1)
 
 
 def open_as_reporter(client: FlaskClient, code: str) -> None:

@@ -132,7 +132,9 @@ def test_a_password_reset_by_an_admin_signs_the_user_out_everywhere(app: Flask, 
 
     assert not opens_the_queue(copy)
     assert not opens_the_queue(officer)
-    assert opens_the_queue(signed_in(app, cast.officer_a.email, NEW_PASSWORD))
+    # The new password is temporary: it signs in, and leads to choosing one's own.
+    fresh = signed_in(app, cast.officer_a.email, NEW_PASSWORD)
+    assert fresh.get("/staff/complaints").headers["Location"].endswith("/staff/password")
     assert opens_the_queue(admin)
 
 

@@ -264,9 +264,10 @@ class MetricsReport(Figures):
     by_unit: list[UnitFigures]
     indicator_28: Indicator28
     ikm: Ikm
-    as_of: datetime = Field(
-        description="When the figures were read from the complaints: now for a running"
-        " period, else when the scheduler (or the refresh button) last read them."
+    as_of: str = Field(
+        description="ISO 8601 instant with its offset: when the figures were read from the"
+        " complaints (now for a running period, else when the scheduler or the refresh"
+        " button last read them)."
     )
 
 

@@ -9,19 +9,23 @@ handler that records any ``alert`` the payloads would raise.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
 
+from tests.browser_helpers import LAPTOP
 from tests.conftest import STAFF_PASSWORD, Cast, MakeComplaint
 from tests.hostile.test_stored_xss import plant_payloads
-from tests.test_browser import browser_page, live_server  # noqa: F401 -- fixtures
 
 # Elements only a payload could have put there: a script that alerts, an image from
-# anywhere but our own paths, an inline event handler, a javascript: URL.
+# anywhere but our own paths (and the map's OpenStreetMap tiles), an inline event
+# handler, a javascript: URL.
 INJECTED_ELEMENTS = """() => [...document.querySelectorAll('*')].filter(e =>
     (e.tagName === 'SCRIPT' && e.textContent.includes('alert'))
-    || (e.tagName === 'IMG' && !(e.getAttribute('src') || '').startsWith('/'))
+    || (e.tagName === 'IMG' && !(e.getAttribute('src') || '').startsWith('/')
+        && !(e.closest('.leaflet-tile-pane')
+             && e.getAttribute('src').startsWith('https://tile.openstreetmap.org/')))
     || [...e.attributes].some(a => a.name.startsWith('on')
                                    || a.value.trim().toLowerCase().startsWith('javascript:'))
 ).map(e => e.outerHTML.slice(0, 200))"""
@@ -39,11 +43,11 @@ def test_no_planted_script_runs_in_the_browser(
     app: Flask,
     cast: Cast,
     make_complaint: MakeComplaint,
-    live_server: str,  # noqa: F811 -- the fixture imported above
-    browser_page,  # noqa: F811
+    live_server: str,
+    open_browser: Any,
 ) -> None:
     resolved, rejected = plant_payloads(cast, make_complaint)
-    page = browser_page
+    page = open_browser(viewport=LAPTOP)
     alerts: list[str] = []
 
     def on_dialog(dialog) -> None:  # type: ignore[no-untyped-def]
