@@ -247,6 +247,14 @@ class WorkingCalendar:
         day = self._local_date(day)
         return self._table(day.year).holiday_names.get(day)
 
+    def national_holidays(self, year: int) -> dict[date, str]:
+        """The national holidays (and cuti bersama, when counted) of ``year``, by date."""
+        return dict(
+            holidays.country_holidays(
+                _COUNTRY, years=year, categories=self._categories, language=self._language
+            ).items()
+        )
+
     def next_working_instant(self, moment: datetime) -> datetime:
         """Return ``moment`` (in UTC) if it is inside office hours, else the next opening.
 

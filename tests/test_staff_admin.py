@@ -118,6 +118,20 @@ def test_a_regional_holiday_moves_new_deadlines_and_its_removal_moves_them_back(
     assert verify_due(make_complaint(category_code="waste")) == "2026-11-30T02:00:00+00:00"
 
 
+def test_the_holidays_page_lists_national_days_and_warns_on_adding_one(
+    app: Flask, cast: Cast
+) -> None:
+    admin = signed_in(app, cast.admin.email)
+    page = admin.get("/staff/admin/holidays").get_data(as_text=True)
+    # The clock stands in November 2026: that year's national days, Christmas among them.
+    assert "Libur nasional dan cuti bersama tahun 2026" in page
+    national = page.split('id="national-holidays"', 1)[1]
+    assert "25 Desember 2026" in national and "Hari Raya Natal" in national
+    response = post(admin, "/staff/admin/holidays", day="2026-12-25", name="Natal")
+    notice = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "sudah hari libur nasional (Hari Raya Natal)" in notice
+
+
 def test_a_holiday_added_by_another_worker_moves_deadlines_within_a_minute(
     app_ctx: Flask, make_complaint: MakeComplaint, monkeypatch: pytest.MonkeyPatch
 ) -> None:

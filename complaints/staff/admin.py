@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -51,6 +52,7 @@ from complaints.models import (
 )
 from complaints.outbox import backlog, transports
 from complaints.workflow import Actor
+from sla.policies import working_calendar
 
 from .admin_forms import (
     BlockForm,
@@ -458,7 +460,18 @@ def admin_two_step_off(user_id: int) -> Response:
 @admin_only
 def admin_holidays() -> ResponseReturnValue:
     form = HolidayForm()
+    calendar = working_calendar()
     if form.validate_on_submit():
+        national = calendar.national_holidays(form.day.data.year).get(form.day.data)
+        if national is not None:
+            flash(
+                gettext(
+                    "That day is already a national holiday (%(name)s): deadlines skip it"
+                    " without a regional entry.",
+                    name=national,
+                ),
+                "warning",
+            )
         try:
             db.session.add(Holiday(day=form.day.data, name=form.name.data.strip()))
             audit("admin_holiday_added", staff_user(), None, day=str(form.day.data))
@@ -470,8 +483,14 @@ def admin_holidays() -> ResponseReturnValue:
             flash(gettext("Holiday added. New deadlines skip it."), "success")
             return redirect(url_for("staff.admin_holidays"))
     holidays = db.session.scalars(select(Holiday).order_by(Holiday.day.desc())).all()
+    year = clock.now().astimezone(ZoneInfo(current_app.config["ADUAN_TIMEZONE"])).year
     return render_template(
-        "staff/admin/holidays.html", form=form, holidays=holidays, delete_form=ConfirmForm()
+        "staff/admin/holidays.html",
+        form=form,
+        holidays=holidays,
+        delete_form=ConfirmForm(),
+        national_year=year,
+        national=sorted(calendar.national_holidays(year).items()),
     )
 
 
