@@ -23,6 +23,7 @@ from sqlalchemy import select
 from channels import sms, telegram
 from complaints import reporter_keys
 from complaints.extensions import db
+from complaints.ikm import ELEMENT_NAMES
 from complaints.models import SurveyResponse
 from tests.browser_helpers import PHONE, assert_fits, check_accessibility, shot
 from tests.conftest import MakeComplaint
@@ -32,17 +33,6 @@ CHOICES = {
     "id": {"yes": "Ya, sudah teratasi", "best": "4 — sangat baik", "send": "Kirim jawaban"},
     "en": {"yes": "Yes, it is resolved", "best": "4 — very good", "send": "Send answer"},
 }
-SURVEY_NAMES = (
-    "requirements",
-    "procedure",
-    "timeliness",
-    "cost",
-    "product",
-    "competence",
-    "conduct",
-    "facilities",
-    "complaint_handling",
-)
 
 
 def as_reporter(page: Any, live_server: str, code: str, lang: str) -> None:
@@ -133,7 +123,7 @@ def test_one_submit_confirms_and_rates(
     assert complaint.status == "closed"
     response = db.session.scalar(select(SurveyResponse))
     assert response is not None and response.complaint_id == complaint.id
-    assert all(getattr(response, name) == 4 for name in SURVEY_NAMES)
+    assert all(getattr(response, name) == 4 for name in ELEMENT_NAMES)
     assert_fits(page, f"track-answered-{lang}-{javascript}")
     assert page.csp_blocked == []
 

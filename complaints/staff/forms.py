@@ -27,22 +27,6 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(),
-            Length(min=MIN_PASSWORD_LENGTH, message=_l("At least %(min)d characters.")),
-        ],
-    )
-    repeat = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))],
-    )
-    submit = SubmitField(_l("Change password"))
-
-
 class NewPasswordForm(FlaskForm):
     """Choosing a password through a one-time reset link (no current password)."""
 
@@ -58,6 +42,13 @@ class NewPasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))],
     )
     submit = SubmitField(_l("Set password"))
+
+
+class PasswordForm(NewPasswordForm):
+    """Changing one's own password: the current one first."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Change password"))
 
 
 class CodeForm(FlaskForm):
