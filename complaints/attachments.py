@@ -46,6 +46,8 @@ MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 # The long side of a stored photo: enough to read a street sign, a fraction of
 # a phone photo's bytes.
 MAX_PHOTO_SIDE = 2048
+# A thumbnail on a citizen's page: enough to recognise the photo, a few KB on 3G.
+THUMBNAIL_SIDE = 320
 # What each format is encoded with. JPEG and lossy WebP at 90: re-encoding
 # loses a little; 90 keeps a photo that serves as evidence sharp.
 _SAVE_OPTIONS: dict[str, dict[str, object]] = {
@@ -125,6 +127,24 @@ def _upright_and_small(image: Image.Image) -> Image.Image:
     picture = ImageOps.exif_transpose(image)  # a copy, turned as the EXIF orientation says
     picture.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))  # shrinks only, keeps the ratio
     return picture
+
+
+def thumbnail_jpeg(content: bytes) -> bytes | None:
+    """A small JPEG of a photo (long side ``THUMBNAIL_SIDE``), or None when it does not decode.
+
+    Transparent parts (PNG, GIF) are laid on white, as the pages show them.
+    """
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            picture = image.convert("RGBA")
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+    picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    flat = Image.new("RGB", picture.size, (255, 255, 255))
+    flat.paste(picture, mask=picture.getchannel("A"))
+    buffer = io.BytesIO()
+    flat.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
 
 
 def stored_filename(original: str | None, content_type: str) -> str:

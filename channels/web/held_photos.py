@@ -14,7 +14,6 @@ held photos. Someone who learns another's token gets a fresh one of their own.
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import uuid
@@ -22,13 +21,18 @@ from datetime import datetime, timedelta
 
 from flask import session
 from flask_babel import gettext
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import undefer
 from werkzeug.datastructures import FileStorage
 
 from complaints import clock
-from complaints.attachments import MAX_PHOTO_BYTES, MAX_PHOTOS, NewAttachment, validated_photos
+from complaints.attachments import (
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
+    NewAttachment,
+    thumbnail_jpeg,
+    validated_photos,
+)
 from complaints.extensions import db
 from complaints.models import PendingPhoto
 
@@ -37,7 +41,6 @@ logger = logging.getLogger(__name__)
 # How long an abandoned form's photos are kept.
 HOLD_FOR = timedelta(hours=24)
 PURGE_INTERVAL_SECONDS = 3600
-THUMBNAIL_SIDE = 320
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 # Session keys: the tokens this browser was given (the last few forms it opened),
 # and those of them that hold photos (so a form without photos asks the database nothing).
@@ -184,18 +187,7 @@ def thumbnail(token: str, photo_id: int) -> bytes | None:
     )
     if row is None:
         return None
-    try:
-        with Image.open(io.BytesIO(row.content)) as image:
-            picture = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError, ValueError):
-        return None
-    picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-    # Transparent parts (PNG, GIF) on white, as the page shows them.
-    flat = Image.new("RGB", picture.size, (255, 255, 255))
-    flat.paste(picture, mask=picture.getchannel("A"))
-    buffer = io.BytesIO()
-    flat.save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
+    return thumbnail_jpeg(row.content)
 
 
 def purge_abandoned(now: datetime | None = None) -> int:

@@ -9,14 +9,12 @@ fields for outside clients; the one form posts to ``/confirm`` with the survey.
 
 from __future__ import annotations
 
-import io
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
-from PIL import Image, UnidentifiedImageError
 from werkzeug.wrappers import Response
 
 from complaints import public, reporter_keys, workflow
+from complaints.attachments import thumbnail_jpeg
 from complaints.codes import complaint_by_code, normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db, limiter
@@ -27,9 +25,6 @@ from complaints.ratelimit import CODE_LOOKUP_SCOPE, code_lookup_budget
 from . import next_steps, reach
 from .forms import ConfirmForm, RateForm, TrackForm
 from .views import bp
-
-# The thumbnail on the tracking page: enough to recognise the photo, a few KB on 3G.
-THUMBNAIL_SIDE = 320
 
 
 @bp.context_processor
@@ -140,25 +135,14 @@ def track_photo(code: str, photo_id: int) -> Response:
     if photo is None or photo.complaint_id != complaint.id:
         abort(404)
     content, content_type = photo.content, photo.content_type
-    if request.args.get("size") == "small":
-        content, content_type = _thumbnail(content) or (content, content_type)
+    small = thumbnail_jpeg(content) if request.args.get("size") == "small" else None
+    if small is not None:
+        content, content_type = small, "image/jpeg"
     # As the staff's attachment view serves it: inline, kept by this browser only.
     response = Response(content, mimetype=content_type)
     response.headers["Content-Disposition"] = "inline"
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-def _thumbnail(content: bytes) -> tuple[bytes, str] | None:
-    """A small JPEG of a stored photo (already checked and cleaned at intake), or None."""
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-            small = io.BytesIO()
-            image.convert("RGB").save(small, "JPEG", quality=80)
-    except (UnidentifiedImageError, OSError, ValueError):
-        return None
-    return small.getvalue(), "image/jpeg"
 
 
 @bp.post("/track/<code>/confirm")
