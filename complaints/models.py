@@ -102,6 +102,51 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class RespondentSex(enum.StrEnum):
+    """The SKM respondent profile (PermenPAN-RB 14/2017), each question optional."""
+
+    MALE = "male"
+    FEMALE = "female"
+
+
+class RespondentAge(enum.StrEnum):
+    UNDER_20 = "under_20"
+    FROM_20 = "20_29"
+    FROM_30 = "30_39"
+    FROM_40 = "40_49"
+    FROM_50 = "50_59"
+    FROM_60 = "60_plus"
+
+
+class RespondentEducation(enum.StrEnum):
+    PRIMARY = "primary"  # SD atau di bawahnya
+    JUNIOR_HIGH = "junior_high"  # SMP
+    SENIOR_HIGH = "senior_high"  # SMA/SMK
+    DIPLOMA = "diploma"  # D1–D3
+    BACHELOR = "bachelor"  # D4/S1
+    POSTGRADUATE = "postgraduate"  # S2/S3
+
+
+class RespondentOccupation(enum.StrEnum):
+    CIVIL_SERVANT = "civil_servant"  # PNS/TNI/Polri
+    PRIVATE_EMPLOYEE = "private_employee"
+    ENTREPRENEUR = "entrepreneur"  # wiraswasta/usahawan
+    FARMER_FISHER = "farmer_fisher"
+    STUDENT = "student"  # pelajar/mahasiswa
+    OTHER = "other"
+
+
+class DocumentKind(enum.StrEnum):
+    """What the PEKPPP assessment asks to see for indicator 27."""
+
+    TEAM_DECREE = "team_decree"  # SK tim pengelola pengaduan
+    SOP = "sop"  # SOP / maklumat pelayanan
+    PERIODIC_REPORT = "periodic_report"  # laporan berkala
+    EVALUATION_MINUTES = "evaluation_minutes"  # notulen rapat evaluasi
+    PUBLICATION = "publication"  # bukti publikasi
+    OTHER = "other"
+
+
 def _now() -> datetime:
     return clock.now()
 
@@ -511,38 +556,58 @@ class Attachment(Model):
 
 
 class SurveyResponse(Model):
-    """The citizen's SKM answers (PermenPAN-RB 14/2017): nine elements on a 1–4 scale."""
+    """The citizen's SKM answers (PermenPAN-RB 14/2017): nine elements on a 1–4 scale.
+
+    An element the citizen skipped ("tidak berlaku") is NULL: each element's
+    average is over those who answered it. The respondent profile is optional too.
+    """
 
     __tablename__ = "survey_responses"
-    __table_args__ = tuple(
-        CheckConstraint(f"{name} BETWEEN 1 AND 4", name=name)
-        for name in (
-            "requirements",
-            "procedure",
-            "timeliness",
-            "cost",
-            "product",
-            "competence",
-            "conduct",
-            "facilities",
-            "complaint_handling",
-        )
+    __table_args__ = (
+        *(
+            CheckConstraint(f"{name} BETWEEN 1 AND 4", name=name)
+            for name in (
+                "requirements",
+                "procedure",
+                "timeliness",
+                "cost",
+                "product",
+                "competence",
+                "conduct",
+                "facilities",
+                "complaint_handling",
+            )
+        ),
+        CheckConstraint(f"respondent_sex IN ({_values(RespondentSex)})", name="respondent_sex"),
+        CheckConstraint(f"respondent_age IN ({_values(RespondentAge)})", name="respondent_age"),
+        CheckConstraint(
+            f"respondent_education IN ({_values(RespondentEducation)})",
+            name="respondent_education",
+        ),
+        CheckConstraint(
+            f"respondent_occupation IN ({_values(RespondentOccupation)})",
+            name="respondent_occupation",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), unique=True)
     # Denormalised for per-unit IKM over a period without joining every complaint.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
-    requirements: Mapped[int] = mapped_column(Integer)  # persyaratan
-    procedure: Mapped[int] = mapped_column(Integer)  # prosedur
-    timeliness: Mapped[int] = mapped_column(Integer)  # waktu pelayanan
-    cost: Mapped[int] = mapped_column(Integer)  # biaya/tarif
-    product: Mapped[int] = mapped_column(Integer)  # produk layanan
-    competence: Mapped[int] = mapped_column(Integer)  # kompetensi pelaksana
-    conduct: Mapped[int] = mapped_column(Integer)  # perilaku pelaksana
-    facilities: Mapped[int] = mapped_column(Integer)  # sarana dan prasarana
-    complaint_handling: Mapped[int] = mapped_column(Integer)  # penanganan pengaduan
+    requirements: Mapped[int | None] = mapped_column(Integer)  # persyaratan
+    procedure: Mapped[int | None] = mapped_column(Integer)  # prosedur
+    timeliness: Mapped[int | None] = mapped_column(Integer)  # waktu pelayanan
+    cost: Mapped[int | None] = mapped_column(Integer)  # biaya/tarif
+    product: Mapped[int | None] = mapped_column(Integer)  # produk layanan
+    competence: Mapped[int | None] = mapped_column(Integer)  # kompetensi pelaksana
+    conduct: Mapped[int | None] = mapped_column(Integer)  # perilaku pelaksana
+    facilities: Mapped[int | None] = mapped_column(Integer)  # sarana dan prasarana
+    complaint_handling: Mapped[int | None] = mapped_column(Integer)  # penanganan pengaduan
     comment: Mapped[str | None] = mapped_column(Text)
+    respondent_sex: Mapped[str | None] = mapped_column(String(8))
+    respondent_age: Mapped[str | None] = mapped_column(String(16))
+    respondent_education: Mapped[str | None] = mapped_column(String(16))
+    respondent_occupation: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
 
 
@@ -558,6 +623,10 @@ class ReportRun(Model):
     period_to: Mapped[date] = mapped_column(Date)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     format: Mapped[str] = mapped_column(String(8))
+    # "report" (figures export), "dossier" (PEKPPP evidence) or "skm" (SKM report).
+    kind: Mapped[str] = mapped_column(String(16), default="report", server_default="report")
+    # The number a signed document carries, e.g. "003/ADUAN/XII/2026" (dossiers).
+    document_number: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class ReportChange(Model):
@@ -804,3 +873,88 @@ class SavedView(Model):
     # The queue's query string (known filter names only), e.g. "status=open&category=3".
     query: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class ComplaintView(Model):
+    """Who has a complaint open in the console, and since when (the "someone else" warning)."""
+
+    __tablename__ = "complaint_views"
+    __table_args__ = (UniqueConstraint("complaint_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    user: Mapped[User] = relationship()
+
+
+class Letterhead(Model):
+    """The regency's letterhead and usual signer for printed documents (one row, id 1)."""
+
+    __tablename__ = "letterhead"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    government_name: Mapped[str] = mapped_column(String(200), default="")  # PEMERINTAH KAB. …
+    office_name: Mapped[str] = mapped_column(String(200), default="")  # the issuing office
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    website: Mapped[str] = mapped_column(String(200), default="")
+    logo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    logo_content_type: Mapped[str | None] = mapped_column(String(100))
+    # The usual signer; each dossier may name another.
+    signer_name: Mapped[str] = mapped_column(String(200), default="")
+    signer_nip: Mapped[str] = mapped_column(String(32), default="")
+    signer_position: Mapped[str] = mapped_column(String(200), default="")
+    place: Mapped[str] = mapped_column(String(100), default="")  # where documents are signed
+    # The prefix of dossier numbers, e.g. "ADUAN" in "003/ADUAN/XII/2026".
+    number_code: Mapped[str] = mapped_column(String(32), default="ADUAN")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AssessmentDocument(Model):
+    """A document kept for the assessment's indicator 27 (SK, SOP, reports, minutes…)."""
+
+    __tablename__ = "assessment_documents"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_values(DocumentKind)})", name="kind"),
+        Index("ix_assessment_documents_kind_date", "kind", "document_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(String(300))
+    number: Mapped[str | None] = mapped_column(String(120))  # e.g. the decree's number
+    document_date: Mapped[date] = mapped_column(Date)
+    # The period it covers (a periodic report, minutes of a quarter's meeting), if any.
+    period_from: Mapped[date | None] = mapped_column(Date)
+    period_to: Mapped[date | None] = mapped_column(Date)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    unit: Mapped[Unit | None] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class SkmFollowUp(Model):
+    """The follow-up plan (rencana tindak lanjut) for an SKM element in a period."""
+
+    __tablename__ = "skm_follow_ups"
+    __table_args__ = (Index("ix_skm_follow_ups_period", "period_from", "period_to", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    element: Mapped[str] = mapped_column(String(32))  # a SurveyResponse element column
+    plan: Mapped[str] = mapped_column(Text)
+    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
