@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install translations vendor migrate run test lint browser bench bench-quick clean
+.PHONY: install translations vendor pango migrate run test lint browser bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-install: $(STAMP) translations vendor
+install: $(STAMP) translations vendor pango
 
 translations: $(STAMP)
 	$(VENV)/bin/pybabel compile -d translations 2>&1 | { grep -v "^compiling" || true; }; test $${PIPESTATUS[0]} -eq 0
@@ -64,6 +64,17 @@ lint: install
 
 test: lint browser
 	$(VENV)/bin/pytest -n 2 --dist loadfile -q
+
+# WeasyPrint draws the dossier and SKM PDFs with the system's Pango (and a font):
+# installed here when missing and this user may run apt-get.
+pango:
+	@ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" && ldconfig -p | grep -q "libpangoft2-1.0.so" || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's Pango and DejaVu fonts for the PDF reports"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "No Pango: install libpango-1.0-0 and libpangoft2-1.0-0, or the PDF reports fail"; \
+	  fi; }
 
 # The browser tests drive Debian's Chromium through Playwright (which downloads
 # nothing): installed here when missing and this user may run apt-get.
