@@ -369,6 +369,11 @@ class Complaint(Model):
     # The kecamatan (district) and desa/kelurahan (village) the citizen chose: routing input.
     kecamatan: Mapped[str | None] = mapped_column(String(64))
     desa: Mapped[str | None] = mapped_column(String(64))
+    # The title the citizen gave, where the channel has one (LAPOR!'s "Judul Laporan").
+    title: Mapped[str | None] = mapped_column(String(300))
+    # Who chose the unit: "staff", "model" (automatic routing), "history" (LAPOR! import).
+    # Staff and history choices are what the routing model learns from.
+    routed_by: Mapped[str | None] = mapped_column(String(16))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     # The citizen's language for every message sent to them.
@@ -958,3 +963,38 @@ class SkmFollowUp(Model):
     plan: Mapped[str] = mapped_column(Text)
     updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class UnitAlias(Model):
+    """Another name of a unit, as LAPOR! or people spell it ("Dinas PUPR Kab. Bone Bolango")."""
+
+    __tablename__ = "unit_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(300))
+    # The alias lower-cased with runs of spaces and punctuation made one space: the lookup key.
+    normalized: Mapped[str] = mapped_column(String(300), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class RoutingModel(Model):
+    """A trained routing model (unit and category), stored with skops, never pickle."""
+
+    __tablename__ = "routing_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
+    trained_on: Mapped[int] = mapped_column(Integer)  # examples
+    # The newest complaint event id seen in training: "enough new decisions" counts from it.
+    last_event_id: Mapped[int | None] = mapped_column(Integer)
+    took_s: Mapped[float] = mapped_column(Float)
+    # The skops file (zip) of the fitted pipelines, and the types it may load.
+    blob: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # Held-out figures: accuracy, top-3, macro-F1, the automatic threshold with its
+    # coverage and precision, the units most often confused…
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    auto_threshold: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
