@@ -33,6 +33,7 @@ from . import (  # noqa: F401 -- importing auth registers the user loader
     request_json,
     security,
 )
+from .assessment import cli as assessment_cli
 from .config import load_config
 from .extensions import babel, bootstrap, compress, csrf, db, limiter, login_manager, migrate
 from .outbox import backlog
@@ -86,6 +87,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     query_guard.init_app(app)
     cli.init_app(app)
     sla_cli.init_app(app)
+    assessment_cli.init_app(app)
     jobs.init_app(app)  # last: it may start the scheduler with every job
     _register_health(app)
     return app
