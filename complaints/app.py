@@ -34,6 +34,7 @@ from . import (  # noqa: F401 -- importing auth registers the user loader
     security,
 )
 from .assessment import cli as assessment_cli
+from .assessment import dossier_views  # noqa: F401 -- the dossier's routes join reports.bp
 from .config import load_config
 from .extensions import babel, bootstrap, compress, csrf, db, limiter, login_manager, migrate
 from .outbox import backlog

@@ -8,9 +8,12 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import AppGroup
 
+from .dossier_cli import dossier_command
+
 assessment = AppGroup(
     "assessment", help="Documents for the PEKPPP assessment (evidence dossier, SKM report)."
 )
+assessment.add_command(dossier_command)
 
 
 def init_app(app: Flask) -> None:
