@@ -37,6 +37,7 @@ RULES: dict[str, set[str]] = {
     "staff.login": set(ROLES),
     "staff.login_code": set(ROLES),  # without a pending sign-in: back to the sign-in page
     "staff.reset_password": set(ROLES),  # the one-time link is the credential
+    "staff.accept_invitation": set(ROLES),  # likewise (a reset token: sent to its own page)
     "staff.logout": ALL_STAFF,
     "staff.password": ALL_STAFF,
     "staff.home": ALL_STAFF,
@@ -75,17 +76,19 @@ RULES: dict[str, set[str]] = {
     "staff.two_step_off": ALL_STAFF,
     "staff.admin_reset_link": ADMINS,
     "staff.admin_two_step_off": ADMINS,
+    "staff.admin_invitation": ADMINS,
     "reports.dashboard": SUPERVISORS,
     "reports.evidence": SUPERVISORS,
     "reports.figures_csv": SUPERVISORS,
     "reports.complaints_csv": SUPERVISORS,
+    "reports.complaints_xlsx": SUPERVISORS,
     "reports.workbook": SUPERVISORS,
     "reports.refresh": SUPERVISORS,
     "reports.intake": ALL_STAFF,
     "reports.lapor_import": SUPERVISORS,  # and officers of a front-office unit
 }
 # Open without signing in (everything else sends the anonymous to the sign-in page).
-PUBLIC = {"staff.login", "staff.reset_password"}
+PUBLIC = {"staff.login", "staff.reset_password", "staff.accept_invitation"}
 
 
 def staff_routes(app: Flask) -> list[tuple[str, str, str]]:

@@ -10,13 +10,14 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from complaints import durations, metrics
 from complaints.durations import BACKFILL_BATCH
 from complaints.errors import ValidationFailed
 from complaints.workflow import Actor
 
-from . import exports, lapor
+from . import exports, lapor, workbook
 
 lapor_cli = AppGroup("lapor", help="Complaints forwarded from SP4N-LAPOR!.")
 
@@ -36,6 +37,13 @@ def _date(value: str, option: str) -> date:
 @click.option("--unit", "unit_code", help="Unit code (with the units below it).")
 @click.option("--format", "kind", type=click.Choice(["csv", "xlsx", "json"]), help="File type.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="File.")
+@click.option(
+    "--lang",
+    type=click.Choice(["id", "en"]),
+    default="id",
+    show_default=True,
+    help="Language of the xlsx workbook's sheets and headers.",
+)
 @click.pass_context
 def report_command(
     context: click.Context,
@@ -44,10 +52,12 @@ def report_command(
     unit_code: str | None,
     kind: str | None,
     out: Path | None,
+    lang: str,
 ) -> None:
-    """Write the complaint-handling report for a period (csv: the figures; xlsx: figures and
-    complaints; json: the figures as GET /api/v1/metrics answers them), read from the
-    complaints now. The options are required unless a subcommand is given."""
+    """Write the complaint-handling report for a period (csv: the figures, for programs;
+    xlsx: the workbook people read, with the complaint list; json: the figures as
+    GET /api/v1/metrics answers them), read from the complaints now. The options are
+    required unless a subcommand is given."""
     if context.invoked_subcommand is not None:
         return
     for name, value in (("start_text", start_text), ("end_text", end_text)):
@@ -69,7 +79,8 @@ def report_command(
         with out.open("w", encoding="utf-8", newline="") as handle:
             handle.writelines(exports.figures_csv(figures, exports.office_zone()))
     else:
-        exports.write_xlsx(figures, out)
+        with force_locale(lang):
+            workbook.write_report(figures, out)
     exports.record_run(None, start, end, unit_code, kind)
     totals = figures["totals"]
     click.echo(

@@ -1,12 +1,12 @@
-"""Report downloads: CSV and XLSX that stream, and the ReportRun each one records.
+"""Report downloads for programs (CSV that streams), the formula guard, and ReportRun.
 
-Figures are the JSON report flattened into ``(section, item, key, value)``
-rows — ``("totals", "", "completion_rate", 0.5)``, ``("by_unit", "PUPR",
-"ikm.value", 88.75)`` — so a spreadsheet and the JSON can be compared row by
-row. The complaint list behind the figures comes from
-:func:`complaints.metrics.cohort_rows`, read in batches: neither the CSV
-generator nor openpyxl's write-only workbook (which spools rows to a
-temporary file) holds more than a batch in memory.
+The CSV keeps a machine shape (README, "Export formats"): the figures are the
+JSON report flattened into ``(section, item, key, value)`` rows —
+``("totals", "", "completion_rate", 0.5)``, ``("by_unit", "PUPR",
+"ikm.value", 88.75)`` — so a program can compare them with the JSON row by
+row, and the complaint list has the columns of
+:data:`complaints.metrics.COMPLAINT_COLUMNS`, read in batches as it is sent.
+The workbooks people read are :mod:`.workbook`'s.
 
 Every text cell of every export passes :func:`formula_safe` first: a
 rejection reason, a LAPOR! id or a category name is typed by people (or comes
@@ -22,15 +22,10 @@ import io
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import Engine, Select
 
 from complaints import clock, metrics
@@ -143,40 +138,6 @@ def complaints_csv(query: Select[Any], engine: Engine, zone: ZoneInfo) -> Iterat
     with engine.connect() as connection:
         rows = connection.execution_options(yield_per=_CSV_BATCH).execute(query)
         yield from csv_lines(metrics.COMPLAINT_COLUMNS, rows, zone)
-
-
-def _xlsx_row(sheet: WriteOnlyWorksheet, values: Iterable[Any], zone: ZoneInfo) -> list[Any]:
-    """One row's cells: text as string cells (never a formula), the rest as themselves."""
-    cells: list[Any] = []
-    for value in values:
-        if isinstance(value, str):
-            # Characters XML cannot hold (control characters) would make openpyxl
-            # refuse the whole workbook: dropped.
-            cell = WriteOnlyCell(sheet, formula_safe(ILLEGAL_CHARACTERS_RE.sub("", value)))
-            cell.data_type = "s"  # openpyxl reads a text that begins with "=" as a formula
-            cells.append(cell)
-        elif isinstance(value, datetime):
-            # Excel has no time zones: instants are written in the office's local time.
-            cells.append(value.astimezone(zone).replace(tzinfo=None))
-        else:
-            cells.append(value)
-    return cells
-
-
-def write_xlsx(report: Mapping[str, Any], target: IO[bytes] | Path) -> None:
-    """A workbook with the figures and the complaint list, built in write-only mode."""
-    start, end = date.fromisoformat(report["from"]), date.fromisoformat(report["to"])
-    zone = office_zone()
-    book = Workbook(write_only=True)
-    figures = book.create_sheet("Figures")
-    figures.append(_xlsx_row(figures, FIGURE_COLUMNS, zone))
-    for row in flatten(report):
-        figures.append(_xlsx_row(figures, row, zone))
-    complaints = book.create_sheet("Complaints")
-    complaints.append(_xlsx_row(complaints, metrics.COMPLAINT_COLUMNS, zone))
-    for row in metrics.cohort_rows(start, end, report["unit"]):
-        complaints.append(_xlsx_row(complaints, row, zone))
-    book.save(target)
 
 
 def record_run(user: User | None, start: date, end: date, unit_code: str | None, kind: str) -> None:

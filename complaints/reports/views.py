@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,7 @@ from complaints.errors import ValidationFailed
 from complaints.extensions import db
 from complaints.models import User
 
-from . import charts, exports, scope
+from . import charts, exports, scope, workbook
 from .scope import ReportRequest
 
 logger = logging.getLogger(__name__)
@@ -99,31 +99,6 @@ def _age_names() -> dict[str, str]:
     }
 
 
-def _column_labels() -> dict[str, str]:
-    """Headings of the complaint list in the printable report."""
-    return {
-        "code": gettext("Code"),
-        "received_at": gettext("Received"),
-        "channel": gettext("Channel"),
-        "lapor_id": gettext("LAPOR! id"),
-        "kind": gettext("Kind"),
-        "category": gettext("Category"),
-        "unit": gettext("Unit"),
-        "status": gettext("Status"),
-        "checked_at": gettext("Checked"),
-        "first_response_at": gettext("First response"),
-        "resolved_at": gettext("Resolved"),
-        "resolve_due_at": gettext("Resolution due"),
-        "completed": gettext("Completed"),
-        "completed_on_time": gettext("On time"),
-        "reopened_count": gettext("Reopened"),
-        "citizen_confirmed": gettext("Confirmed"),
-        "check_working_hours": gettext("Working hours to check"),
-        "response_working_hours": gettext("Working hours to first response"),
-        "resolve_working_hours": gettext("Working hours to resolve"),
-    }
-
-
 def local_minute(instant: str) -> str:
     """An ISO instant as people read it: local date and time to the minute, with its zone."""
     local = datetime.fromisoformat(instant).astimezone(
@@ -176,22 +151,8 @@ def refresh(user: User, wanted: ReportRequest) -> ResponseReturnValue:
 @bp.get("/reports/evidence")
 @with_report
 def evidence(user: User, wanted: ReportRequest) -> ResponseReturnValue:
-    """The printable evidence report (A4): every indicator's figures and the complaints behind."""
-    figures = metrics.report(wanted.start, wanted.end, wanted.unit_code)
-    exports.record_run(user, wanted.start, wanted.end, wanted.unit_code, "print")
-    # The complaint rows are read in batches while the page renders (no list of ORM
-    # objects is built); the page itself is one string, a few MB for a big year.
-    return render_template(
-        "reports/evidence.html",
-        figures=figures,
-        rows=metrics.cohort_rows(wanted.start, wanted.end, wanted.unit_code),
-        columns=metrics.COMPLAINT_COLUMNS,
-        column_labels=_column_labels(),
-        age_names=_age_names(),
-        wanted=wanted,
-        generated=local_minute(figures["generated_at"]),
-        freshness=_freshness(figures, wanted),
-    )
+    """The printable evidence became the evidence dossier: its form, with this period and unit."""
+    return redirect(url_for("reports.dossier_page", **wanted.args()))
 
 
 def _download_name(wanted: ReportRequest, suffix: str) -> str:
@@ -227,15 +188,30 @@ def complaints_csv(user: User, wanted: ReportRequest) -> ResponseReturnValue:
     )
 
 
-@bp.get("/reports/report.xlsx")
+@bp.get("/reports/report.xlsx", endpoint="workbook")  # the endpoint's name before the module's
 @with_report
-def workbook(user: User, wanted: ReportRequest) -> ResponseReturnValue:
+def workbook_xlsx(user: User, wanted: ReportRequest) -> ResponseReturnValue:
     figures = metrics.report(wanted.start, wanted.end, wanted.unit_code)
     exports.record_run(user, wanted.start, wanted.end, wanted.unit_code, "xlsx")
+    spool = _spool()
+    workbook.write_report(figures, spool)
+    return _xlsx_response(spool, _download_name(wanted, "xlsx"))
+
+
+@bp.get("/reports/complaints.xlsx")
+@with_report
+def complaints_xlsx(user: User, wanted: ReportRequest) -> ResponseReturnValue:
+    exports.record_run(user, wanted.start, wanted.end, wanted.unit_code, "xlsx")
+    spool = _spool()
+    workbook.write_complaints(wanted.start, wanted.end, wanted.unit_code, spool)
+    return _xlsx_response(spool, _download_name(wanted, "complaints.xlsx"))
+
+
+def _spool() -> IO[bytes]:
     # A temporary file, not memory: deleted when the response is closed.
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 -- send_file closes it
-    exports.write_xlsx(figures, spool)
+    return tempfile.TemporaryFile()  # send_file closes it
+
+
+def _xlsx_response(spool: IO[bytes], name: str) -> Response:
     spool.seek(0)
-    return send_file(
-        spool, mimetype=XLSX_TYPE, as_attachment=True, download_name=_download_name(wanted, "xlsx")
-    )
+    return send_file(spool, mimetype=XLSX_TYPE, as_attachment=True, download_name=name)
