@@ -10,6 +10,11 @@ A password an admin chose (a new account's, or one set on the edit page) is
 temporary: ``must_change_password`` sends its owner to the password page
 first. A one-time reset link (:func:`issue_password_reset`) carries a random
 token stored only as its SHA-256, good for 24 hours and for one use.
+
+An invitation (:func:`issue_invitation`) is the same kind of link, good for
+seven days, to an account that has no password yet: its ``password_hash`` is
+:data:`NO_PASSWORD_YET`, which no password matches, until its owner opens the
+link and chooses one.
 """
 
 from __future__ import annotations
@@ -46,8 +51,24 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# The password hash of an invited account until its owner chooses a password.
+# It is no Argon2 hash, so no password matches it.
+NO_PASSWORD_YET = "!invited"  # noqa: S105 -- a marker, not a password
+
+
+def invitation_pending(user: User) -> bool:
+    """Whether ``user`` was invited and has not chosen a password yet."""
+    return user.password_hash == NO_PASSWORD_YET
+
+
 def verify_password(user: User, password: str) -> bool:
     """Check a password; upgrade the stored hash when Argon2's parameters changed."""
+    if invitation_pending(user):
+        # As much work as a wrong password: the answer's timing does not tell
+        # a guesser that this account exists and waits for its owner.
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_STAND_IN_HASH, password)
+        return False
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -110,18 +131,42 @@ def set_password(user: User, password: str, *, temporary: bool = False) -> None:
 
 
 RESET_LINK_LIFETIME = timedelta(hours=24)
+INVITATION_LIFETIME = timedelta(days=7)
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_password_reset(user: User) -> str:
+def issue_password_reset(user: User, lifetime: timedelta = RESET_LINK_LIFETIME) -> str:
     """A new one-time reset token for ``user`` (replacing any earlier one; not committed)."""
     token = secrets.token_urlsafe(32)
     user.password_reset_hash = _token_hash(token)
-    user.password_reset_expires_at = clock.now() + RESET_LINK_LIFETIME
+    user.password_reset_expires_at = clock.now() + lifetime
     return token
+
+
+def issue_invitation(user: User) -> str:
+    """A new one-time invitation token for an account without a password (not committed).
+
+    It replaces any earlier invitation or reset link of the account.
+    """
+    user.password_hash = NO_PASSWORD_YET
+    user.must_change_password = False  # the owner chooses it: nothing to replace
+    return issue_password_reset(user, INVITATION_LIFETIME)
+
+
+def expired_link_owner(token: str) -> User | None:
+    """The account a link was issued to when the link has expired (unused, not replaced).
+
+    Lets the link's page say it expired rather than that it does not exist.
+    """
+    if not token or len(token) > 128:
+        return None
+    user = db.session.scalar(select(User).where(User.password_reset_hash == _token_hash(token)))
+    if user is None or user.password_reset_expires_at is None:
+        return None
+    return user if user.password_reset_expires_at <= clock.now() else None
 
 
 def user_for_reset_token(token: str) -> User | None:

@@ -46,6 +46,7 @@ def _create_officer(app: Flask, cast: Cast) -> User:
             "name": "Petugas Baru",
             "role": "officer",
             "unit": str(unit.id),
+            "access": "temporary",
             "password": TEMPORARY,
             "active": "y",
         },
@@ -234,3 +235,125 @@ def test_an_admin_can_turn_off_a_lost_phones_two_step_sign_in(app: Flask, cast: 
     assert _sign_in(app.test_client(), cast.officer_b.email, STAFF_PASSWORD).endswith(
         "/staff/complaints"
     )
+
+
+INVITED = "undangan@bonebolangokab.go.id"
+
+
+def _invite(admin: FlaskClient, role: str = "officer") -> str:
+    """Create an account with an invitation link, as an admin does; the link's path."""
+    page = admin.get("/staff/admin/users/new").get_data(as_text=True)
+    assert "Kirim tautan undangan" in page and "Tetapkan kata sandi sementara" in page
+    unit = db.session.scalar(select(Unit).where(Unit.code == "PUPR"))
+    assert unit is not None
+    response = admin.post(
+        "/staff/admin/users/new",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "email": INVITED,
+            "name": "Rahmawati Undangan",
+            "role": role,
+            "unit": str(unit.id),
+            "access": "invite",
+            "active": "y",
+        },
+    )
+    return _invitation_link(response)
+
+
+def _invitation_link(response) -> str:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert "Rahmawati Undangan" in page and "Salin tautan" in page
+    match = re.search(r"https://aduan\.test(/staff/invitation/[\w-]+)", page)
+    assert match is not None
+    return match.group(1)
+
+
+def _accept(client: FlaskClient, link: str, password: str):  # type: ignore[no-untyped-def]
+    page = client.get(link)
+    assert page.status_code == 200
+    token = csrf_token_from(page.get_data(as_text=True))
+    return client.post(link, data={"csrf_token": token, "new": password, "repeat": password})
+
+
+def test_an_invited_person_chooses_a_password_and_is_signed_in(app: Flask, cast: Cast) -> None:
+    admin = signed_in(app, cast.admin.email)
+    link = _invite(admin)
+    # Until they accept, no password opens the account, and the user list says so.
+    assert _sign_in(app.test_client(), INVITED, OWN) == "401"
+    assert _sign_in(app.test_client(), INVITED, "!invited") == "401"
+    users = admin.get("/staff/admin/users/").get_data(as_text=True)
+    assert "Undangan belum dipakai (berlaku sampai 2 Des 2026 10.00 WITA)" in users
+
+    person = app.test_client()
+    page = person.get(link).get_data(as_text=True)
+    assert "Selamat datang, Rahmawati Undangan" in page and "diundang" in page
+    accepted = _accept(person, link, OWN)
+    assert accepted.status_code == 302
+    assert accepted.headers["Location"].endswith("/staff/complaints")
+    assert person.get("/staff/complaints").status_code == 200  # signed in, no password change
+
+    used = app.test_client().get(link)
+    assert used.status_code == 404
+    assert "sudah dipakai" in used.get_data(as_text=True)
+    assert _sign_in(app.test_client(), INVITED, OWN).endswith("/staff/complaints")
+    users = admin.get("/staff/admin/users/").get_data(as_text=True)
+    assert "Undangan belum dipakai" not in users
+    audit = admin.get("/staff/admin/audit").get_data(as_text=True)
+    assert "Membuat tautan undangan" in audit and "Menerima undangan" in audit
+
+
+def test_an_invitation_expires_after_seven_days_and_a_new_one_replaces_it(
+    app: Flask, cast: Cast
+) -> None:
+    admin = signed_in(app, cast.admin.email)
+    first = _invite(admin)
+    clock.set_now(DEFAULT_NOW + timedelta(days=7, minutes=1))
+    expired = app.test_client().get(first)
+    assert expired.status_code == 410
+    text = expired.get_data(as_text=True)
+    assert "kedaluwarsa pada 2 Des 2026 10.00 WITA" in text and "Rahmawati Undangan" in text
+    users = admin.get("/staff/admin/users/").get_data(as_text=True)
+    assert "Undangan kedaluwarsa tanpa dipakai" in users
+
+    user = db.session.scalar(select(User).where(User.email == INVITED))
+    assert user is not None
+    edit = admin.get(f"/staff/admin/users/{user.id}").get_data(as_text=True)
+    assert "Buat tautan undangan baru" in edit
+    second = _invitation_link(
+        admin.post(
+            f"/staff/admin/users/{user.id}/invitation", data={"csrf_token": csrf_token_from(edit)}
+        )
+    )
+    assert second != first
+    assert app.test_client().get(first).status_code == 404  # replaced, not merely expired
+    assert _accept(app.test_client(), second, OWN).status_code == 302
+
+
+def test_an_invited_supervisor_sets_up_two_step_sign_in_next(app: Flask, cast: Cast) -> None:
+    app.config["REQUIRE_2FA_ROLES"] = frozenset({"supervisor"})
+    link = _invite(signed_in(app, cast.admin.email), role="supervisor")
+    person = app.test_client()
+    accepted = _accept(person, link, OWN)
+    assert accepted.headers["Location"].endswith("/staff/profile/two-step")
+    assert person.get("/staff/complaints").headers["Location"].endswith("/staff/profile/two-step")
+
+
+def test_a_temporary_password_must_be_typed_when_chosen(app: Flask, cast: Cast) -> None:
+    admin = signed_in(app, cast.admin.email)
+    page = admin.get("/staff/admin/users/new").get_data(as_text=True)
+    response = admin.post(
+        "/staff/admin/users/new",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "email": INVITED,
+            "role": "admin",
+            "access": "temporary",
+            "active": "y",
+        },
+    )
+    assert response.status_code == 422
+    assert "Ketik kata sandi sementara" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == INVITED)) is None

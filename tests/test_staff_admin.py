@@ -167,6 +167,7 @@ def test_an_admin_creates_an_officer_who_can_sign_in(app: Flask, cast: Cast) -> 
         role="officer",
         unit=str(unit("DINSOS").id),
         phone="0812 7777 8888",
+        access="temporary",
         password="sebuah-kata-sandi-panjang",
         active="y",
     )

@@ -28,7 +28,13 @@ from wtforms.fields.choices import SelectChoice
 from channels import channel_status
 from channels.sms.blocklist import block_address, blocked_addresses, unblock_address
 from complaints import clock, labels, workflow
-from complaints.auth import issue_password_reset, revoke_sessions, set_password
+from complaints.auth import (
+    NO_PASSWORD_YET,
+    invitation_pending,
+    issue_password_reset,
+    revoke_sessions,
+    set_password,
+)
 from complaints.codes import complaint_by_code, normalize_code
 from complaints.erasure import erase_person
 from complaints.errors import DomainError, ValidationFailed
@@ -65,6 +71,7 @@ from .admin_forms import (
     UnitForm,
     UserForm,
 )
+from .invitation import invitation_page, public_url
 from .views import _visible_complaint as visible_complaint
 from .views import audit, bp, staff_user
 
@@ -217,7 +224,9 @@ def _save_user(form: Any, user: User) -> None:
     user.phone = normalize_phone(phone) if phone else None
     if phone and user.phone is None:
         raise ValueError(gettext("This is not a valid phone number."))
-    if form.password.data:
+    if _invites(form):
+        user.password_hash = NO_PASSWORD_YET  # the invitation link is issued once saved
+    elif form.password.data:
         # Chosen by the admin, so temporary: its owner picks their own at sign-in.
         set_password(user, form.password.data, temporary=user.id != staff_user().id)
     elif user.password_hash is None:
@@ -227,13 +236,18 @@ def _save_user(form: Any, user: User) -> None:
         revoke_sessions(user, except_this_one=user.id == staff_user().id)
 
 
+def _invites(form: Any) -> bool:
+    """Whether a new account's form chose an invitation link over a temporary password."""
+    return "access" in form and form.access.data == UserForm.INVITE
+
+
 def _label_password(form: Any, *, new: bool) -> None:
     """The password field as an admin reads it: a temporary password the person replaces."""
     if new:
         form.password.label.text = gettext("Temporary password")
         form.password.description = gettext(
-            "Give it to the person privately. At their first sign-in they must choose their "
-            "own password."
+            "Only when setting a temporary password. Give it to the person privately; at "
+            "their first sign-in they must choose their own password."
         )
     else:
         form.password.label.text = gettext("New temporary password (leave empty to keep)")
@@ -292,7 +306,7 @@ USER_COLUMNS = (
     Column(_l("Role"), lambda user: labels.role_label(user.role)),
     Column(_l("Unit"), lambda user: _name(user.unit)),
     Column(_l("Last sign-in"), lambda user: local_time(user.last_login_at) or _never()),
-    Column(_l("State"), lambda user: labels.active_label(user.active)),
+    Column(_l("State"), lambda user: _user_state(user)),
 )
 CANNED_COLUMNS = (
     Column(_l("Title"), lambda reply: reply.title),
@@ -306,6 +320,21 @@ def _name(item: Unit | SlaPolicy | None) -> str:
 
 def _never() -> str:
     return gettext("never")
+
+
+def _user_state(user: User) -> str:
+    """Active or not, and for an invited person whether their invitation still works."""
+    if not user.active or not invitation_pending(user):
+        return labels.active_label(user.active)
+    return invitation_state(user)
+
+
+def invitation_state(user: User) -> str:
+    """An invited person's invitation in words: open until when, or expired."""
+    until = user.password_reset_expires_at
+    if until is None or until <= clock.now():
+        return gettext("Invitation expired without being used")
+    return gettext("Invitation not used yet (valid until %(time)s)", time=local_time(until))
 
 
 def _category_name(category_id: int | None) -> str:
@@ -394,6 +423,8 @@ def admin_edit(section_name: str, item_id: int | None = None) -> ResponseReturnV
     section.prepare(form)
     if section.name == "users":
         _label_password(form, new=item is None)
+        if item is not None:
+            del form.access  # how a person first signs in is chosen once, at creation
     if request.method == "GET" and item is not None:
         section.load(form, item)
     if form.validate_on_submit():
@@ -411,12 +442,26 @@ def admin_edit(section_name: str, item_id: int | None = None) -> ResponseReturnV
             db.session.rollback()
             flash(gettext("That code or e-mail is already used."), "danger")
         else:
+            if item is None and section.name == "users" and _invites(form):
+                return invitation_page(target)
             flash(gettext("Saved."), "success")
             return redirect(url_for("staff.admin_list", section_name=section.name))
     status = 422 if request.method == "POST" else 200
     return render_template(
-        "staff/admin/edit.html", section=section, form=form, item=item, confirm_form=ConfirmForm()
+        "staff/admin/edit.html",
+        section=section,
+        form=form,
+        item=item,
+        confirm_form=ConfirmForm(),
+        invitation=_invitation_words(item),
     ), status
+
+
+def _invitation_words(item: Any) -> str | None:
+    """For an invited person's page: their invitation in words (else None)."""
+    if isinstance(item, User) and invitation_pending(item):
+        return invitation_state(item)
+    return None
 
 
 @bp.post("/admin/users/<int:user_id>/reset-link")
@@ -429,15 +474,23 @@ def admin_reset_link(user_id: int) -> ResponseReturnValue:
     token = issue_password_reset(user)
     audit("admin_password_reset_issued", staff_user(), user)
     db.session.commit()
-    link = _public_url("staff.reset_password", token=token)
+    link = public_url("staff.reset_password", token=token)
     response = render_template("staff/admin/reset_link.html", user=user, link=link)
     return response, 200, {"Cache-Control": "no-store"}
 
 
-def _public_url(endpoint: str, **values: Any) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for(endpoint, **values)
-    return base.rstrip("/") + path if base else url_for(endpoint, _external=True, **values)
+@bp.post("/admin/users/<int:user_id>/invitation")
+@admin_only
+def admin_invitation(user_id: int) -> ResponseReturnValue:
+    """A new invitation for someone who has not used theirs; the earlier link stops working."""
+    user = db.get_or_404(User, user_id)
+    back = url_for("staff.admin_edit", section_name="users", item_id=user.id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(back)
+    if not invitation_pending(user):
+        flash(gettext("This person has chosen a password already: issue a reset link."), "info")
+        return redirect(back)
+    return invitation_page(user)
 
 
 @bp.post("/admin/users/<int:user_id>/two-step/off")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -9,6 +11,7 @@ from wtforms import (
     DateField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
@@ -75,6 +78,9 @@ class PolicyForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
+    INVITE = "invite"
+    TEMPORARY = "temporary"
+
     email = StringField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(
@@ -87,6 +93,20 @@ class UserForm(FlaskForm):
     )
     unit = SelectField(_l("Unit"), validators=[Optional()])
     phone = StringField(_l("Phone (for SMS notices)"), validators=[Optional(), Length(max=32)])
+    # Only on a new account's form (the edit page removes it).
+    access = RadioField(
+        _l("First sign-in"),
+        choices=[
+            SelectChoice(INVITE, _l("Send an invitation link")),
+            SelectChoice(TEMPORARY, _l("Set a temporary password")),
+        ],
+        default=INVITE,
+        description=_l(
+            "An invitation is a link, shown to you once, that you pass on to the person: they "
+            "choose their own password with it within 7 days. A temporary password you give "
+            "them yourself; they must replace it at their first sign-in."
+        ),
+    )
     password = PasswordField(
         _l("Password (leave empty to keep)"),
         validators=[
@@ -96,6 +116,17 @@ class UserForm(FlaskForm):
     )
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        chosen = self.access.data if "access" in self else None
+        if chosen == self.TEMPORARY and not self.password.data:
+            self.password.errors = [
+                *self.password.errors,
+                _l("Type the temporary password, or choose to send an invitation link."),
+            ]
+            return False
+        return valid
 
 
 class HolidayForm(FlaskForm):
