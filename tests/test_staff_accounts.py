@@ -3,11 +3,13 @@ one-time password-reset links, and two-step sign-in with an authenticator app.""
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from datetime import timedelta
 
 import pyotp
+import segno
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -357,3 +359,21 @@ def test_a_temporary_password_must_be_typed_when_chosen(app: Flask, cast: Cast) 
     assert response.status_code == 422
     assert "Ketik kata sandi sementara" in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.email == INVITED)) is None
+
+
+def test_the_two_step_page_shows_the_apps_qr_code_beside_the_key(app: Flask, cast: Cast) -> None:
+    page = (
+        signed_in(app, cast.officer_a.email).get("/staff/profile/two-step").get_data(as_text=True)
+    )
+    shown = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page)
+    link = re.search(r'href="(otpauth://[^"]+)"', page)
+    assert shown is not None and link is not None
+    uri = html.unescape(link.group(1))
+    assert f"secret={shown.group(1).replace(' ', '')}" in uri
+    # No QR decoder here: the page must hold segno's drawing of this very URI (same
+    # error correction), inline, so the phone's camera reads the key shown beside it.
+    drawn = re.search(r' d="([^"]+)"', segno.make(uri, error="m").svg_inline())
+    assert drawn is not None
+    assert '<figure class="totp-qr" id="totp-qr"><svg role="img"' in page
+    assert f'd="{drawn.group(1)}"' in page
+    assert "Kode QR untuk aplikasi autentikator Anda" in page  # its name for screen readers

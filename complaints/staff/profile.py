@@ -122,12 +122,14 @@ def two_step_setup() -> ResponseReturnValue:
             return redirect(url_for("staff.profile"))
         form.code.errors = [gettext("The code is wrong or has expired. Try the next one.")]
     status = 422 if form.errors else 200
+    uri = two_step.provisioning_uri(user, secret)
     return render_template(
         "staff/two_step.html",
         form=form,
         two_step_required=required,
         secret=secret,
-        uri=two_step.provisioning_uri(user, secret),
+        uri=uri,
+        qr=two_step.qr_svg(uri, gettext("QR code for your authenticator app")),
     ), status
 
 
