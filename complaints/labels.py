@@ -158,10 +158,14 @@ def active_label(value: bool) -> str:
 
 
 def person_name(user: User | None) -> str:
-    """A staff member as colleagues know them: the name, else the e-mail address."""
+    """A staff member as colleagues know them: the name, else their e-mail's local part.
+
+    "budi.santoso" from ``budi.santoso@bonebolangokab.go.id``: short enough for a
+    queue column or a sentence, and the domain is the same for everyone.
+    """
     if user is None:
         return "—"
-    return user.name or user.email
+    return user.name or user.email.split("@", 1)[0]
 
 
 def hours_left(hours: float) -> str:
@@ -215,6 +219,7 @@ EVENT_KINDS: dict[str, LazyString] = {
     "citizen_message": _l("Message from the citizen"),
     "reminder": _l("Reminder: a deadline is near"),
     "escalation": _l("Escalated: a deadline was missed"),
+    "reroute": _l("Moved to another unit"),
 }
 
 
@@ -285,6 +290,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "reject": _l("Rejected"),
     "merge": _l("Merged into another complaint"),
     "priority": _l("Changed the priority"),
+    "reroute": _l("Moved to another unit"),
     "bulk_assign": _l("Assigned (several at once)"),
     "bulk_route": _l("Routed to a unit (several at once)"),
     "bulk_priority": _l("Changed the priority (several at once)"),

@@ -254,6 +254,60 @@ def verify_complaint(
     return transition(complaint, Status.VERIFIED, actor, note=note, now=now)
 
 
+REROUTABLE = frozenset({Status.VERIFIED, Status.IN_PROGRESS})
+
+
+@guarded
+def reroute_complaint(
+    complaint: Complaint,
+    unit: Unit | None,
+    actor: Actor,
+    reason: str | None,
+    *,
+    now: datetime | None = None,
+) -> ComplaintEvent:
+    """Hand a verified (or in-progress) complaint to another unit, keeping its status.
+
+    The deadlines stay as they are: they were set by the complaint's policy
+    (its category and kind, not its unit) when it was verified, and the
+    citizen's clock keeps running whoever holds the complaint. Escalation
+    steps already fired stay fired. The assignee is cleared unless they work
+    in the new unit. The event (kind ``reroute``) keeps both units, the
+    cleared assignee and the reason, which is for staff only.
+    """
+    if Status(complaint.status) not in REROUTABLE:
+        raise DomainError(
+            gettext(
+                "Only a verified complaint that is not resolved yet can be moved to another unit."
+            )
+        )
+    if unit is None or not unit.active:
+        raise ValidationFailed({"unit": gettext("Choose the unit that will handle it.")})
+    if unit.id == complaint.unit_id:
+        raise ValidationFailed({"unit": gettext("The complaint is already with this unit.")})
+    explanation = _required(reason, "reason")
+    moment = now or clock.now()
+    previous_unit, previous_assignee = complaint.unit_id, complaint.assignee
+    complaint.unit = unit
+    unassigned = previous_assignee is not None and previous_assignee.unit_id != unit.id
+    if unassigned:
+        complaint.assignee = None
+    complaint.updated_at = moment
+    logger.info("complaint %s: rerouted to unit %s by %s", complaint.code, unit.code, actor.label)
+    return record_event(
+        complaint,
+        actor,
+        "reroute",
+        note=explanation,
+        data={
+            "from": previous_unit,
+            "to": unit.id,
+            "unassigned": previous_assignee.id if unassigned and previous_assignee else None,
+        },
+        now=moment,
+    )
+
+
 @guarded
 def start_work(
     complaint: Complaint, actor: Actor, *, note: str | None = None, now: datetime | None = None

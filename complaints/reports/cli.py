@@ -1,25 +1,24 @@
-"""``flask report …`` (DESIGN.md), ``flask report backfill-durations``, ``flask lapor import``."""
+"""``flask report …`` (DESIGN.md) and ``flask report backfill-durations``.
+
+``flask lapor`` and ``flask units`` live in :mod:`complaints.lapor.cli`, registered here.
+"""
 
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
 from flask_babel import force_locale
 
 from complaints import durations, metrics
 from complaints.durations import BACKFILL_BATCH
 from complaints.errors import ValidationFailed
-from complaints.workflow import Actor
+from complaints.lapor import cli as lapor_cli
 
-from . import exports, lapor, workbook
-
-lapor_cli = AppGroup("lapor", help="Complaints forwarded from SP4N-LAPOR!.")
+from . import exports, workbook
 
 
 def _date(value: str, option: str) -> date:
@@ -104,23 +103,6 @@ def backfill_durations_command(batch_size: int) -> None:
     click.echo(json.dumps(summary.as_json()))
 
 
-@lapor_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def lapor_import_command(file: Path) -> None:
-    """Import a LAPOR! CSV export; prints a JSON summary; exits 1 if some rows were bad."""
-    try:
-        result = lapor.import_lapor_csv(
-            lapor.decode(file.read_bytes()), Actor.system("lapor-import")
-        )
-    except lapor.ImportRefused as refusal:
-        raise click.UsageError(str(refusal)) from None
-    click.echo(json.dumps(result.as_json(), ensure_ascii=False))
-    if result.errors:
-        for line, message in result.errors:
-            click.echo(f"{file}:{line}: {message}", err=True)
-        sys.exit(1)
-
-
 def init_app(app: Flask) -> None:
     app.cli.add_command(report_command)
-    app.cli.add_command(lapor_cli)
+    lapor_cli.init_app(app)
