@@ -194,12 +194,12 @@ def bulk_choices(user: User, units: list[Unit]) -> list[tuple[str, list[BulkChoi
     ]
     return [
         (gettext("Assign to"), assign),
-        (gettext("Verify and route to"), route),
+        (gettext("Verify, or move, to"), route),
         (gettext("Priority"), priority),
     ]
 
 
-def _assign(value: str) -> Callable[[Complaint, Actor], object]:
+def _assign(value: str, reason: str) -> Callable[[Complaint, Actor], object]:
     assignee = None if value == "none" else db.session.get(User, as_id(value) or 0)
     if value != "none" and (assignee is None or not assignee.active):
         abort(400)
@@ -214,20 +214,27 @@ def _assign(value: str) -> Callable[[Complaint, Actor], object]:
     return run
 
 
-def _route(value: str) -> Callable[[Complaint, Actor], object]:
+def _route(value: str, reason: str) -> Callable[[Complaint, Actor], object]:
+    """A new complaint is verified and routed; a verified one is moved, with the reason."""
     unit = db.session.get(Unit, as_id(value) or 0)
     if unit is None or not unit.active:
         abort(400)
 
     def run(complaint: Complaint, actor: Actor) -> object:
-        if complaint.status != Status.RECEIVED:
-            raise DomainError(gettext("Only a complaint waiting for verification is routed here."))
-        return workflow.verify_complaint(complaint, actor, unit=unit)
+        if complaint.status == Status.RECEIVED:
+            return workflow.verify_complaint(complaint, actor, unit=unit)
+        if Status(complaint.status) not in workflow.REROUTABLE:
+            raise DomainError(
+                gettext("Only a complaint not resolved yet can be routed to another unit.")
+            )
+        if not reason:
+            raise DomainError(gettext("Write the reason to move a verified complaint."))
+        return workflow.reroute_complaint(complaint, unit, actor, reason)
 
     return run
 
 
-def _priority(value: str) -> Callable[[Complaint, Actor], object]:
+def _priority(value: str, reason: str) -> Callable[[Complaint, Actor], object]:
     if value not in {level.value for level in Priority}:
         abort(400)
 
@@ -254,9 +261,14 @@ def refusal_text(refusal: DomainError) -> str:
     return refusal.message
 
 
-def apply_bulk(user: User, codes: list[str], action: str, value: str) -> BulkOutcome:
-    """Run ``action`` on each complaint of ``codes`` in its own transaction."""
-    operation = OPERATIONS[action](value)
+def apply_bulk(
+    user: User, codes: list[str], action: str, value: str, reason: str = ""
+) -> BulkOutcome:
+    """Run ``action`` on each complaint of ``codes`` in its own transaction.
+
+    ``reason`` is the staff's reason for moving verified complaints (route).
+    """
+    operation = OPERATIONS[action](value, reason.strip())
     outcome = BulkOutcome()
     for code in codes:
         complaint = complaint_by_code(code)
@@ -285,7 +297,8 @@ def bulk() -> Response:
     if action not in OPERATIONS or not codes:
         flash(gettext("Tick at least one complaint and choose an action."), "danger")
         return redirect(back)
-    outcome = apply_bulk(staff_user(), codes, action, value)
+    reason = (request.form.get("reason") or "")[:2000]
+    outcome = apply_bulk(staff_user(), codes, action, value, reason)
     if outcome.done:
         flash(
             gettext(

@@ -69,6 +69,24 @@ class VerifyForm(FlaskForm):
     submit = SubmitField(_l("Verify and route"))
 
 
+class RerouteForm(FlaskForm):
+    """Moving a verified complaint to another unit: where to, and why (staff read it)."""
+
+    # Not "unit": the page's verify form has that field.
+    target_unit = SelectField(
+        _l("Move to unit"),
+        validators=[DataRequired(message=_l("Choose the unit that will handle it."))],
+    )
+    reason = TextAreaField(
+        _l("Reason (staff read it; the citizen does not)"),
+        validators=[
+            DataRequired(message=_l("Say why it moves to another unit.")),
+            Length(max=2000),
+        ],
+    )
+    submit = SubmitField(_l("Move to another unit"))
+
+
 class AssignForm(FlaskForm):
     assignee = SelectField(_l("Assign to"))
     submit = SubmitField(_l("Assign"))

@@ -20,7 +20,7 @@ from sqlalchemy import select
 import channels
 from complaints import labels
 from complaints.extensions import db
-from complaints.models import Complaint, ComplaintEvent, OutboundMessage, Status, User
+from complaints.models import Complaint, ComplaintEvent, OutboundMessage, Status, Unit, User
 from complaints.notify import citizen_address
 
 # The module that carries each outbound channel (WhatsApp goes through Twilio, like SMS).
@@ -87,10 +87,54 @@ def _style(event: ComplaintEvent) -> str:
     return "event"
 
 
-def _sentence(event: ComplaintEvent, complaint: Complaint, people: Mapping[int, User]) -> str:
-    """What happened, with who did it when a staff member did."""
-    if event.kind == "status" and event.to_status == Status.VERIFIED and complaint.unit:
-        what = gettext("Verified and routed to %(unit)s", unit=complaint.unit.name)
+@dataclass(frozen=True)
+class _Context:
+    """What the sentences name besides the event: staff, and units by id."""
+
+    complaint: Complaint
+    people: Mapping[int, User]
+    units: Mapping[int, str]
+
+
+def _unit_names(complaint: Complaint) -> dict[int, str]:
+    """Unit names by id, read only when a move between units needs them (one small query)."""
+    if not any(event.kind == "reroute" for event in complaint.events):
+        return {}
+    return dict(db.session.execute(select(Unit.id, Unit.name)).tuples().all())
+
+
+def _routed_to(event: ComplaintEvent, context: _Context) -> str | None:
+    """The unit a verification routed to: the one the first later move left, else today's."""
+    later_moves = [
+        e
+        for e in context.complaint.events
+        if e.kind == "reroute" and (e.at, e.id) > (event.at, event.id)
+    ]
+    if later_moves:
+        first = min(later_moves, key=lambda e: (e.at, e.id))
+        return context.units.get((first.data or {}).get("from") or 0)
+    unit = context.complaint.unit
+    return unit.name if unit else None
+
+
+def _moved(event: ComplaintEvent, context: _Context) -> str:
+    data = event.data or {}
+    other = gettext("another unit")
+    return gettext(
+        "Moved from %(old)s to %(new)s",
+        old=context.units.get(data.get("from") or 0, other),
+        new=context.units.get(data.get("to") or 0, other),
+    )
+
+
+def _sentence(event: ComplaintEvent, context: _Context) -> str:
+    """What happened, with who did it when a staff member did (and why, for a move)."""
+    complaint, people = context.complaint, context.people
+    routed_to = _routed_to(event, context) if event.to_status == Status.VERIFIED else None
+    if event.kind == "status" and event.to_status == Status.VERIFIED and routed_to:
+        what = gettext("Verified and routed to %(unit)s", unit=routed_to)
+    elif event.kind == "reroute":
+        what = _moved(event, context)
     elif event.kind == "status" and event.to_status == Status.RECEIVED:
         what = gettext("Report from the citizen via %(channel)s", channel=_channel(complaint))
     elif event.kind == "status" and event.to_status == Status.CLOSED and event.actor is None:
@@ -103,7 +147,9 @@ def _sentence(event: ComplaintEvent, complaint: Complaint, people: Mapping[int, 
     else:
         what = labels.event_sentence(event, people)
     if event.actor is not None and event.kind not in ("note", "reply"):
-        return gettext("%(what)s by %(name)s", what=what, name=labels.person_name(event.actor))
+        what = gettext("%(what)s by %(name)s", what=what, name=labels.person_name(event.actor))
+    if event.kind == "reroute" and event.note:
+        what = f"{what}: {event.note}"
     return what
 
 
@@ -121,6 +167,7 @@ def build(complaint: Complaint, people: Mapping[int, User]) -> list[Entry]:
     """Every event of ``complaint`` as a timeline entry, oldest first."""
     outbox = _outbox(complaint)
     live = live_channels()
+    context = _Context(complaint, people, _unit_names(complaint))
     entries = []
     for event in sorted(complaint.events, key=lambda e: (e.at, e.id)):
         style = _style(event)
@@ -128,13 +175,15 @@ def build(complaint: Complaint, people: Mapping[int, User]) -> list[Entry]:
         if style == "reply" and delivery is None:
             delivery = gettext("Not sent: the citizen reads it on the tracking page")
         text = complaint.description if style == "report" else event.note
+        if event.kind == "reroute":
+            text = None  # the reason is part of the sentence
         entries.append(
             Entry(
                 id=event.id,
                 at=event.at,
                 style=style,
                 who=_who(event, style),
-                sentence=_sentence(event, complaint, people),
+                sentence=_sentence(event, context),
                 text=text,
                 internal=bool(event.note) and not event.public and style != "citizen",
                 delivery=delivery,

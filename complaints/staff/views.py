@@ -17,7 +17,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -50,7 +50,7 @@ from complaints.notify import notify_staff
 from complaints.workflow import Actor
 
 from . import access, queue, timeline
-from .forms import AssignForm, MergeForm, NoteForm, PriorityForm, VerifyForm
+from .forms import AssignForm, MergeForm, NoteForm, PriorityForm, RerouteForm, VerifyForm
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -152,8 +152,11 @@ def _complaint_page(complaint: Complaint, warning: str | None = None) -> str:
         category=str(complaint.category_id),
         kind=complaint.kind,
     )
-    verify_form.unit.choices = _choices(
-        [(str(u.id), u.name) for u in db.session.scalars(select(Unit).order_by(Unit.name))]
+    units = list(db.session.scalars(select(Unit).order_by(Unit.name)))
+    verify_form.unit.choices = _choices([(str(u.id), u.name) for u in units])
+    reroute_form = RerouteForm()
+    reroute_form.target_unit.choices = _choices(
+        [("", gettext("— choose a unit —")), *_reroute_targets(complaint, units)]
     )
     verify_form.category.choices = _choices(
         [(str(c.id), c.name(str(get_locale() or "id"))) for c in queue.categories()]
@@ -161,7 +164,7 @@ def _complaint_page(complaint: Complaint, warning: str | None = None) -> str:
     officers = access.assignable_officers(complaint)
     assign_form = AssignForm(assignee=str(complaint.assignee_id or ""))
     assign_form.assignee.choices = _choices(
-        [("", gettext("— nobody —"))] + [(str(u.id), u.name or u.email) for u in officers]
+        [("", gettext("— nobody —"))] + [(str(u.id), labels.person_name(u)) for u in officers]
     )
     people = {u.id: u for u in officers}
     people.update({e.actor.id: e.actor for e in complaint.events if e.actor is not None})
@@ -178,6 +181,7 @@ def _complaint_page(complaint: Complaint, warning: str | None = None) -> str:
         allowed={status.value for status in workflow.allowed_moves(complaint.status)},
         verify_form=verify_form,
         assign_form=assign_form,
+        reroute_form=reroute_form,
         note_form=NoteForm(),
         merge_form=MergeForm(),
         priority_form=PriorityForm(priority=complaint.priority),
@@ -187,6 +191,11 @@ def _complaint_page(complaint: Complaint, warning: str | None = None) -> str:
         now=clock.now(),
         same_person=same_person(complaint) if user.role == Role.ADMIN else [],
     )
+
+
+def _reroute_targets(complaint: Complaint, units: list[Unit]) -> list[tuple[str, str]]:
+    """The active units a complaint can be moved to: every one but its own."""
+    return [(str(u.id), u.name) for u in units if u.active and u.id != complaint.unit_id]
 
 
 def _assigned_people(complaint: Complaint, known: dict[int, User]) -> dict[int, User]:
@@ -199,13 +208,26 @@ def _assigned_people(complaint: Complaint, known: dict[int, User]) -> dict[int, 
 
 
 def _survey(complaint: Complaint) -> list[tuple[str, str]] | None:
-    """The citizen's SKM answers as (element, answer in words), or None before they rate."""
+    """The citizen's SKM answers as (element, answer in words), or None before they rate.
+
+    A skipped question reads "not answered"; the respondent profile follows when
+    the citizen gave any of it.
+    """
     response = db.session.scalar(
         select(SurveyResponse).where(SurveyResponse.complaint_id == complaint.id)
     )
     if response is None:
         return None
-    return [(str(text), labels.skm_answer(getattr(response, name))) for name, text in ikm.ELEMENTS]
+    rows = [(str(text), labels.skm_answer(getattr(response, name))) for name, text in ikm.ELEMENTS]
+    if any(getattr(response, column) is not None for column in ikm.PROFILE_COLUMNS):
+        rows += [
+            (
+                str(labels.RESPONDENT_QUESTIONS[column]),
+                labels.respondent_answer(column, getattr(response, column)),
+            )
+            for column in ikm.PROFILE_COLUMNS
+        ]
+    return rows
 
 
 _NOTICE_KEY = "complaint_notice"
@@ -271,6 +293,11 @@ def complaint_action(
                 db.session.rollback()
                 _leave_notice(complaint, "danger", refusal.message, spot)
             else:
+                if not access.can_see(staff_user(), complaint):
+                    # Routed or moved to a unit outside the user's reach: its page would
+                    # answer 404, so the outcome is told on the queue.
+                    flash(notice + " " + gettext("It is now outside your unit's queue."), "success")
+                    return redirect(url_for("staff.queue_view"))
                 _leave_notice(complaint, "success", notice, spot)
             return redirect(url_for("staff.complaint_view", code=complaint.code, _anchor=spot))
 
@@ -327,6 +354,20 @@ def verify(complaint: Complaint, actor: Actor) -> str:
         note=form.note.data or None,
     )
     return gettext("Verified and routed.")
+
+
+@bp.post("/complaints/<code>/reroute")
+@login_required
+@complaint_action("actions")
+def reroute(complaint: Complaint, actor: Actor) -> str:
+    form = RerouteForm()
+    units = list(db.session.scalars(select(Unit)))
+    form.target_unit.choices = _choices(_reroute_targets(complaint, units))
+    _form_or_refuse(form)
+    before = complaint.unit.name if complaint.unit else ""
+    unit = db.session.get(Unit, int(form.target_unit.data or 0))
+    workflow.reroute_complaint(complaint, unit, actor, form.reason.data)
+    return gettext("Moved from %(old)s to %(new)s.", old=before, new=unit.name if unit else "")
 
 
 @bp.post("/complaints/<code>/assign")
