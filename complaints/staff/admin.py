@@ -27,7 +27,7 @@ from wtforms.fields.choices import SelectChoice
 
 from channels import channel_status
 from channels.sms.blocklist import block_address, blocked_addresses, unblock_address
-from complaints import clock, labels, workflow
+from complaints import clock, labels, units, workflow
 from complaints.auth import (
     NO_PASSWORD_YET,
     invitation_pending,
@@ -138,6 +138,7 @@ def _prepare_unit(form: Any) -> None:
 
 def _load_unit(form: Any, unit: Unit) -> None:
     form.parent.data = str(unit.parent_id or "")
+    form.aliases.data = "\n".join(units.aliases_of(unit))
 
 
 def _save_unit(form: Any, unit: Unit) -> None:
@@ -150,6 +151,12 @@ def _save_unit(form: Any, unit: Unit) -> None:
     unit.is_regency_level = form.is_regency_level.data
     unit.is_front_office = form.is_front_office.data
     unit.active = form.active.data
+    db.session.add(unit)
+    db.session.flush()  # a new unit's id, for its aliases
+    try:
+        units.replace_aliases(unit, (form.aliases.data or "").splitlines())
+    except ValidationFailed as failure:
+        raise ValueError(" ".join(failure.fields.values())) from None
 
 
 def _prepare_category(form: Any) -> None:

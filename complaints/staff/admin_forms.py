@@ -36,6 +36,14 @@ class UnitForm(FlaskForm):
     is_regency_level = BooleanField(_l("Regency level (receives level-2 escalations)"))
     is_front_office = BooleanField(_l("Front office (sees the intake desk)"))
     active = BooleanField(_l("Active"), default=True)
+    aliases = TextAreaField(
+        _l("Other names (one per line)"),
+        description=_l(
+            "How SP4N-LAPOR! and people write this unit's name, e.g. Dinas PUPR Kab. Bone "
+            "Bolango: the LAPOR! import finds the unit by any of them."
+        ),
+        validators=[Optional(), Length(max=5000)],
+    )
     submit = SubmitField(_l("Save"))
 
 
