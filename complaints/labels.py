@@ -57,6 +57,7 @@ CHANNELS: dict[str, LazyString] = {
     Channel.OPEN311: _l("Partner application (Open311)"),
     Channel.COUNTER: _l("Service counter"),
     Channel.LAPOR: _l("SP4N-LAPOR!"),
+    Channel.EMAIL: _l("E-mail"),
 }
 
 ROLES: dict[str, LazyString] = {

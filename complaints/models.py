@@ -74,6 +74,15 @@ class Channel(enum.StrEnum):
     OPEN311 = "open311"
     COUNTER = "counter"
     LAPOR = "lapor"
+    EMAIL = "email"
+
+
+class Transport(enum.StrEnum):
+    """Which provider carries a channel's messages, where a channel has more than one."""
+
+    TWILIO = "twilio"  # SMS and WhatsApp through Twilio
+    SMS_GATEWAY = "smsgate"  # SMS through an Android phone (SMS Gateway for Android)
+    WHATSAPP_CLOUD = "cloud"  # WhatsApp Cloud API (Meta)
 
 
 class Priority(enum.StrEnum):
@@ -250,6 +259,9 @@ class User(UserMixin, Model):
     # One-time code a staff member sends to the bot to link Telegram (stored hashed).
     telegram_link_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     telegram_link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where this person gets their own notices: a list of "telegram", "sms", "email";
+    # NULL means every channel they can be reached on.
+    notice_channels: Mapped[list[str] | None] = mapped_column(JSON)
     locale: Mapped[str] = mapped_column(String(8), default="id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
@@ -378,6 +390,8 @@ class Complaint(Model):
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     # The citizen's language for every message sent to them.
     locale: Mapped[str] = mapped_column(String(8), default="id")
+    # The provider the citizen wrote through (SMS, WhatsApp): answers go back the same way.
+    transport: Mapped[str | None] = mapped_column(String(16))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
@@ -756,6 +770,8 @@ class OutboundMessage(Model):
     # Idempotency key: the same logical message is enqueued at most once.
     key: Mapped[str] = mapped_column(String(128), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
+    # The provider to send through (Transport), or NULL for the channel's only/default one.
+    transport: Mapped[str | None] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(254))
     body: Mapped[str] = mapped_column(Text)
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
@@ -807,6 +823,9 @@ class Conversation(Model):
     address: Mapped[str] = mapped_column(String(128))
     state: Mapped[str] = mapped_column(String(32), default="idle")
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The citizen's last message and its provider: WhatsApp's 24-hour window counts from it.
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transport: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
 
 
