@@ -17,7 +17,17 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -49,7 +59,7 @@ from complaints.models import (
 from complaints.notify import notify_staff
 from complaints.workflow import Actor
 
-from . import access, queue, timeline
+from . import access, presence, queue, timeline
 from .forms import AssignForm, MergeForm, NoteForm, PriorityForm, RerouteForm, VerifyForm
 
 logger = logging.getLogger(__name__)
@@ -126,7 +136,26 @@ def _choices(items: list[tuple[str, str]]) -> list[SelectChoice]:
 @bp.get("/complaints/<code>")
 @login_required
 def complaint_view(code: str) -> str:
-    return _complaint_page(_page_complaint(code))
+    complaint = _page_complaint(code)
+    presence.mark_seen(complaint, staff_user(), clock.now())
+    db.session.commit()
+    return _complaint_page(complaint)
+
+
+@bp.post("/complaints/<code>/presence")
+@login_required
+def complaint_presence(code: str) -> Response:
+    """The page's poll (JSON): keeps the viewer marked as here; who else is, what changed."""
+    complaint = _visible_complaint(code)
+    body = request.get_json(silent=True)
+    seen = body.get("version") if isinstance(body, dict) else None
+    answer = presence.presence(
+        complaint, staff_user(), str(seen) if seen is not None else None, clock.now()
+    )
+    db.session.commit()
+    response = jsonify(answer)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _page_complaint(code: str) -> Complaint:
@@ -190,6 +219,10 @@ def _complaint_page(complaint: Complaint, warning: str | None = None) -> str:
         deadline=queue.current_deadline(complaint),
         now=clock.now(),
         same_person=same_person(complaint) if user.role == Role.ADMIN else [],
+        others_here=presence.warnings(
+            presence.others_here(complaint, user, clock.now()), clock.now()
+        ),
+        poll_seconds=presence.POLL_SECONDS,
     )
 
 
