@@ -4,10 +4,15 @@ No sign-in. What it shows per unit and in total: complaints received and
 completed, the completion rate and median working days to resolve (hidden
 below the minimum count, so two complaints do not make a league table), and
 the IKM grade with its number of respondents (hidden below the minimum count
-of respondents). The list shows complaints staff have checked that are not
-confidential and not hidden — category, unit, status, dates, and the text and
-public replies with phone numbers, e-mail addresses, ID numbers and the
-reporter's name masked — never a tracking code, a name or a contact.
+of respondents). Two charts drawn on the server for a phone
+(:func:`.charts.monthly`, :func:`.charts.unit_totals`) show received and
+completed per month and per unit, counts only. The list shows complaints
+staff have checked that are not confidential and not hidden — category,
+unit, status (in the office's words, never the reporter's "your
+confirmation"), dates, and the text and public replies with phone numbers,
+e-mail addresses, ID numbers and the reporter's name masked — never a
+tracking code, a name or a contact. The year choice starts at the first
+complaint's year.
 
 Both are cached per process for a few minutes (``ADUAN_STATS_CACHE_SECONDS``,
 default 300), keyed by period and page, so a spike of visitors costs one
@@ -25,21 +30,25 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from complaints import clock, metrics
 from complaints.extensions import db, limiter
+from complaints.labels import staff_status_label
+from complaints.metrics.periods import cohort, completed
+from complaints.metrics.volume import fixed_offset, local_day, local_seconds
 from complaints.models import Complaint, MessageKind, StatsPublication
-from complaints.notify import status_label
 from complaints.redact import redact
 
+from . import charts
 from .scope import today
 
 logger = logging.getLogger(__name__)
@@ -170,7 +179,7 @@ def _served_figures(period: PublicPeriod) -> dict[str, Any]:
 
 
 def public_figures(start: date, end: date) -> dict[str, Any]:
-    """The regency's published figures for a period: totals and one row per unit."""
+    """The regency's published figures for a period: totals, one row per unit, per month."""
     report = metrics.report(start, end)
     totals = dict(report["totals"])
     totals["ikm"] = report["ikm"]
@@ -181,7 +190,49 @@ def public_figures(start: date, end: date) -> dict[str, Any]:
             for unit in report["by_unit"]
             if unit["unit"] is not None and unit["received"]
         ],
+        "months": monthly_counts(start, end),
     }
+
+
+def monthly_counts(start: date, end: date) -> list[dict[str, Any]]:
+    """Complaints received per local month of the period, and how many of them are completed.
+
+    The same cohort and rule as the report's totals (so the months add up to
+    them): grouped by local day in SQL (at most 366 rows), added into months here.
+    """
+    period = metrics.Period.of(start, end)
+    zone = ZoneInfo(period.timezone)
+    dialect = db.session.get_bind().dialect.name
+    offset = fixed_offset(zone, (period.start, period.end))
+    day = local_day(local_seconds(Complaint.created_at, dialect, zone, offset), dialect)
+    done = func.sum(case((completed(period), 1), else_=0))
+    query = (
+        select(day.label("day"), func.count(), done)
+        .where(cohort(period, metrics.scope_of(None)))
+        .group_by(day)
+    )
+    months: dict[date, dict[str, Any]] = {}
+    first = period.start.replace(day=1)
+    while first <= period.end:
+        months[first] = {"month": first, "received": 0, "completed": 0}
+        first = (first + timedelta(days=32)).replace(day=1)
+    for number, received, done_count in db.session.execute(query):
+        local = date(1970, 1, 1) + timedelta(days=int(number))
+        month = months.setdefault(
+            local.replace(day=1), {"month": local.replace(day=1), "received": 0, "completed": 0}
+        )
+        month["received"] += int(received)
+        month["completed"] += int(done_count or 0)
+    return [months[key] for key in sorted(months)]
+
+
+def first_year() -> int:
+    """The year of the first complaint (this year when there is none): /stats offers no earlier."""
+    first = db.session.scalar(select(func.min(Complaint.created_at)))
+    if first is None:
+        return today().year
+    zone = ZoneInfo(current_app.config["ADUAN_TIMEZONE"])
+    return max(first.astimezone(zone).year, FIRST_YEAR)
 
 
 @dataclass(frozen=True)
@@ -262,15 +313,18 @@ def stats() -> str:
     items, has_next = cache().get(
         ("list", period, page), lambda: public_list(period.start, period.end, page)
     )
+    since = cache().get(("first_year",), first_year)
     return render_template(
         "reports/stats.html",
         period=period,
         figures=figures,
+        month_chart=charts.monthly(figures["months"]),
+        unit_chart=charts.unit_totals(figures["units"]),
         items=items,
         page=page,
         has_next=has_next,
-        years=list(range(today().year, max(FIRST_YEAR, today().year - 5) - 1, -1)),
-        status_label=status_label,
+        years=list(range(today().year, min(since, period.year) - 1, -1)),
+        status_label=staff_status_label,
         english=str(get_locale() or "id") == "en",
         min_count=metrics.MIN_COUNT,
     )
