@@ -34,7 +34,10 @@ from . import (  # noqa: F401 -- importing auth registers the user loader
     security,
 )
 from .assessment import cli as assessment_cli
-from .assessment import dossier_views  # noqa: F401 -- the dossier's routes join reports.bp
+from .assessment import (
+    documents_views,
+    dossier_views,  # noqa: F401 -- the dossier's routes join reports.bp
+)
 from .config import load_config
 from .extensions import babel, bootstrap, compress, csrf, db, limiter, login_manager, migrate
 from .outbox import backlog
@@ -84,6 +87,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_views.bp)
     api.init_app(app)
     reports.init_app(app)
+    app.register_blueprint(documents_views.bp)  # the document register of indicator 27
     security.init_app(app)
     query_guard.init_app(app)
     cli.init_app(app)

@@ -41,7 +41,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 from sqlalchemy import ColumnElement, and_, case, or_, select, true
 from sqlalchemy.orm import joinedload
 
@@ -365,6 +365,16 @@ def _check(new: NewDocument) -> dict[str, str]:
             "Word, Excel or OpenDocument file (DOCX, XLSX, ODT, ODS)."
         )
     return errors
+
+
+def file_label(document: AssessmentDocument) -> str:
+    """The file's type and size as people read them: "PDF, 1,2 MB", "PNG, 85 KB"."""
+    kind = EXTENSIONS.get(document.content_type, "").upper() or gettext("file")
+    if document.size >= 1024 * 1024:
+        size = gettext("%(size)s MB", size=format_decimal(document.size / (1024 * 1024), "0.0"))
+    else:
+        size = gettext("%(size)s KB", size=format_decimal(max(1, round(document.size / 1024)), "0"))
+    return f"{kind}, {size}"
 
 
 def too_large_message() -> str:
