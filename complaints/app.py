@@ -41,7 +41,14 @@ from .assessment import (
 from .config import load_config
 from .extensions import babel, bootstrap, compress, csrf, db, limiter, login_manager, migrate
 from .outbox import backlog
-from .staff import admin, board, console, profile, session  # noqa: F401 -- routes join staff.bp
+from .staff import (  # noqa: F401 -- routes join staff.bp
+    admin,
+    admin_letterhead,
+    board,
+    console,
+    profile,
+    session,
+)
 from .staff import views as staff_views
 
 ROOT = Path(__file__).resolve().parent.parent

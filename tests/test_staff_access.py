@@ -77,6 +77,7 @@ RULES: dict[str, set[str]] = {
     "staff.admin_reset_link": ADMINS,
     "staff.admin_two_step_off": ADMINS,
     "staff.admin_invitation": ADMINS,
+    "staff.admin_letterhead": ADMINS,
     "reports.dashboard": SUPERVISORS,
     "reports.evidence": SUPERVISORS,
     "reports.figures_csv": SUPERVISORS,

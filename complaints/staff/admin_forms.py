@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,8 +19,17 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
+from complaints.assessment.letterhead import nip_problem
 from complaints.auth import MIN_PASSWORD_LENGTH
 from complaints.models import Role
 
@@ -186,3 +196,90 @@ class BlockForm(FlaskForm):
     )
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Block"))
+
+
+class LetterheadForm(FlaskForm):
+    """The letterhead and usual signer of printed documents, each field with its hint."""
+
+    government_name = StringField(
+        _l("Government"),
+        description=_l("The first line of the letterhead, e.g. PEMERINTAH KABUPATEN BONE BOLANGO."),
+        validators=[DataRequired(_l("Write the government's name.")), Length(max=200)],
+    )
+    office_name = StringField(
+        _l("Issuing office"),
+        description=_l(
+            "The office that issues complaint documents, printed under the government, e.g. "
+            "DINAS KOMUNIKASI, INFORMATIKA DAN PERSANDIAN."
+        ),
+        validators=[Optional(), Length(max=200)],
+    )
+    address = StringField(
+        _l("Address"),
+        description=_l("Street, village, district and postal code, as printed under the name."),
+        validators=[Optional(), Length(max=300)],
+    )
+    phone = StringField(
+        _l("Telephone"),
+        description=_l("As printed, e.g. (0435) 881234."),
+        validators=[Optional(), Length(max=64)],
+    )
+    email = StringField(
+        _l("E-mail"),
+        description=_l("The office's address for letters, e.g. diskominfo@bonebolangokab.go.id."),
+        validators=[Optional(), Email(_l("This is not an e-mail address.")), Length(max=254)],
+    )
+    website = StringField(
+        _l("Website"),
+        description=_l("e.g. bonebolangokab.go.id"),
+        validators=[Optional(), Length(max=200)],
+    )
+    logo = FileField(
+        _l("Logo"),
+        description=_l(
+            "A PNG or JPEG picture of at most 1 MB, printed at the left of the letterhead. A "
+            "large picture is made smaller (600 pixels at most); a PNG keeps its transparency."
+        ),
+    )
+    remove_logo = BooleanField(_l("Remove the logo"))
+    signer_name = StringField(
+        _l("Signer's name"),
+        description=_l("With titles, as printed under the signature, e.g. Drs. Andi Hasan, M.Si."),
+        validators=[Optional(), Length(max=200)],
+    )
+    signer_nip = StringField(
+        _l("Signer's NIP"),
+        description=_l(
+            "The civil servant's ID number: 18 digits, beginning with the date of birth. Spaces "
+            "are allowed and removed."
+        ),
+        validators=[Optional(), Length(max=32)],
+    )
+    signer_position = StringField(
+        _l("Signer's position"),
+        description=_l("As printed above the signature, e.g. Kepala Dinas."),
+        validators=[Optional(), Length(max=200)],
+    )
+    place = StringField(
+        _l("Place of signing"),
+        description=_l("The town printed before the date, e.g. Suwawa."),
+        validators=[DataRequired(_l("Write the place of signing.")), Length(max=100)],
+    )
+    number_code = StringField(
+        _l("Code in document numbers"),
+        description=_l(
+            "The middle part of a dossier's number, e.g. ADUAN in 003/ADUAN/XII/2026. Letters, "
+            "digits, dots and hyphens."
+        ),
+        validators=[
+            DataRequired(_l("Write the code of document numbers.")),
+            Length(max=32),
+            Regexp(r"^[A-Za-z0-9][A-Za-z0-9.-]*$", message=_l("Letters, digits, . and - only.")),
+        ],
+    )
+    submit = SubmitField(_l("Save"))
+
+    def validate_signer_nip(self, field: StringField) -> None:
+        problem = nip_problem(field.data or "") if (field.data or "").strip() else None
+        if problem:
+            raise ValidationError(problem)
