@@ -81,5 +81,28 @@ class IntakeForm(FlaskForm):
 
 
 class LaporImportForm(FlaskForm):
-    file = FileField(_l("LAPOR! export (CSV)"), validators=[FileRequired(_l("Choose a CSV file."))])
+    """A SP4N-LAPOR! export to preview (a dry run) or import; the same code as the CLI."""
+
+    file = FileField(
+        _l("LAPOR! export (.xlsx or .csv)"),
+        description=_l("The file the SP4N-LAPOR! admin export gives, as it is."),
+        validators=[FileRequired(_l("Choose the export file."))],
+    )
+    history = BooleanField(
+        _l("These are past reports (history)"),
+        description=_l(
+            "Each report keeps the date it came in to LAPOR!, the unit it was passed to and"
+            " its last status; nobody is sent anything and no deadline runs. Leave it unticked"
+            " for new reports the front office will check and route here."
+        ),
+    )
+    create_units = BooleanField(
+        _l("Create the units that are missing"),
+        description=_l(
+            "With history: a unit named in the file that has no unit or other name here is"
+            " created. Unticked, those reports are imported without a unit and the names are"
+            " listed, so you can add them as other names of a unit and import again."
+        ),
+    )
+    preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Import"))

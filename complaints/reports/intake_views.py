@@ -1,13 +1,15 @@
-"""Staff registering complaints: walk-ins at the desk, LAPOR! ones one by one or from a CSV.
+"""Staff registering complaints: walk-ins at the desk, LAPOR! ones one by one or from an export.
 
-Thin: parse the form, call :func:`complaints.intake.submit_complaint` (the only
-way a complaint is created) or the LAPOR! importer, render.
+Thin: parse the form, call :func:`complaints.intake.submit_complaint` or the
+LAPOR! importer (:mod:`complaints.lapor`, the same code as ``flask lapor
+import``), render.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from textwrap import shorten
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -16,22 +18,47 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from complaints import labels, lapor
 from complaints.categories import category_choices
 from complaints.errors import ValidationFailed
 from complaints.extensions import db, limiter
 from complaints.form_errors import show_on_form
+from complaints.i18n import local_time
 from complaints.intake import Contact, submit_complaint
-from complaints.models import AuditLog, Category, Channel, Complaint, Role, User
+from complaints.models import AuditLog, Category, Channel, Role, User
 from complaints.staff import access
 from complaints.workflow import Actor
 
-from . import lapor
 from .forms import IntakeForm, LaporImportForm
 from .views import bp
 
 logger = logging.getLogger(__name__)
 
-MAX_UPLOAD_ROWS = 2000
+# A page request imports at most this many rows; `flask lapor import` has no limit.
+MAX_UPLOAD_ROWS = 5000
+# The SP4N-LAPOR! export's own columns (DESIGN.md), named on the page.
+LAPOR_HEADERS = (
+    "lapor_id",
+    "received_date",
+    "received_time",
+    "kind",
+    "lapor_category_id",
+    "category",
+    "title",
+    "description",
+    "answer",
+    "privacy",
+    "source",
+    "parent_agency",
+    "lapor_unit_id",
+    "unit",
+    "status",
+    "reason",
+    "province",
+    "regency",
+    "kecamatan",
+    "desa",
+)
 
 
 def _staff() -> User:
@@ -120,7 +147,7 @@ def intake() -> ResponseReturnValue:
 @login_required
 @limiter.limit("10/minute", methods=["POST"])
 def lapor_import() -> ResponseReturnValue:
-    """Upload a LAPOR! CSV export; show what was imported and which lines were bad."""
+    """Preview (a dry run) or import a SP4N-LAPOR! export, as ``flask lapor import`` does."""
     user = _staff()
     if not may_import(user):
         return render_template(
@@ -129,44 +156,92 @@ def lapor_import() -> ResponseReturnValue:
             message=gettext("Only supervisors, administrators and the front office import files."),
         ), 403
     form = LaporImportForm()
+    if user.role != Role.ADMIN:
+        del form.create_units  # units are the administrators' to create
     if request.method == "GET":
         return _import_page(form)
     if not form.validate_on_submit():
         return _import_page(form), 400
-    text = lapor.decode(form.file.data.read())
+    create_units = bool(form.create_units.data) if "create_units" in form else False
+    if create_units and not form.history.data:
+        form.create_units.errors = [gettext("Units are created only from history: tick it too.")]
+        return _import_page(form), 422
+    dry_run = bool(form.preview.data)
+    options = lapor.ImportOptions(
+        history=bool(form.history.data),
+        create_units=create_units,
+        dry_run=dry_run,
+        max_rows=MAX_UPLOAD_ROWS,
+    )
+    upload = form.file.data
     try:
-        result = lapor.import_lapor_csv(text, Actor.staff(user), max_rows=MAX_UPLOAD_ROWS)
+        summary = lapor.import_file(
+            upload.read(), upload.filename or "", options, Actor.staff(user)
+        )
     except lapor.ImportRefused as refusal:
         form.file.errors = [str(refusal)]
         return _import_page(form), 422
-    _audit(user, "lapor_imported", **result.as_json())
-    return _import_page(LaporImportForm(), result, _visible_duplicates(user, result))
+    if not dry_run:
+        _audit(user, "lapor_imported", history=options.history, **summary.as_json())
+    return _import_page(form, summary, dry_run)
 
 
-def _visible_duplicates(
-    user: User, result: lapor.ImportResult
-) -> list[tuple[int, str, str | None]]:
-    """Rows already registered, with the code only of complaints ``user`` may see."""
-    codes = [code for _line, _lapor_id, code in result.duplicates]
-    found = db.session.scalars(select(Complaint).where(Complaint.code.in_(codes))).all()
-    visible = {complaint.code for complaint in found if access.can_see(user, complaint)}
-    return [
-        (line, lapor_id, code if code in visible else None)
-        for line, lapor_id, code in result.duplicates
-    ]
+def _unit_words(row: lapor.PreviewRow, dry_run: bool) -> str:
+    if row.unit_state == "found":
+        return row.unit or "—"
+    if row.unit_state == "new":
+        return (
+            gettext("%(name)s (will be created)", name=row.unit)
+            if dry_run
+            else gettext("%(name)s (created)", name=row.unit)
+        )
+    if row.unit_state == "unmatched":
+        return gettext("%(name)s: no such unit here, imported without a unit", name=row.unit)
+    unit = row.category.default_unit
+    return gettext("%(name)s, until the front office routes it", name=unit.name) if unit else "—"
+
+
+def _preview_rows(
+    summary: lapor.ImportSummary, *, history: bool, dry_run: bool
+) -> list[dict[str, str]]:
+    """The summary's first rows in words, for the preview table."""
+    locale = str(get_locale() or "id")
+    rows = []
+    for row in summary.preview:
+        flags = [gettext("anonymous")] if row.anonymous else []
+        flags += [gettext("confidential")] if row.confidential else []
+        rows.append(
+            {
+                "row": str(row.row),
+                "lapor_id": row.lapor_id,
+                "title": shorten(" ".join(row.title.split()), width=90, placeholder=" …"),
+                "kind": labels.kind_label(row.kind),
+                "category": row.category.name(locale),
+                "unit": _unit_words(row, dry_run),
+                "status": labels.staff_status_label(row.status),
+                "received": (
+                    local_time(row.received_at) if history else gettext("when imported (now)")
+                ),
+                "privacy": ", ".join(flags) or gettext("ordinary"),
+                "present": gettext("already imported") if row.already_present else "",
+            }
+        )
+    return rows
 
 
 def _import_page(
-    form: LaporImportForm,
-    result: lapor.ImportResult | None = None,
-    duplicates: list[tuple[int, str, str | None]] | None = None,
+    form: LaporImportForm, summary: lapor.ImportSummary | None = None, dry_run: bool = False
 ) -> str:
     return render_template(
         "reports/lapor_import.html",
         form=form,
-        result=result,
-        duplicates=duplicates or [],
-        headers=lapor.HEADERS,
-        required=lapor.REQUIRED,
+        summary=summary,
+        dry_run=dry_run,
+        preview=(
+            _preview_rows(summary, history=bool(form.history.data), dry_run=dry_run)
+            if summary
+            else []
+        ),
+        headers=[names[0] for field, names in lapor.COLUMNS.items() if field in LAPOR_HEADERS],
         max_rows=MAX_UPLOAD_ROWS,
     )
