@@ -38,6 +38,8 @@ LOCALE = "id"
 # A dossier lists at most this many complaints; the rest are in the XLSX export.
 MAX_LISTED = 2000
 DONE = (Status.RESOLVED.value, Status.CLOSED.value)
+# Indicator 28's thresholds as printed.
+HIGH, LOW = "90 %", "50 %"
 
 
 @dataclass(frozen=True)
@@ -127,10 +129,11 @@ def percent(share: float | None) -> str:
 
 def band_words(band: str | None) -> str:
     """Indicator 28's band and the value it earns, in words."""
+    # The shares stay outside the messages: a "%" in a message would read as a placeholder.
     return {
-        "at_least_90": gettext("90 % or more: highest value"),
-        "at_least_50": gettext("50 % to under 90 %: middle value"),
-        "below_50": gettext("under 50 %: lowest value"),
+        "at_least_90": gettext("%(high)s or more: highest value", high=HIGH),
+        "at_least_50": gettext("%(low)s to under %(high)s: middle value", low=LOW, high=HIGH),
+        "below_50": gettext("under %(low)s: lowest value", low=LOW),
     }.get(band or "", gettext("no complaints to handle"))
 
 
@@ -138,9 +141,11 @@ def rule_28_words() -> str:
     """How indicator 28's score is given, in words."""
     return gettext(
         "the share of complaints to handle that were completed, counted apart for complaints "
-        "through SP4N-LAPOR! and through other channels: 90 % or more completed → highest "
-        "value; 50 % to under 90 % → middle value; under 50 % → lowest value. The assessment "
-        "reads it over January to December of the year before the evaluation."
+        "through SP4N-LAPOR! and through other channels: %(high)s or more completed → highest "
+        "value; %(low)s to under %(high)s → middle value; under %(low)s → lowest value. The "
+        "assessment reads it over January to December of the year before the evaluation.",
+        high=HIGH,
+        low=LOW,
     )
 
 

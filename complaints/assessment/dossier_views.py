@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -52,8 +52,8 @@ def _period_choices() -> dict[str, list[tuple[str, str]]]:
 
 
 def _prepare(form: DossierForm, user: User) -> None:
-    form.period.choices = _period_choices()  # type: ignore[assignment]
-    form.unit.choices = _unit_choices(user)  # type: ignore[assignment]
+    form.period.choices = _period_choices()
+    form.unit.choices = _unit_choices(user)
 
 
 def _prefill(form: DossierForm, user: User, args: MultiDict[str, str]) -> None:
@@ -69,7 +69,7 @@ def _prefill(form: DossierForm, user: User, args: MultiDict[str, str]) -> None:
         form.period.data = chosen.key
         if chosen.key == dossier_periods.CUSTOM:
             form.start.data, form.end.data = start, end
-    codes = [code for code, _name in form.unit.choices or []]  # type: ignore[misc]
+    codes = [code for code, _name in _unit_choices(user)]
     wanted = args.get("unit") or (user.unit.code if user.unit and user.role != Role.ADMIN else "")
     form.unit.data = wanted if wanted in codes else (codes[0] if codes else "")
     signer = dossier.default_signer(today)
@@ -92,8 +92,8 @@ def dossier_page() -> ResponseReturnValue:
     if request.args.get("run"):
         run = _issued_run(user)
         links = {
-            "back": url_for("reports.dossier_page", **_period_args(run)),
-            "pdf": url_for("reports.dossier_pdf", **_print_args(run.id, request.args)),
+            "back": _url("reports.dossier_page", _period_args(run)),
+            "pdf": _url("reports.dossier_pdf", _print_args(run.id, request.args)),
         }
         return dossier.render(run, _signer(request.args), links)
     if user.role != Role.ADMIN and user.unit is None:
@@ -121,7 +121,7 @@ def dossier_issue() -> ResponseReturnValue:
     except ValidationFailed as failure:
         for name, message in failure.fields.items():
             field = {"from": form.start, "to": form.end}.get(name, form.period)
-            field.errors = [*field.errors, message]  # type: ignore[list-item]
+            field.errors = [*field.errors, message]
         return _form_page(form, 400)
     except PermissionError:
         abort(403)
@@ -140,7 +140,7 @@ def dossier_issue() -> ResponseReturnValue:
         "date": form.sign_date.data.isoformat() if form.sign_date.data else "",
     }
     endpoint = "reports.dossier_pdf" if output == "pdf" else "reports.dossier_page"
-    return redirect(url_for(endpoint, run=run.id, **signer_args), 303)
+    return redirect(_url(endpoint, {"run": str(run.id), **signer_args}), 303)
 
 
 @bp.get("/reports/dossier.pdf")
@@ -149,7 +149,7 @@ def dossier_pdf() -> ResponseReturnValue:
     """The PDF of an issued dossier; without ``run``, the form."""
     user = report_user()
     if not request.args.get("run"):
-        return redirect(url_for("reports.dossier_page", **request.args))
+        return redirect(_url("reports.dossier_page", request.args.to_dict()))
     run = _issued_run(user)
     pdf = dossier.render_pdf(run, _signer(request.args))
     name = "berkas-bukti-" + (run.document_number or str(run.id)).replace("/", "-") + ".pdf"
@@ -195,9 +195,13 @@ def _period_args(run: ReportRun) -> dict[str, str]:
     return args
 
 
-def _print_args(run_id: int, args: MultiDict[str, str]) -> dict[str, Any]:
+def _print_args(run_id: int, args: MultiDict[str, str]) -> dict[str, str]:
     kept = {name: args.get(name, "") for name in (*SIGNER_ARGS, "date")}
-    return {"run": run_id, **kept}
+    return {"run": str(run_id), **kept}
+
+
+def _url(endpoint: str, args: dict[str, str]) -> str:
+    return f"{url_for(endpoint)}?{urlencode(args)}" if args else url_for(endpoint)
 
 
 def _signer(args: MultiDict[str, str]) -> dossier.Signer:
