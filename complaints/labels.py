@@ -221,6 +221,7 @@ EVENT_KINDS: dict[str, LazyString] = {
     "reminder": _l("Reminder: a deadline is near"),
     "escalation": _l("Escalated: a deadline was missed"),
     "reroute": _l("Moved to another unit"),
+    "lapor_history": _l("Status carried over from SP4N-LAPOR!"),
 }
 
 

@@ -80,6 +80,9 @@ RULES: dict[str, set[str]] = {
     "staff.admin_letterhead": ADMINS,
     "reports.dashboard": SUPERVISORS,
     "reports.evidence": SUPERVISORS,
+    "reports.dossier_page": SUPERVISORS,  # the form, and an issued dossier's print page
+    "reports.dossier_issue": SUPERVISORS,
+    "reports.dossier_pdf": SUPERVISORS,
     "reports.figures_csv": SUPERVISORS,
     "reports.complaints_csv": SUPERVISORS,
     "reports.complaints_xlsx": SUPERVISORS,
