@@ -12,17 +12,36 @@ with 0.11 a unit that answered 4 everywhere would get 99, not 100 — and can
 move a unit across a grade boundary. The value is rounded half-up to two
 decimals only at the end, and the grade is read from that rounded value, so
 the published figure and its grade always agree.
+
+A citizen may skip a question that does not apply to them ("tidak berlaku",
+stored as NULL). Each element's mean (NRR, nilai rata-rata) is then over those
+who answered that element, as the guideline's "nilai rata-rata per unsur" is
+the total of the element's scores over its answers. The index keeps the nine
+equal weights of 1/9: the guideline weighs every element surveyed the same, and
+this survey asks all nine. So when *no* respondent of a group answered some
+element, that group has no IKM: a mean over eight elements would be a different
+index wearing the same name, and giving the missing element any score would
+invent answers nobody gave. The result says so (``reason`` and ``unanswered``)
+instead of showing a number.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+
+from complaints.models import (
+    RespondentAge,
+    RespondentEducation,
+    RespondentOccupation,
+    RespondentSex,
+)
 
 # The nine elements, in the regulation's order: (column of SurveyResponse, label).
 ELEMENTS: tuple[tuple[str, Any], ...] = (
@@ -38,6 +57,14 @@ ELEMENTS: tuple[tuple[str, Any], ...] = (
 )
 ELEMENT_NAMES: tuple[str, ...] = tuple(name for name, _label in ELEMENTS)
 WEIGHT = Fraction(1, len(ELEMENTS))
+# The optional respondent profile the guideline asks for: (SurveyResponse column, values).
+PROFILE_QUESTIONS: tuple[tuple[str, type[enum.StrEnum]], ...] = (
+    ("respondent_sex", RespondentSex),
+    ("respondent_age", RespondentAge),
+    ("respondent_education", RespondentEducation),
+    ("respondent_occupation", RespondentOccupation),
+)
+PROFILE_COLUMNS: tuple[str, ...] = tuple(column for column, _values in PROFILE_QUESTIONS)
 SCALE = 25
 MIN_SCORE, MAX_SCORE = 1, 4
 
@@ -51,15 +78,36 @@ GRADES: tuple[tuple[Decimal, str, str, Any], ...] = (
 _CENT = Decimal("0.01")
 
 
+NO_RESPONDENTS = "no_respondents"
+ELEMENT_UNANSWERED = "element_unanswered"
+
+
 @dataclass(frozen=True)
 class Ikm:
-    """The index of one group of respondents; ``value`` is None without respondents."""
+    """The index of one group of respondents.
+
+    ``value`` is None without respondents (``reason`` "no_respondents") or when
+    an element has no answer at all (``reason`` "element_unanswered", the
+    elements in ``unanswered``). ``element_means`` holds the elements that
+    were answered, each over its own ``answers`` count.
+    """
 
     value: Decimal | None
     grade: str | None
     grade_name: str | None
     respondents: int
     element_means: dict[str, Fraction]
+    answers: dict[str, int] = field(default_factory=dict)
+    unanswered: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str | None:
+        """Why there is no value, or None when there is one."""
+        if self.respondents <= 0:
+            return NO_RESPONDENTS
+        if self.unanswered:
+            return ELEMENT_UNANSWERED
+        return None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -68,15 +116,51 @@ class Ikm:
             "grade_name": self.grade_name,
             "respondents": self.respondents,
             "elements": {name: round(float(mean), 4) for name, mean in self.element_means.items()},
+            "answers": dict(self.answers),
+            "unanswered": list(self.unanswered),
+            "reason": self.reason,
         }
 
 
-def exact_value(respondents: int, element_sums: Mapping[str, int]) -> Fraction:
-    """IKM as an exact fraction from the number of respondents and each element's sum."""
+def _answer_counts(respondents: int, element_counts: Mapping[str, int] | None) -> dict[str, int]:
+    """Each element's number of answers; every respondent's when counts are not known.
+
+    Figures read before questions could be skipped carry no counts: then every
+    respondent answered every element.
+    """
+    known = element_counts or {}
+    return {name: int(known.get(name, respondents)) for name in ELEMENT_NAMES}
+
+
+def element_means(
+    respondents: int, element_sums: Mapping[str, int], element_counts: Mapping[str, int] | None
+) -> dict[str, Fraction]:
+    """NRR per answered element: its sum over its own number of answers (exact)."""
+    counts = _answer_counts(respondents, element_counts)
+    return {
+        name: Fraction(int(element_sums[name]), counts[name])
+        for name in ELEMENT_NAMES
+        if counts[name] > 0
+    }
+
+
+def exact_value(
+    respondents: int,
+    element_sums: Mapping[str, int],
+    element_counts: Mapping[str, int] | None = None,
+) -> Fraction:
+    """IKM as an exact fraction: Σ NRR × 1/9 × 25, each NRR over that element's answers."""
     if respondents <= 0:
         raise ValueError("an index needs at least one respondent")
-    means = (Fraction(element_sums[name], respondents) for name in ELEMENT_NAMES)
-    return sum((mean * WEIGHT for mean in means), Fraction(0)) * SCALE
+    means = element_means(respondents, element_sums, element_counts)
+    if len(means) < len(ELEMENT_NAMES):
+        raise ValueError("an index needs at least one answer for every element")
+    return sum((mean * WEIGHT for mean in means.values()), Fraction(0)) * SCALE
+
+
+def converted(mean: Fraction) -> Decimal:
+    """An element's mean on the index's 25–100 scale (nilai interval konversi), rounded."""
+    return rounded(mean * SCALE)
 
 
 def rounded(value: Fraction) -> Decimal:
@@ -102,22 +186,37 @@ def grade_label(letter: str | None) -> Any:
     return ""
 
 
-def compute(respondents: int, element_sums: Mapping[str, int]) -> Ikm:
-    """The IKM of a group: exact arithmetic, rounded once, graded from the rounded value."""
+def compute(
+    respondents: int,
+    element_sums: Mapping[str, int],
+    element_counts: Mapping[str, int] | None = None,
+) -> Ikm:
+    """The IKM of a group: exact arithmetic, rounded once, graded from the rounded value.
+
+    ``element_counts`` is each element's number of answers (skipped ones left
+    out); without it every respondent answered every element.
+    """
     if respondents <= 0:
         return Ikm(None, None, None, 0, {})
-    value = rounded(exact_value(respondents, element_sums))
+    counts = _answer_counts(respondents, element_counts)
+    means = element_means(respondents, element_sums, counts)
+    unanswered = tuple(name for name in ELEMENT_NAMES if counts[name] <= 0)
+    if unanswered:
+        return Ikm(None, None, None, respondents, means, counts, unanswered)
+    value = rounded(exact_value(respondents, element_sums, counts))
     letter, name = grade_of(value)
-    means = {name: Fraction(element_sums[name], respondents) for name in ELEMENT_NAMES}
-    return Ikm(value, letter, name, respondents, means)
+    return Ikm(value, letter, name, respondents, means, counts)
 
 
-def satisfaction_on_five(answers: Mapping[str, int]) -> int:
+def satisfaction_on_five(answers: Mapping[str, int | None]) -> int:
     """A 1–5 summary of one response (the old ``Complaint.satisfaction`` scale).
 
-    The mean of the nine 1–4 answers is mapped linearly onto 1–5 and rounded
-    half-up: all 1 → 1, all 4 → 5.
+    The mean of the answered elements (1–4; skipped ones left out) is mapped
+    linearly onto 1–5 and rounded half-up: all 1 → 1, all 4 → 5.
     """
-    mean = Fraction(sum(answers[name] for name in ELEMENT_NAMES), len(ELEMENT_NAMES))
+    given = [int(score) for name in ELEMENT_NAMES if (score := answers.get(name)) is not None]
+    if not given:
+        raise ValueError("a summary needs at least one answer")
+    mean = Fraction(sum(given), len(given))
     on_five = 1 + (mean - 1) * Fraction(4, 3)
     return int(rounded(on_five).quantize(Decimal(1), rounding=ROUND_HALF_UP))

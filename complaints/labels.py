@@ -27,6 +27,10 @@ from .models import (
     Kind,
     OutboxStatus,
     Priority,
+    RespondentAge,
+    RespondentEducation,
+    RespondentOccupation,
+    RespondentSex,
     Role,
     Status,
     User,
@@ -365,7 +369,56 @@ def delivery_label(status: str, channel_on: bool) -> str:
 
 
 def skm_answer(score: int | None) -> str:
-    return _word(SKM_ANSWERS, score) if score is not None else "—"
+    """A survey answer in words; a question the citizen skipped reads "not answered"."""
+    return _word(SKM_ANSWERS, score) if score is not None else gettext("Not answered")
 
 
 FILTERS["skm_answer"] = skm_answer
+
+
+# --- the SKM respondent profile (optional questions of the survey) ----------------------------
+
+RESPONDENT_QUESTIONS: dict[str, LazyString] = {
+    "respondent_sex": _l("Sex"),
+    "respondent_age": _l("Age group"),
+    "respondent_education": _l("Highest education"),
+    "respondent_occupation": _l("Occupation"),
+}
+
+RESPONDENT_ANSWERS: dict[str, dict[str, LazyString]] = {
+    "respondent_sex": {
+        RespondentSex.MALE: _l("Male"),
+        RespondentSex.FEMALE: _l("Female"),
+    },
+    "respondent_age": {
+        RespondentAge.UNDER_20: _l("Under 20 years"),
+        RespondentAge.FROM_20: _l("20–29 years"),
+        RespondentAge.FROM_30: _l("30–39 years"),
+        RespondentAge.FROM_40: _l("40–49 years"),
+        RespondentAge.FROM_50: _l("50–59 years"),
+        RespondentAge.FROM_60: _l("60 years or more"),
+    },
+    "respondent_education": {
+        RespondentEducation.PRIMARY: _l("Primary school (SD) or less"),
+        RespondentEducation.JUNIOR_HIGH: _l("Junior high school (SMP)"),
+        RespondentEducation.SENIOR_HIGH: _l("Senior high school (SMA/SMK)"),
+        RespondentEducation.DIPLOMA: _l("Diploma (D1–D3)"),
+        RespondentEducation.BACHELOR: _l("Bachelor's degree (D4/S1)"),
+        RespondentEducation.POSTGRADUATE: _l("Postgraduate (S2/S3)"),
+    },
+    "respondent_occupation": {
+        RespondentOccupation.CIVIL_SERVANT: _l("Civil servant, TNI or Polri"),
+        RespondentOccupation.PRIVATE_EMPLOYEE: _l("Private employee"),
+        RespondentOccupation.ENTREPRENEUR: _l("Entrepreneur"),
+        RespondentOccupation.FARMER_FISHER: _l("Farmer or fisher"),
+        RespondentOccupation.STUDENT: _l("Pupil or student"),
+        RespondentOccupation.OTHER: _l("Other"),
+    },
+}
+
+
+def respondent_answer(column: str, value: str | None) -> str:
+    """A profile answer in words; "not given" when the citizen left it out."""
+    if value is None:
+        return gettext("Not given")
+    return _word(RESPONDENT_ANSWERS.get(column, {}), value)

@@ -515,17 +515,22 @@ def change_priority(
 @guarded
 def rate_complaint(
     complaint: Complaint,
-    answers: Mapping[str, int],
+    answers: Mapping[str, int | None],
     comment: str | None = None,
     *,
+    profile: Mapping[str, str | None] | None = None,
     now: datetime | None = None,
 ) -> ComplaintEvent:
     """The citizen's SKM survey (PermenPAN-RB 14/2017): nine answers on 1–4, once.
 
-    Writes one ``SurveyResponse`` (unique per complaint, with the complaint's
-    unit for the per-unit IKM) and a ``rating`` event. ``Complaint.satisfaction``
-    keeps a 1–5 summary of the answers (see :func:`complaints.ikm.satisfaction_on_five`)
-    so "has this complaint been rated" stays one column.
+    A question the citizen skipped ("tidak berlaku": None or absent) is stored
+    as NULL; at least one must be answered. ``profile`` holds the optional
+    respondent profile (``respondent_sex`` … ``respondent_occupation``, each a
+    value of its enum or None). Writes one ``SurveyResponse`` (unique per
+    complaint, with the complaint's unit for the per-unit IKM) and a ``rating``
+    event. ``Complaint.satisfaction`` keeps a 1–5 summary of the answers given
+    (see :func:`complaints.ikm.satisfaction_on_five`) so "has this complaint
+    been rated" stays one column.
     """
     if complaint.status not in (Status.RESOLVED, Status.CLOSED):
         raise DomainError(gettext("A complaint can be rated once it is resolved."))
@@ -534,15 +539,8 @@ def rate_complaint(
     )
     if complaint.satisfaction is not None or already is not None:
         raise DomainError(gettext("This complaint has already been rated."))
-    scores = {name: answers.get(name) for name in ikm.ELEMENT_NAMES}
-    missing = [
-        name
-        for name, score in scores.items()
-        if not isinstance(score, int) or not ikm.MIN_SCORE <= score <= ikm.MAX_SCORE
-    ]
-    if missing:
-        raise ValidationFailed({name: gettext("Choose an answer from 1 to 4.") for name in missing})
-    checked = {name: int(score) for name, score in scores.items() if score is not None}
+    checked = _checked_answers(answers)
+    respondent = _checked_profile(profile or {})
     moment = now or clock.now()
     text = (comment or "").strip() or None
     db.session.add(
@@ -552,11 +550,43 @@ def rate_complaint(
             comment=text,
             created_at=moment,
             **checked,
+            **respondent,
         )
     )
     complaint.satisfaction = ikm.satisfaction_on_five(checked)
     complaint.satisfaction_comment = text
     complaint.rated_at = moment
-    return record_event(
-        complaint, Actor.citizen(), "rating", data={"survey": checked}, public=False, now=moment
-    )
+    data: dict[str, Any] = {"survey": checked}
+    if respondent:
+        data["profile"] = respondent
+    return record_event(complaint, Actor.citizen(), "rating", data=data, public=False, now=moment)
+
+
+def _checked_answers(answers: Mapping[str, int | None]) -> dict[str, int]:
+    """The answered elements (1–4), skipped ones left out; ValidationFailed otherwise."""
+    given = {name: answers.get(name) for name in ikm.ELEMENT_NAMES}
+    wrong = [
+        name
+        for name, score in given.items()
+        if score is not None
+        and (not isinstance(score, int) or not ikm.MIN_SCORE <= score <= ikm.MAX_SCORE)
+    ]
+    if wrong:
+        raise ValidationFailed({name: gettext("Choose an answer from 1 to 4.") for name in wrong})
+    checked = {name: int(score) for name, score in given.items() if score is not None}
+    if not checked:
+        raise ValidationFailed({"survey": gettext("Answer at least one question.")})
+    return checked
+
+
+def _checked_profile(profile: Mapping[str, str | None]) -> dict[str, str]:
+    """The respondent profile's given values; ValidationFailed for a value not on the list."""
+    given = {}
+    for column, choices in ikm.PROFILE_QUESTIONS:
+        value = profile.get(column)
+        if not value:
+            continue
+        if value not in {choice.value for choice in choices}:
+            raise ValidationFailed({column: gettext("Choose one of the listed answers.")})
+        given[column] = str(value)
+    return given

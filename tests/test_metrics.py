@@ -482,6 +482,9 @@ def test_an_empty_period_has_no_rates(app_ctx: Flask) -> None:
         "grade_name": None,
         "respondents": 0,
         "elements": {},
+        "answers": {},
+        "unanswered": [],
+        "reason": "no_respondents",
     }
 
 

@@ -94,15 +94,64 @@ def test_the_service_writes_one_response_with_the_unit(make_complaint: MakeCompl
         workflow.rate_complaint(complaint, answers)
 
 
-def test_incomplete_or_out_of_scale_answers_are_refused(make_complaint: MakeComplaint) -> None:
+def test_out_of_scale_answers_or_none_at_all_are_refused(make_complaint: MakeComplaint) -> None:
     complaint = make_complaint(status="closed")
     with pytest.raises(ValidationFailed) as failure:
         workflow.rate_complaint(complaint, {**sums(*[3] * 9), "cost": 5, "conduct": 0})
     assert set(failure.value.fields) == {"cost", "conduct"}
-    incomplete = sums(*[3] * 9)
-    del incomplete["product"]
     with pytest.raises(ValidationFailed):
-        workflow.rate_complaint(complaint, incomplete)
+        workflow.rate_complaint(complaint, dict.fromkeys(ikm.ELEMENT_NAMES))
+    with pytest.raises(ValidationFailed) as failure:
+        workflow.rate_complaint(complaint, sums(*[3] * 9), profile={"respondent_sex": "x"})
+    assert set(failure.value.fields) == {"respondent_sex"}
+
+
+def test_skipped_questions_are_stored_as_null_with_the_profile(
+    make_complaint: MakeComplaint,
+) -> None:
+    complaint = make_complaint(status="resolved")
+    answers: dict[str, int | None] = {**sums(4, 4, 3, 3, 4, 4, 4, 2, 3), "cost": None}
+    del answers["product"]  # absent is skipped too
+    profile = {"respondent_sex": "female", "respondent_age": "30_39", "respondent_education": ""}
+    workflow.rate_complaint(complaint, answers, profile=profile)
+    workflow.commit()
+    response = db.session.scalar(select(SurveyResponse))
+    assert response is not None
+    assert (response.cost, response.product, response.facilities) == (None, None, 2)
+    assert (response.respondent_sex, response.respondent_age) == ("female", "30_39")
+    assert (response.respondent_education, response.respondent_occupation) == (None, None)
+    # 4 4 3 4 4 2 3 → mean 24/7 → 1 + (17/7) × 4/3 = 4.24 → 4
+    assert complaint.satisfaction == 4
+
+
+def test_each_element_is_averaged_over_those_who_answered_it() -> None:
+    # Three respondents; cost answered by one (4), facilities by two (2 and 3).
+    result = ikm.compute(
+        3,
+        sums(12, 9, 9, 4, 9, 9, 12, 5, 9),
+        {**dict.fromkeys(ikm.ELEMENT_NAMES, 3), "cost": 1, "facilities": 2},
+    )
+    assert result.element_means["cost"] == 4 and result.element_means["facilities"] == Fraction(
+        5, 2
+    )
+    # Σ NRR = 4 + 3 + 3 + 4 + 3 + 3 + 4 + 2.5 + 3 = 29.5; × 1/9 × 25 = 81.94 → B
+    assert (result.value, result.grade, result.reason) == (Decimal("81.94"), "B", None)
+
+
+def test_an_element_nobody_answered_leaves_no_index_and_says_why() -> None:
+    counts = {**dict.fromkeys(ikm.ELEMENT_NAMES, 2), "cost": 0}
+    result = ikm.compute(2, {**sums(*[8] * 9), "cost": 0}, counts)
+    assert (result.value, result.grade, result.respondents) == (None, None, 2)
+    assert (result.reason, result.unanswered) == ("element_unanswered", ("cost",))
+    assert "cost" not in result.element_means and result.as_json()["unanswered"] == ["cost"]
+    with pytest.raises(ValueError):
+        ikm.exact_value(2, {**sums(*[8] * 9), "cost": 0}, counts)
+
+
+def test_figures_without_answer_counts_count_every_respondent() -> None:
+    assert ikm.compute(4, sums(14, 12, 12, 16, 14, 15, 16, 10, 13)).answers == dict.fromkeys(
+        ikm.ELEMENT_NAMES, 4
+    )
 
 
 def test_an_open_complaint_cannot_be_rated(make_complaint: MakeComplaint) -> None:

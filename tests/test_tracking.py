@@ -171,12 +171,16 @@ def test_the_citizen_answers_the_survey_once(client, make_complaint: MakeComplai
     assert response.cost == 4
 
 
-def test_a_survey_with_a_missing_answer_is_refused(client, make_complaint: MakeComplaint) -> None:
+def test_a_survey_with_no_answer_or_a_wrong_one_is_refused(
+    client, make_complaint: MakeComplaint
+) -> None:
     complaint = make_complaint(status="resolved")
-    html = post_form(client, complaint.code, "rate", {**SURVEY, "facilities": ""})
-    db.session.expire_all()
-    assert db.session.scalar(select(SurveyResponse)) is None
-    assert "notice-danger" in html and complaint.satisfaction is None
+    nothing = dict.fromkeys(SURVEY, "na")
+    for data in (nothing, {**SURVEY, "facilities": "5"}):
+        html = post_form(client, complaint.code, "rate", data)
+        db.session.expire_all()
+        assert db.session.scalar(select(SurveyResponse)) is None
+        assert "notice-danger" in html and complaint.satisfaction is None
 
 
 def test_confirm_without_csrf_is_rejected(client, make_complaint: MakeComplaint) -> None:

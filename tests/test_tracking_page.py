@@ -94,18 +94,6 @@ def test_one_submit_confirms_and_stores_the_survey(
     assert "Laporan ini sudah selesai dan ditutup." in shown
 
 
-def test_a_partly_answered_survey_confirms_only_and_says_why(
-    client: FlaskClient, make_complaint: MakeComplaint
-) -> None:
-    complaint = make_complaint(status="resolved")
-    partly = {**SURVEY, "cost": "", "facilities": ""}
-    shown = answer(client, complaint.code, {"decision": "confirm", **partly})
-    assert survey_rows() == [] and complaint.status == "closed"
-    assert "Jawaban survei Anda tidak disimpan" in shown
-    # The survey stays open to the reporter, now on its own.
-    assert "Nilai layanan kami" in shown and "Mohon jawab kesembilannya." in shown
-
-
 def test_no_without_a_reason_changes_nothing_and_says_what_is_missing(
     client: FlaskClient, make_complaint: MakeComplaint
 ) -> None:
@@ -217,7 +205,8 @@ def test_the_reply_and_resolution_stand_above_the_one_form(
     assert form.count("<form") == 0 and form.count('type="submit"') == 1
     assert 'name="decision"' in form and 'name="reason"' in form
     assert all(f'name="{name}"' in form for name in SURVEY)
-    assert "disimpan hanya jika kesembilan pertanyaan dijawab" in form
+    assert "Lewati pertanyaan yang tidak berlaku bagi Anda" in form
+    assert form.count('value="na"') == len(SURVEY)
 
 
 def test_without_sms_the_reporter_is_told_to_keep_the_code(

@@ -20,8 +20,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from complaints import labels
 from complaints.districts import all_kecamatan
-from complaints.ikm import ELEMENT_NAMES
+from complaints.ikm import ELEMENT_NAMES, PROFILE_COLUMNS
 from complaints.intake import MAX_DESCRIPTION, MIN_DESCRIPTION
 from complaints.models import Kind
 
@@ -140,8 +141,11 @@ class TrackForm(FlaskForm):
     submit = SubmitField(_l("Check status"))
 
 
-def _skm_question(question: object, *, required: bool = True) -> RadioField:
-    """One SKM element, answered on the regulation's 1–4 scale (best first)."""
+SKIPPED = "na"  # the answer "tidak berlaku / tidak menjawab": stored as NULL
+
+
+def _skm_question(question: object) -> RadioField:
+    """One SKM element on the regulation's 1–4 scale (best first), or skipped as not applying."""
     return RadioField(
         question,
         choices=[
@@ -149,8 +153,22 @@ def _skm_question(question: object, *, required: bool = True) -> RadioField:
             SelectChoice("3", _l("3 — good")),
             SelectChoice("2", _l("2 — less than good")),
             SelectChoice("1", _l("1 — not good")),
+            SelectChoice(SKIPPED, _l("Does not apply / no answer")),
         ],
-        validators=[DataRequired(_l("Choose an answer."))] if required else [Optional()],
+        validators=[Optional()],
+    )
+
+
+def _profile_question(column: str) -> SelectField:
+    """One optional question of the respondent profile, left blank by default."""
+    answers = labels.RESPONDENT_ANSWERS[column]
+    return SelectField(
+        labels.RESPONDENT_QUESTIONS[column],
+        choices=[
+            SelectChoice("", _l("— Not given —")),
+            *(SelectChoice(value, words) for value, words in answers.items()),
+        ],
+        validators=[Optional()],
     )
 
 
@@ -168,25 +186,49 @@ SKM_QUESTIONS = {
 }
 
 
-class RateForm(FlaskForm):
-    """The SKM survey on its own (after the report closed): all nine questions answered."""
+class SurveyForm(FlaskForm):
+    """The SKM survey's fields: nine questions, each skippable, and the optional profile.
+
+    A question left blank or answered "does not apply" is stored as NULL; the
+    survey is stored when at least one question is answered.
+    """
 
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
-    submit = SubmitField(_l("Send answers"))
 
     element_names = ELEMENT_NAMES
+    profile_names = PROFILE_COLUMNS
 
-    def answers(self) -> dict[str, int]:
-        """The nine answers as integers, keyed by element (call after validation)."""
-        return {name: int(self[name].data) for name in ELEMENT_NAMES}
+    def survey_answers(self) -> dict[str, int | None] | None:
+        """The nine answers (None where skipped), or None when no question was answered."""
+        given = {name: self[name].data for name in ELEMENT_NAMES}
+        answers = {
+            name: int(value) if value and value != SKIPPED else None
+            for name, value in given.items()
+        }
+        if all(score is None for score in answers.values()):
+            return None
+        return answers
+
+    def profile(self) -> dict[str, str | None]:
+        """The respondent profile as given, None where left out."""
+        return {name: self[name].data or None for name in PROFILE_COLUMNS}
 
 
-class ConfirmForm(FlaskForm):
-    """Is it resolved? — with the SKM survey on the same submit, each question skippable.
+# Set before the subclasses exist, so that they inherit the fields.
+for _name, _question in SKM_QUESTIONS.items():
+    setattr(SurveyForm, _name, _skm_question(_question))
+for _column in PROFILE_COLUMNS:
+    setattr(SurveyForm, _column, _profile_question(_column))
 
-    The survey is stored only when all nine are answered (SurveyResponse has no
-    room for a skipped element); a "No" ignores it.
-    """
+
+class RateForm(SurveyForm):
+    """The SKM survey on its own (after the report closed)."""
+
+    submit = SubmitField(_l("Send answers"))
+
+
+class ConfirmForm(SurveyForm):
+    """Is it resolved? — with the SKM survey on the same submit; a "No" ignores the survey."""
 
     decision = RadioField(
         _l("Is the problem resolved?"),
@@ -199,22 +241,4 @@ class ConfirmForm(FlaskForm):
     reason = TextAreaField(
         _l("If not, what is still wrong?"), validators=[Optional(), Length(max=2000)]
     )
-    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Send answer"))
-
-    element_names = ELEMENT_NAMES
-
-    def survey_answers(self) -> dict[str, int] | None:
-        """The nine answers as integers, or None unless every one was answered."""
-        given = {name: self[name].data for name in ELEMENT_NAMES}
-        if not all(given.values()):
-            return None
-        return {name: int(value) for name, value in given.items()}
-
-    def survey_started(self) -> bool:
-        return any(self[name].data for name in ELEMENT_NAMES)
-
-
-for _name, _question in SKM_QUESTIONS.items():
-    setattr(RateForm, _name, _skm_question(_question))
-    setattr(ConfirmForm, _name, _skm_question(_question, required=False))

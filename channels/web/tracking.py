@@ -148,7 +148,7 @@ def track_photo(code: str, photo_id: int) -> Response:
 @bp.post("/track/<code>/confirm")
 @limiter.limit("20/minute")
 def confirm(code: str) -> Response:
-    """Resolved or not, and on "resolved" the survey when all nine are answered: one commit."""
+    """Resolved or not, and on "resolved" the survey when one question is answered: one commit."""
     complaint = _complaint_or_404(code)
     _reporter_or_403(complaint)
     form = ConfirmForm()
@@ -184,33 +184,27 @@ def _decide(complaint: Complaint, form: ConfirmForm) -> list[tuple[str, str]]:
     notices = [(gettext("Thank you. Your report is now closed."), "success")]
     answers = form.survey_answers()
     if answers is not None and not_rated_yet:
-        workflow.rate_complaint(complaint, answers, form.comment.data)
+        workflow.rate_complaint(complaint, answers, form.comment.data, profile=form.profile())
         notices.append((gettext("Thank you for answering the survey."), "success"))
-    elif form.survey_started() and not_rated_yet:
-        notices.append(
-            (
-                gettext(
-                    "Your survey answers were not saved: the survey counts only when all nine "
-                    "questions are answered. You can still answer it below."
-                ),
-                "warning",
-            )
-        )
     return notices
 
 
 @bp.post("/track/<code>/rate")
 @limiter.limit("20/minute")
 def rate(code: str) -> Response:
-    """The survey alone (e.g. after the sweep closed the report): all nine answers."""
+    """The survey alone (e.g. after the sweep closed the report): at least one answer."""
     complaint = _complaint_or_404(code)
     _reporter_or_403(complaint)
     form = RateForm()
-    if not form.validate_on_submit():
-        flash(gettext("Please answer all nine questions, each from 1 to 4."), "danger")
+    answers = form.survey_answers() if form.validate_on_submit() else None
+    if answers is None:
+        flash(
+            gettext("Please answer at least one question, each from 1 to 4, or skip it."),
+            "danger",
+        )
         return _back_to(complaint)
     try:
-        workflow.rate_complaint(complaint, form.answers(), form.comment.data)
+        workflow.rate_complaint(complaint, answers, form.comment.data, profile=form.profile())
         workflow.commit()
     except DomainError as refusal:
         db.session.rollback()

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from complaints import ikm
@@ -32,8 +32,18 @@ from .periods import Period, Scope
 
 HALF, NINE_TENTHS = Fraction(1, 2), Fraction(9, 10)
 SLA_BOARD_ACTION = "sla_board_viewed"
-# Per unit: respondents and each element's sum.
-SurveySums = dict[int | None, tuple[int, dict[str, int]]]
+
+
+class SurveyTotals(NamedTuple):
+    """A group's respondents, each element's sum and each element's number of answers."""
+
+    respondents: int
+    sums: dict[str, int]
+    answers: dict[str, int]
+
+
+# Per unit.
+SurveySums = dict[int | None, SurveyTotals]
 
 
 def band(completed: int, actionable: int) -> str | None:
@@ -156,29 +166,48 @@ def _local_minute(moment: datetime | None, period: Period) -> str | None:
 
 
 def surveys(period: Period, scope: Scope) -> SurveySums:
-    """Per unit: respondents and each element's sum, over answers given in the period."""
-    element_sums = [
-        func.sum(getattr(SurveyResponse, name)).label(name) for name in ikm.ELEMENT_NAMES
-    ]
+    """Per unit: respondents, each element's sum and its number of answers (skipped: NULL)."""
     query = (
-        select(SurveyResponse.unit_id, func.count().label("respondents"), *element_sums)
-        .where(
-            SurveyResponse.created_at >= period.start_at,
-            SurveyResponse.created_at < period.end_at,
-            SurveyResponse.unit_id.in_(scope.unit_ids) if scope.unit_ids is not None else true(),
-        )
+        select(SurveyResponse.unit_id, *survey_columns())
+        .where(survey_scope(period, scope))
         .group_by(SurveyResponse.unit_id)
     )
-    return {
-        row.unit_id: (
-            int(row.respondents),
-            {name: int(getattr(row, name)) for name in ikm.ELEMENT_NAMES},
-        )
-        for row in db.session.execute(query)
-    }
+    return {row.unit_id: survey_totals(row) for row in db.session.execute(query)}
 
 
-def ikm_of(answers: list[tuple[int, dict[str, int]]]) -> ikm.Ikm:
-    respondents = sum(count for count, _sums in answers)
-    sums = {name: sum(element[name] for _count, element in answers) for name in ikm.ELEMENT_NAMES}
-    return ikm.compute(respondents, sums)
+def survey_columns() -> list[Any]:
+    """The aggregates of a group of survey responses, read by :func:`survey_totals`."""
+    return [
+        func.count().label("respondents"),
+        *(func.sum(getattr(SurveyResponse, name)).label(name) for name in ikm.ELEMENT_NAMES),
+        *(
+            func.count(getattr(SurveyResponse, name)).label(f"{name}_answers")
+            for name in ikm.ELEMENT_NAMES
+        ),
+    ]
+
+
+def survey_scope(period: Period, scope: Scope) -> ColumnElement[bool]:
+    """The survey answers given in the period, for the units of the scope."""
+    return and_(
+        SurveyResponse.created_at >= period.start_at,
+        SurveyResponse.created_at < period.end_at,
+        SurveyResponse.unit_id.in_(scope.unit_ids) if scope.unit_ids is not None else true(),
+    )
+
+
+def survey_totals(row: Any) -> SurveyTotals:
+    """A row of :func:`survey_columns` as respondents, sums and answer counts."""
+    return SurveyTotals(
+        int(row.respondents),
+        {name: int(getattr(row, name) or 0) for name in ikm.ELEMENT_NAMES},
+        {name: int(getattr(row, f"{name}_answers")) for name in ikm.ELEMENT_NAMES},
+    )
+
+
+def ikm_of(groups: list[SurveyTotals]) -> ikm.Ikm:
+    """The IKM of several groups of respondents together."""
+    respondents = sum(group.respondents for group in groups)
+    sums = {name: sum(group.sums[name] for group in groups) for name in ikm.ELEMENT_NAMES}
+    counts = {name: sum(group.answers[name] for group in groups) for name in ikm.ELEMENT_NAMES}
+    return ikm.compute(respondents, sums, counts)
