@@ -12,8 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import insert, select
 
+from channels import channel_status, sms, telegram
 from complaints.extensions import db
 from complaints.models import AuditLog, Complaint, Holiday, SlaPolicy, Unit, User
+from complaints.staff.admin import CHANNEL_DETAIL_NAMES, CHANNEL_DETAIL_VALUES
 from sla.policies import working_calendar
 from tests.conftest import Cast, MakeComplaint, category, unit
 from tests.staff_helpers import session_csrf, signed_in
@@ -198,6 +200,39 @@ def test_the_admin_page_shows_channel_state_and_the_outbox_backlog(
     page = signed_in(app, cast.admin.email).get("/staff/admin/").get_data(as_text=True)
     assert "Telegram" in page and "SMS" in page  # channels by name, not code
     assert "1" in page  # one acknowledgement waits to be sent
+
+
+def test_the_channel_details_on_the_admin_page_are_in_words(app: Flask, cast: Cast) -> None:
+    # Telegram without a webhook secret, SMS without a sender number: the phrases that explain.
+    app.config.update(
+        TELEGRAM_BOT_TOKEN="123456:test-token",
+        TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",
+        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        TWILIO_AUTH_TOKEN="token",
+        TWILIO_API_BASE_URL="http://127.0.0.1:9",
+    )
+    telegram.init_app(app)
+    sms.init_app(app)
+    admin = signed_in(app, cast.admin.email)
+    page = admin.get("/staff/admin/").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Rahasia webhook: belum diatur: webhook menolak setiap pesan" in text
+    assert "Nomor pengirim SMS: tidak ada: SMS keluar menunggu" in text
+    assert "Nomor pengirim WhatsApp: tidak ada" in text
+    for english in ("not set", "polling only", "none", "outbound SMS", "API server", "SMS sender"):
+        assert english not in text, english
+    english_page = admin.get("/staff/admin/?lang=en").get_data(as_text=True)
+    assert "only polling receives them" in english_page
+
+    # Every detail a channel reports has a name, and every fixed phrase a translation:
+    # what is left is an address, a host name or a number, shown as it is.
+    for status in channel_status(app):
+        for key, value in status.items():
+            if key in ("channel", "configured"):
+                continue
+            assert key in CHANNEL_DETAIL_NAMES, key
+            shown = str(value)
+            assert shown in CHANNEL_DETAIL_VALUES or re.fullmatch(r"[\w.:/+-]+", shown), shown
 
 
 def test_the_audit_log_shows_a_users_sign_ins_and_a_complaints_history(

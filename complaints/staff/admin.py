@@ -375,7 +375,8 @@ def _section(name: str) -> Section:
     return section
 
 
-# The channel modules' status keys, in words.
+# The channel modules' status keys and their fixed values (``channels.channel_status``),
+# in words. Other values are addresses, host names or phone numbers, shown as they are.
 CHANNEL_DETAIL_NAMES = {
     "webhook": _l("Webhook address"),
     "webhook secret": _l("Webhook secret"),
@@ -385,6 +386,29 @@ CHANNEL_DETAIL_NAMES = {
     "WhatsApp sender": _l("WhatsApp sender number"),
     "API": _l("Provider API server"),
 }
+CHANNEL_DETAIL_VALUES = {
+    "set": _l("set"),
+    "not set: the webhook refuses every update (polling only)": _l(
+        "not set: the webhook refuses every message, so only polling receives them"
+    ),
+    "off (no PUBLIC_BASE_URL)": _l("off: the public address (PUBLIC_BASE_URL) is not set"),
+    "none: outbound SMS wait (set TWILIO_FROM_NUMBER)": _l(
+        "none: outgoing SMS wait until TWILIO_FROM_NUMBER is set"
+    ),
+    "none": _l("none"),
+}
+
+
+def channel_details(status: dict[str, object]) -> list[tuple[str, str]]:
+    """A channel's status details as (name, value) in the reader's language."""
+    details = []
+    for key, value in status.items():
+        if key in ("channel", "configured"):
+            continue
+        name = CHANNEL_DETAIL_NAMES.get(key, key)
+        text = CHANNEL_DETAIL_VALUES.get(str(value), str(value))
+        details.append((str(name), str(text)))
+    return details
 
 
 @bp.get("/admin/")
@@ -402,7 +426,7 @@ def admin_home() -> str:
             .limit(50)
         ).all(),
         sections=SECTIONS.values(),
-        channel_detail_names=CHANNEL_DETAIL_NAMES,
+        channel_details=channel_details,
         form=ConfirmForm(),
     )
 
