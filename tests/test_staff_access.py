@@ -16,6 +16,7 @@ from complaints.attachments import NewAttachment
 from complaints.auth import issue_password_reset
 from complaints.extensions import db
 from complaints.models import (
+    AssessmentDocument,
     BlockedAddress,
     Holiday,
     Notification,
@@ -90,6 +91,10 @@ RULES: dict[str, set[str]] = {
     "reports.refresh": SUPERVISORS,
     "reports.intake": ALL_STAFF,
     "reports.lapor_import": SUPERVISORS,  # and officers of a front-office unit
+    "assessment_documents.register": SUPERVISORS,
+    "assessment_documents.upload": SUPERVISORS,
+    "assessment_documents.download": SUPERVISORS,  # a document of unit A
+    "assessment_documents.delete": SUPERVISORS,  # without the confirmation: nothing deleted
 }
 # Open without signing in (everything else sends the anonymous to the sign-in page).
 PUBLIC = {"staff.login", "staff.reset_password", "staff.accept_invitation"}
@@ -126,7 +131,18 @@ def test_the_access_matrix(
     message = OutboundMessage(key="k", channel="sms", address="+62812", body="x", status="failed")
     blocked = BlockedAddress(channel="sms", address="+6281299990000", reason="flood")
     view = SavedView(user_id=notification_owner.id, name="Jalan", query="category=1")
-    db.session.add_all([notice, holiday, message, blocked, view])
+    document = AssessmentDocument(
+        kind="sop",
+        title="SOP pengelolaan pengaduan",
+        document_date=date(2026, 1, 5),
+        unit_id=complaint.unit_id,
+        filename="sop.pdf",
+        content_type="application/pdf",
+        size=5,
+        sha256="0" * 64,
+        content=b"%PDF-",
+    )
+    db.session.add_all([notice, holiday, message, blocked, view, document])
     reset_token = issue_password_reset(cast.supervisor)
     db.session.commit()
     values = {
@@ -141,6 +157,7 @@ def test_the_access_matrix(
         "view_id": view.id,
         "token": reset_token,
         "user_id": cast.officer_b.id,
+        "document_id": document.id,
     }
     client = signed_in(app, person.email) if person else app.test_client()
     if person:
