@@ -3,8 +3,9 @@
 Indonesian and English, JavaScript on and off: the page fits the screen,
 axe-core finds nothing serious, the CSP blocks nothing, and "is it
 resolved?" with the survey closes the complaint and stores the rating in one
-submit. Screenshots ``track-<status>-<lang>.png`` and ``home-<lang>.png`` go
-to test-artifacts/ (taken with JavaScript on).
+submit (one run taps "Tidak berlaku" on a question, stored as skipped).
+Screenshots ``track-<status>-<lang>.png`` and ``home-<lang>.png`` go to
+test-artifacts/ (taken with JavaScript on).
 
 axe-core needs JavaScript to run (with it off, its checks never finish), so
 "JavaScript off" is audited in a second page where our scripts are refused:
@@ -102,7 +103,8 @@ def test_one_submit_confirms_and_rates(
 ) -> None:
     complaint = make_complaint(status="resolved")
     words = CHOICES[lang]
-    page = open_browser(viewport=PHONE, javascript=javascript)
+    skip = lang == "id" and javascript  # one run taps "does not apply" on the cost question
+    page = open_browser(viewport=PHONE, javascript=javascript, has_touch=skip)
     as_reporter(page, live_server, complaint.code, lang)
     survey = page.locator("#survey")
     if javascript:
@@ -112,6 +114,15 @@ def test_one_submit_confirms_and_rates(
     assert survey.is_visible() and page.locator("#reopen-reason").is_hidden() == javascript
     for question in survey.locator("fieldset.choice-rows").all():
         question.get_by_label(words["best"]).check()
+    if skip:
+        cost = survey.locator("fieldset.choice-rows").nth(ELEMENT_NAMES.index("cost"))
+        row = cost.locator("label.choice-row", has_text="Tidak berlaku / tidak menjawab")
+        box = row.bounding_box()
+        assert box is not None and box["height"] >= 44
+        row.tap()
+        assert row.locator("input").is_checked()
+        page.get_by_text("Tentang Anda (tidak wajib)").tap()  # the optional profile opens
+        page.get_by_label("Jenis kelamin").select_option("female")
     assert_fits(page, f"track-answer-{lang}-{javascript}")
     if javascript:
         check_accessibility(page, f"track-answer-{lang}")
@@ -123,7 +134,12 @@ def test_one_submit_confirms_and_rates(
     assert complaint.status == "closed"
     response = db.session.scalar(select(SurveyResponse))
     assert response is not None and response.complaint_id == complaint.id
-    assert all(getattr(response, name) == 4 for name in ELEMENT_NAMES)
+    assert response.respondent_sex == ("female" if skip else None)
+    skipped = {"cost": None} if skip else {}
+    assert {name: getattr(response, name) for name in ELEMENT_NAMES} == {
+        **dict.fromkeys(ELEMENT_NAMES, 4),
+        **skipped,
+    }
     assert_fits(page, f"track-answered-{lang}-{javascript}")
     assert page.csp_blocked == []
 
