@@ -300,6 +300,8 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "bulk_assign": _l("Assigned (several at once)"),
     "bulk_route": _l("Routed to a unit (several at once)"),
     "bulk_priority": _l("Changed the priority (several at once)"),
+    "assessment_document_added": _l("Added an assessment document"),
+    "assessment_document_removed": _l("Deleted an assessment document"),
 }
 
 
@@ -314,6 +316,8 @@ def audit_sentence(entry: AuditLog) -> str:
         text += " (" + detail["email"] + ")"
     if isinstance(detail.get("channel"), str):
         text += " (" + channel_label(detail["channel"]) + ")"
+    if entry.target_type == "assessment_document" and isinstance(detail.get("title"), str):
+        text += ": " + detail["title"]
     return text
 
 
