@@ -195,7 +195,13 @@ def build(run: ReportRun, signer: Signer) -> Dossier:
 def summary(figures: dict[str, Any]) -> list[tuple[str, str]]:
     totals, ikm = figures["totals"], figures["ikm"]
     satisfaction = gettext("no answers yet")
-    if ikm["respondents"]:
+    if ikm["respondents"] and ikm["value"] is None:
+        # An element nobody answered leaves no index (complaints.ikm).
+        satisfaction = gettext(
+            "no index yet: an element has no answer (%(count)d respondents)",
+            count=ikm["respondents"],
+        )
+    elif ikm["respondents"]:
         satisfaction = gettext(
             "%(value)s, grade %(grade)s (%(name)s), %(count)d respondents",
             value=format_decimal(ikm["value"], "0.00"),
@@ -329,7 +335,7 @@ def unit_lines(figures: dict[str, Any]) -> list[UnitLine]:
                 completed=unit["completed"],
                 completion=percent(unit["completion_rate"]),
                 on_time=percent(unit["on_time_rate"]),
-                ikm=format_decimal(ikm["value"], "0.00") if ikm["respondents"] else "—",
+                ikm=format_decimal(ikm["value"], "0.00") if ikm["value"] is not None else "—",
                 few=unit["low_count"],
             )
         )
