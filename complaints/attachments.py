@@ -19,11 +19,13 @@ from datetime import datetime
 
 from flask_babel import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
 from werkzeug.utils import secure_filename
+from werkzeug.wrappers import Response
 
-from .errors import ValidationFailed
+from .errors import DomainError, ValidationFailed
 from .extensions import db
-from .models import Attachment, Complaint
+from .models import Attachment, Complaint, ComplaintEvent, Status
 
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -34,11 +36,13 @@ ACCEPTED_FORMATS = {
     "WEBP": "image/webp",
     "GIF": "image/gif",
 }
+PDF = "application/pdf"
 EXTENSIONS = {
     "image/jpeg": ".jpg",
     "image/png": ".png",
     "image/webp": ".webp",
     "image/gif": ".gif",
+    PDF: ".pdf",
 }
 # Pillow warns past this many pixels and refuses twice as many; we refuse both. A phone
 # photo has 12–50 million; a bomb declares billions in a few hundred bytes.
@@ -211,3 +215,128 @@ def add_photos(complaint: Complaint, photos: Sequence[NewAttachment], *, now: da
         attachment.created_at = now
         db.session.add(attachment)
     return len(attachments)
+
+
+# --- files staff attach to a reply, an internal note or a resolution -------------------------
+
+MAX_FILES = 5
+
+
+class FileRefused(DomainError):
+    """A file staff attached that the office does not take: too large (413) or not a
+    photo or a PDF (422). Nothing of the action it came with is applied."""
+
+    code = "file_refused"
+
+    def __init__(self, message: str, *, too_large: bool) -> None:
+        super().__init__(message)
+        self.http_status = 413 if too_large else 422
+
+
+def is_pdf(content: bytes) -> bool:
+    """A PDF by its content: the header at the start and an end-of-file marker near the end
+    (an interrupted upload lacks it)."""
+    return content.startswith(b"%PDF-") and b"%%EOF" in content[-2048:]
+
+
+def validated_files(files: Sequence[NewAttachment]) -> list[Attachment]:
+    """Staff's photos and PDFs as attachment rows (not yet stored), or FileRefused.
+
+    Photos go through :func:`clean_photo` as the citizen's do (checked by
+    their content, shrunk to ``MAX_PHOTO_SIDE``, re-encoded without
+    metadata); a PDF is kept as sent. At most ``MAX_FILES`` of at most
+    ``MAX_PHOTO_BYTES`` each.
+    """
+    if len(files) > MAX_FILES:
+        raise FileRefused(
+            gettext("At most %(count)d files at once.", count=MAX_FILES), too_large=True
+        )
+    stored = []
+    for upload in files:
+        if len(upload.content) > MAX_PHOTO_BYTES:
+            raise FileRefused(
+                gettext("%(name)s is larger than 10 MB.", name=upload.filename or "—"),
+                too_large=True,
+            )
+        if is_pdf(upload.content):
+            content, content_type = upload.content, PDF
+        else:
+            clean = clean_photo(upload.content)
+            if clean is None:
+                raise FileRefused(
+                    gettext(
+                        "%(name)s is not a photo (JPEG, PNG, WebP, GIF) or a PDF.",
+                        name=upload.filename or "—",
+                    ),
+                    too_large=False,
+                )
+            content, content_type = clean.content, clean.content_type
+        stored.append(
+            Attachment(
+                filename=stored_filename(upload.filename, content_type),
+                content_type=content_type,
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                content=content,
+            )
+        )
+    return stored
+
+
+def attach_to_message(
+    complaint: Complaint, message_id: int, files: Sequence[Attachment], *, now: datetime
+) -> None:
+    """Store ``files`` as the message's (by id: not among the citizen's own photos)."""
+    for attachment in files:
+        attachment.complaint_id = complaint.id
+        attachment.message_id = message_id
+        attachment.created_at = now
+        db.session.add(attachment)
+
+
+def message_files(complaint: Complaint) -> dict[int, list[Attachment]]:
+    """The files staff attached to the complaint's messages, by message id (one query;
+    their bytes stay deferred)."""
+    rows = db.session.scalars(
+        select(Attachment)
+        .where(Attachment.complaint_id == complaint.id, Attachment.message_id.is_not(None))
+        .order_by(Attachment.id)
+    )
+    files: dict[int, list[Attachment]] = {}
+    for row in rows:
+        files.setdefault(row.message_id or 0, []).append(row)
+    return files
+
+
+def event_message(event: ComplaintEvent) -> int | None:
+    """The message an event wrote (a reply, a note, a resolution), when it recorded one."""
+    value = (event.data or {}).get("message")
+    return value if isinstance(value, int) else None
+
+
+def resolution_messages(complaint: Complaint) -> list[int]:
+    """The messages that carried the complaint's resolutions, oldest first."""
+    return [
+        message
+        for event in complaint.events
+        if event.kind == "status"
+        and event.to_status == Status.RESOLVED
+        and (message := event_message(event)) is not None
+    ]
+
+
+def file_response(attachment: Attachment, *, small: bool = False) -> Response:
+    """A stored file as one browser keeps it: a photo inline (``small``: its thumbnail),
+    anything else (a PDF) as a download, never rendered in our origin."""
+    content, content_type = attachment.content, attachment.content_type
+    is_image = content_type.startswith("image/")
+    thumbnail = thumbnail_jpeg(content) if is_image and small else None
+    if thumbnail is not None:
+        content, content_type = thumbnail, "image/jpeg"
+    response = Response(content, mimetype=content_type)
+    if is_image:
+        response.headers["Content-Disposition"] = "inline"
+    else:
+        response.headers.set("Content-Disposition", "attachment", filename=attachment.filename)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

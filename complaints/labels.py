@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date, gettext
+from flask_babel import format_date, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -171,6 +171,13 @@ def person_name(user: User | None) -> str:
     if user is None:
         return "—"
     return user.name or user.email.split("@", 1)[0]
+
+
+def file_size(size: int) -> str:
+    """A file's size as people read it: "85 KB", "1,2 MB"."""
+    if size < 1024 * 1024:
+        return gettext("%(n)s KB", n=format_decimal(max(round(size / 1024), 1)))
+    return gettext("%(n)s MB", n=format_decimal(round(size / (1024 * 1024), 1)))
 
 
 def hours_left(hours: float) -> str:
@@ -335,6 +342,7 @@ FILTERS = {
     "person_name": person_name,
     "hours_late": hours_late,
     "hours_left": hours_left,
+    "file_size": file_size,
     "deadline_phrase": deadline_phrase,
     "audit_sentence": audit_sentence,
     "event_sentence": event_sentence,

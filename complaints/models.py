@@ -443,8 +443,14 @@ class Complaint(Model):
     messages: Mapped[list[Message]] = relationship(
         back_populates="complaint", order_by="Message.id"
     )
+    # The citizen's own photos. Files staff attach to a reply, a note or a resolution
+    # carry that message's id (complaints.attachments.message_files).
     attachments: Mapped[list[Attachment]] = relationship(
-        back_populates="complaint", order_by="Attachment.id"
+        back_populates="complaint",
+        primaryjoin=(
+            "and_(Complaint.id == Attachment.complaint_id, Attachment.message_id.is_(None))"
+        ),
+        order_by="Attachment.id",
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 -- SQLAlchemy reads it

@@ -7,7 +7,7 @@ phone, e-mail or NIK, and free text is redacted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,8 @@ from typing import Any
 from flask_babel import force_locale, gettext
 
 from . import notify
-from .models import Complaint, MessageKind, Status
+from .attachments import message_files, resolution_messages
+from .models import Attachment, Complaint, MessageKind, Status
 from .notify import status_label
 from .redact import redact
 
@@ -29,9 +30,20 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class PublicFile:
+    """A file staff attached to a public reply or the resolution: anyone with the code sees it."""
+
+    id: int
+    filename: str
+    is_image: bool
+    size: int
+
+
+@dataclass(frozen=True)
 class PublicReply:
     at: datetime
     body: str
+    files: tuple[PublicFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,8 @@ class PublicComplaint:
     confidential: bool = False
     public_replies: list[PublicReply] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    # Photos of the work done or a report, attached to the (latest) resolution.
+    resolution_files: tuple[PublicFile, ...] = ()
 
     @property
     def can_confirm(self) -> bool:
@@ -86,14 +100,39 @@ def _redactor(complaint: Complaint) -> Callable[[str | None], str | None]:
     return clean
 
 
-def _public_replies(complaint: Complaint) -> list[PublicReply]:
+def _public_replies(
+    complaint: Complaint, files: Mapping[int, Sequence[Attachment]] | None = None
+) -> list[PublicReply]:
+    """The replies to the citizen, redacted; the resolution's message is shown as the
+    resolution, not here. ``files`` (by message id) are only the page's."""
     replies = [
         message for message in complaint.messages if message.kind == MessageKind.PUBLIC_REPLY
     ]
     if not replies:
         return []  # nothing to redact: the reporter's name need not be read
+    resolutions = set(resolution_messages(complaint))
     clean = _redactor(complaint)
-    return [PublicReply(message.at, clean(message.body) or "") for message in replies]
+    return [
+        PublicReply(
+            message.at, clean(message.body) or "", _public_files((files or {}).get(message.id))
+        )
+        for message in replies
+        if message.id not in resolutions
+    ]
+
+
+def _public_files(rows: Sequence[Attachment] | None) -> tuple[PublicFile, ...]:
+    return tuple(
+        PublicFile(row.id, row.filename, row.content_type.startswith("image/"), row.size)
+        for row in rows or ()
+    )
+
+
+def _resolution_files(
+    complaint: Complaint, files: Mapping[int, Sequence[Attachment]]
+) -> tuple[PublicFile, ...]:
+    resolutions = resolution_messages(complaint) if files else []
+    return _public_files(files.get(resolutions[-1])) if resolutions else ()
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -129,6 +168,7 @@ def public_json(complaint: Complaint) -> dict[str, Any]:
 
 def public_view(complaint: Complaint, locale: str = "id") -> PublicComplaint:
     clean = _redactor(complaint)
+    files = message_files(complaint)
 
     with force_locale(locale):
         history = []
@@ -171,6 +211,7 @@ def public_view(complaint: Complaint, locale: str = "id") -> PublicComplaint:
             satisfaction=complaint.satisfaction,
             anonymous=complaint.anonymous,
             confidential=complaint.confidential,
-            public_replies=_public_replies(complaint),
+            public_replies=_public_replies(complaint, files),
             history=history,
+            resolution_files=_resolution_files(complaint, files),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
@@ -22,10 +22,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from sla.deadlines import apply_deadlines, next_action
 
-from . import clock, durations, ikm, notify, report_changes
+from . import attachments, clock, durations, ikm, notify, report_changes
 from .errors import ConcurrentChange, DomainError, InvalidTransition, ValidationFailed
 from .extensions import db
 from .models import (
+    Attachment,
     Category,
     Complaint,
     ComplaintEvent,
@@ -317,13 +318,29 @@ def start_work(
 
 @guarded
 def resolve_complaint(
-    complaint: Complaint, actor: Actor, resolution: str | None, *, now: datetime | None = None
+    complaint: Complaint,
+    actor: Actor,
+    resolution: str | None,
+    *,
+    files: Sequence[Attachment] = (),
+    now: datetime | None = None,
 ) -> ComplaintEvent:
-    """Mark resolved with the text the citizen will read; asks them to confirm and rate."""
+    """Mark resolved with the text the citizen will read; asks them to confirm and rate.
+
+    The resolution is also kept as a public message, the one ``files`` (photos
+    of the work done, a report) hang on; the event names it (``data.message``).
+    The tracking page shows it as the resolution, not among the replies.
+    """
     complaint.resolution = _required(resolution, "resolution")
-    return transition(
-        complaint, Status.RESOLVED, actor, note=complaint.resolution, public_note=True, now=now
+    moment = now or clock.now()
+    message = _message_with_files(
+        complaint, MessageKind.PUBLIC_REPLY, complaint.resolution, moment, actor, files
     )
+    event = transition(
+        complaint, Status.RESOLVED, actor, note=complaint.resolution, public_note=True, now=moment
+    )
+    event.data = {"message": message.id}
+    return event
 
 
 @guarded
@@ -422,22 +439,47 @@ def _add_message(
     return message
 
 
+def _message_with_files(
+    complaint: Complaint,
+    kind: MessageKind,
+    text: str,
+    moment: datetime,
+    actor: Actor,
+    files: Sequence[Attachment],
+) -> Message:
+    """A staff message, flushed so its id keys its files and names it in its event."""
+    channel = complaint.channel if kind == MessageKind.PUBLIC_REPLY else None
+    message = _add_message(complaint, kind, text, moment, actor=actor, channel=channel)
+    db.session.flush()
+    attachments.attach_to_message(complaint, message.id, files, now=moment)
+    return message
+
+
 @guarded
 def reply_to_citizen(
-    complaint: Complaint, actor: Actor, body: str | None, *, now: datetime | None = None
+    complaint: Complaint,
+    actor: Actor,
+    body: str | None,
+    *,
+    files: Sequence[Attachment] = (),
+    now: datetime | None = None,
 ) -> Message:
-    """A public reply: shown on the tracking page and sent on the citizen's channel."""
+    """A public reply: shown on the tracking page and sent on the citizen's channel.
+
+    ``files`` (checked by :func:`complaints.attachments.validated_files`) are
+    shown under it, on the tracking page too.
+    """
     text = _required(body, "body")
     moment = now or clock.now()
-    message = _add_message(
-        complaint, MessageKind.PUBLIC_REPLY, text, moment, actor=actor, channel=complaint.channel
-    )
+    message = _message_with_files(complaint, MessageKind.PUBLIC_REPLY, text, moment, actor, files)
     if complaint.first_response_at is None and complaint.status != Status.RECEIVED:
         complaint.first_response_at = moment
         durations.record(complaint)
         complaint.next_action_at = next_action(complaint)
     complaint.updated_at = moment
-    event = record_event(complaint, actor, "reply", note=text, public=True, now=moment)
+    event = record_event(
+        complaint, actor, "reply", note=text, public=True, data={"message": message.id}, now=moment
+    )
     notify.staff_replied(complaint, event, text)
     return message
 
@@ -491,13 +533,20 @@ def amend_description(
 
 @guarded
 def add_internal_note(
-    complaint: Complaint, actor: Actor, body: str | None, *, now: datetime | None = None
+    complaint: Complaint,
+    actor: Actor,
+    body: str | None,
+    *,
+    files: Sequence[Attachment] = (),
+    now: datetime | None = None,
 ) -> Message:
-    """A note for staff only; never shown or sent to the citizen."""
+    """A note for staff only; never shown or sent to the citizen, nor its ``files``."""
     text = _required(body, "body")
     moment = now or clock.now()
-    message = _add_message(complaint, MessageKind.INTERNAL_NOTE, text, moment, actor=actor)
-    record_event(complaint, actor, "note", note=text, public=False, now=moment)
+    message = _message_with_files(complaint, MessageKind.INTERNAL_NOTE, text, moment, actor, files)
+    record_event(
+        complaint, actor, "note", note=text, public=False, data={"message": message.id}, now=moment
+    )
     return message
 
 

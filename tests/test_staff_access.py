@@ -59,6 +59,8 @@ RULES: dict[str, set[str]] = {
     "staff.reject": UNIT_A,
     "staff.merge": UNIT_A,
     "staff.priority": UNIT_A,
+    "staff.reroute": UNIT_A,
+    "staff.complaint_presence": UNIT_A,
     "staff.sla_board": SUPERVISORS,
     "staff.admin_home": ADMINS,
     "staff.admin_list": ADMINS,

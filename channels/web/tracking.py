@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from complaints import public, reporter_keys, workflow
-from complaints.attachments import thumbnail_jpeg
+from complaints.attachments import file_response, thumbnail_jpeg
 from complaints.codes import complaint_by_code, normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db, limiter
-from complaints.models import Attachment, Complaint
+from complaints.models import Attachment, Complaint, Message, MessageKind
 from complaints.notify import tracking_url
 from complaints.ratelimit import CODE_LOOKUP_SCOPE, code_lookup_budget
 
@@ -132,7 +133,9 @@ def track_photo(code: str, photo_id: int) -> Response:
     complaint = _complaint_or_404(code)
     _reporter_or_403(complaint)
     photo = db.session.get(Attachment, photo_id)
-    if photo is None or photo.complaint_id != complaint.id:
+    # The reporter's own photos only: staff's files (message_id set) are served by
+    # track_file when their message is public, never here.
+    if photo is None or photo.complaint_id != complaint.id or photo.message_id is not None:
         abort(404)
     content, content_type = photo.content, photo.content_type
     small = thumbnail_jpeg(content) if request.args.get("size") == "small" else None
@@ -143,6 +146,28 @@ def track_photo(code: str, photo_id: int) -> Response:
     response.headers["Content-Disposition"] = "inline"
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@bp.get("/track/<code>/files/<int:file_id>")
+@limiter.limit("120/minute")
+def track_file(code: str, file_id: int) -> Response:
+    """A file the office attached to a public reply or the resolution: to anyone with the
+    code, as the reply itself (``?size=small`` for a photo's thumbnail). Files of internal
+    notes and the reporter's own photos are not served here."""
+    complaint = _complaint_or_404(code)
+    item = db.session.scalar(
+        select(Attachment)
+        .join(Message, Message.id == Attachment.message_id)
+        .where(
+            Attachment.id == file_id,
+            Attachment.complaint_id == complaint.id,
+            Message.complaint_id == complaint.id,
+            Message.kind == MessageKind.PUBLIC_REPLY,
+        )
+    )
+    if item is None:
+        abort(404)
+    return file_response(item, small=request.args.get("size") == "small")
 
 
 @bp.post("/track/<code>/confirm")

@@ -19,8 +19,17 @@ from sqlalchemy import select
 
 import channels
 from complaints import labels
+from complaints.attachments import event_message, message_files
 from complaints.extensions import db
-from complaints.models import Complaint, ComplaintEvent, OutboundMessage, Status, Unit, User
+from complaints.models import (
+    Attachment,
+    Complaint,
+    ComplaintEvent,
+    OutboundMessage,
+    Status,
+    Unit,
+    User,
+)
 from complaints.notify import citizen_address
 
 # The module that carries each outbound channel (WhatsApp goes through Twilio, like SMS).
@@ -41,6 +50,8 @@ class Entry:
     internal: bool = False
     delivery: str | None = None
     delivery_failed: bool = False
+    # Files staff attached to the reply, note or resolution this entry records.
+    files: tuple[Attachment, ...] = ()
 
 
 def live_channels() -> set[str]:
@@ -168,6 +179,7 @@ def build(complaint: Complaint, people: Mapping[int, User]) -> list[Entry]:
     outbox = _outbox(complaint)
     live = live_channels()
     context = _Context(complaint, people, _unit_names(complaint))
+    files = message_files(complaint)
     entries = []
     for event in sorted(complaint.events, key=lambda e: (e.at, e.id)):
         style = _style(event)
@@ -188,6 +200,7 @@ def build(complaint: Complaint, people: Mapping[int, User]) -> list[Entry]:
                 internal=bool(event.note) and not event.public and style != "citizen",
                 delivery=delivery,
                 delivery_failed=failed,
+                files=tuple(files.get(event_message(event) or 0, ())),
             )
         )
     return entries

@@ -36,7 +36,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from complaints import clock, ikm, labels, workflow
+from complaints import attachments, clock, ikm, labels, workflow
 from complaints.codes import complaint_by_code
 from complaints.erasure import same_person
 from complaints.errors import ConcurrentChange, DomainError, ValidationFailed
@@ -173,9 +173,17 @@ def _page_complaint(code: str) -> Complaint:
     )
 
 
-def _complaint_page(complaint: Complaint, warning: str | None = None) -> str:
-    """The page: timeline, facts, and the actions allowed now (with the form just sent)."""
+def _complaint_page(
+    complaint: Complaint, warning: str | None = None, notice: dict[str, str] | None = None
+) -> str:
+    """The page: timeline, facts, and the actions allowed now (with the form just sent).
+
+    ``warning`` (the complaint changed meanwhile) or ``notice`` (what was sent was
+    refused) show the page again with the text the officer typed kept in its form.
+    """
     user = staff_user()
+    typed = request.form.get("body", "") if warning or notice else ""
+    resolving = request.endpoint == "staff.resolve"
     verify_form = VerifyForm(
         unit=str(complaint.unit_id or ""),
         category=str(complaint.category_id),
@@ -202,9 +210,11 @@ def _complaint_page(complaint: Complaint, warning: str | None = None) -> str:
         "staff/complaint.html",
         complaint=complaint,
         timeline=timeline.build(complaint, people),
-        notice=_take_notice(complaint),
+        notice=notice or _take_notice(complaint),
         warning=warning,
-        draft=request.form.get("body", "") if warning else "",
+        draft="" if resolving else typed,
+        resolution_draft=typed if resolving else "",
+        accept_files=ACCEPTED_FILES,
         survey=_survey(complaint),
         show_reporter=access.can_see_reporter(user, complaint),
         allowed={status.value for status in workflow.allowed_moves(complaint.status)},
@@ -283,14 +293,31 @@ def _take_notice(complaint: Complaint) -> dict[str, str] | None:
 @bp.get("/complaints/<code>/attachments/<int:attachment_id>")
 @login_required
 def attachment(code: str, attachment_id: int) -> Response:
+    """A file of the complaint (the citizen's photos, staff's files); ``?size=small``
+    for a photo's thumbnail. A PDF is downloaded, never shown in the page's origin."""
     complaint = _visible_complaint(code)
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.complaint_id != complaint.id:
         abort(404)
-    response = Response(item.content, mimetype=item.content_type)
-    response.headers["Content-Disposition"] = "inline"
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return attachments.file_response(item, small=request.args.get("size") == "small")
+
+
+# What the reply, note and resolution forms take (the server checks the content itself).
+ACCEPTED_FILES = "image/jpeg,image/png,image/webp,image/gif,application/pdf,.pdf"
+
+
+def _sent_files() -> list[Attachment]:
+    """The files sent with the form, checked (FileRefused names the first bad one)."""
+    uploads = [
+        attachments.NewAttachment(
+            storage.filename or "",
+            storage.read(attachments.MAX_PHOTO_BYTES + 1),
+            storage.mimetype or "",
+        )
+        for storage in request.files.getlist("files")
+        if storage.filename
+    ]
+    return attachments.validated_files(uploads)
 
 
 def complaint_action(
@@ -319,6 +346,8 @@ def complaint_action(
                 workflow.commit()
             except ConcurrentChange:
                 return _changed_meanwhile(code)
+            except attachments.FileRefused as refusal:
+                return _file_refused(code, refusal, spot)
             except ValidationFailed as failure:
                 db.session.rollback()
                 _leave_notice(complaint, "danger", " ".join(failure.fields.values()), spot)
@@ -362,6 +391,15 @@ def _changed_meanwhile(code: str) -> tuple[str, int]:
         time=local_time(latest.at),
     )
     return _complaint_page(complaint, warning=warning), 409
+
+
+def _file_refused(code: str, refusal: attachments.FileRefused, spot: str) -> tuple[str, int]:
+    """The page again with why the file was refused where the officer acted, nothing
+    applied and the typed text kept: 413 for a file too large, 422 for another type."""
+    db.session.rollback()
+    complaint = _page_complaint(code)
+    notice = {"code": complaint.code, "category": "danger", "text": refusal.message, "spot": spot}
+    return _complaint_page(complaint, notice=notice), refusal.http_status
 
 
 def _form_or_refuse(form: Any) -> None:
@@ -460,7 +498,7 @@ def reply(complaint: Complaint, actor: Actor) -> str:
         if canned is not None:
             # The citizen reads it in their own language when a translation exists.
             body = canned.body_en if complaint.locale == "en" and canned.body_en else canned.body_id
-    workflow.reply_to_citizen(complaint, actor, body)
+    workflow.reply_to_citizen(complaint, actor, body, files=_sent_files())
     if timeline.citizen_reachable(complaint):
         return gettext("Reply sent to the citizen.")
     return gettext(
@@ -475,7 +513,7 @@ def reply(complaint: Complaint, actor: Actor) -> str:
 def note(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
-    workflow.add_internal_note(complaint, actor, form.body.data)
+    workflow.add_internal_note(complaint, actor, form.body.data, files=_sent_files())
     return gettext("Internal note saved.")
 
 
@@ -485,7 +523,7 @@ def note(complaint: Complaint, actor: Actor) -> str:
 def resolve(complaint: Complaint, actor: Actor) -> str:
     form = NoteForm()
     _form_or_refuse(form)
-    workflow.resolve_complaint(complaint, actor, form.body.data)
+    workflow.resolve_complaint(complaint, actor, form.body.data, files=_sent_files())
     return gettext("Marked resolved; the citizen is asked to confirm.")
 
 
