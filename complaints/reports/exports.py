@@ -88,9 +88,11 @@ def formula_safe(text: str) -> str:
 
 def csv_text(value: Any, zone: ZoneInfo | None = None) -> str:
     """How a value is written in CSV: empty for None, true/false, local ISO 8601 instants,
-    text through :func:`formula_safe`."""
+    text through :func:`formula_safe`, a list as its items joined by ";" (empty when empty)."""
     if value is None:
         return ""
+    if isinstance(value, list | tuple):
+        return ";".join(csv_text(item, zone) for item in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
