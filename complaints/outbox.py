@@ -10,6 +10,12 @@ transaction, and records the outcome:
 - a permanent failure (blocked bot, invalid number) → ``failed`` at once,
   shown to admins.
 
+A channel may have more than one provider (SMS through Twilio or through an
+Android phone's SMS gateway; WhatsApp through Twilio or the Cloud API). A row
+naming a ``transport`` goes out only through that provider, so an answer
+leaves from the number the citizen wrote to; while that provider is off the
+row waits. A row without one goes through the channel's default provider.
+
 Guarantee: at least once. A claim is a lease: the row's ``next_attempt_at``
 moves ``LEASE`` into the future with a compare-and-set, so two drains (two
 workers, two hosts) never send the same row at the same time, and a drain
@@ -29,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from flask import Flask, current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 
 from . import clock
@@ -75,7 +81,11 @@ class Delivery:
 
 
 class Transport(Protocol):
-    """The one interface every channel's sender implements (channels/<name>/transport.py)."""
+    """The one interface every channel's sender implements (channels/<name>/transport.py).
+
+    A sender may also name its ``provider`` (a ``models.Transport`` value) when its
+    channel can have more than one.
+    """
 
     channel: str
 
@@ -102,14 +112,47 @@ def require_public_base_url(app: Flask) -> None:
         )
 
 
-def register_transport(app: Flask, transport: Transport) -> None:
-    """Make ``transport`` deliver this app's messages for ``transport.channel``."""
-    app.extensions.setdefault("aduan_transports", {})[transport.channel] = transport
+def provider_of(transport: Transport) -> str | None:
+    """The provider a sender names, if its channel can have several."""
+    provider: str | None = getattr(transport, "provider", None)
+    return provider
+
+
+def register_transport(app: Flask, transport: Transport, *, default: bool = True) -> None:
+    """Make ``transport`` deliver this app's messages for ``transport.channel``.
+
+    With ``default`` (or when the channel has no sender yet) it takes the messages
+    that name no provider, replacing an earlier default; one that names a provider
+    also takes that provider's messages.
+    """
+    defaults = app.extensions.setdefault("aduan_transports", {})
+    if default or transport.channel not in defaults:
+        defaults[transport.channel] = transport
+    provider = provider_of(transport)
+    if provider is not None:
+        by_provider = app.extensions.setdefault("aduan_transports_by_provider", {})
+        by_provider[(transport.channel, provider)] = transport
 
 
 def transports() -> dict[str, Transport]:
+    """Each channel's default sender."""
     registered: dict[str, Transport] = current_app.extensions.get("aduan_transports", {})
     return registered
+
+
+def provider_transports() -> dict[tuple[str, str], Transport]:
+    """The senders that name their provider, by (channel, provider)."""
+    registered: dict[tuple[str, str], Transport] = current_app.extensions.get(
+        "aduan_transports_by_provider", {}
+    )
+    return registered
+
+
+def transport_for(channel: str, provider: str | None) -> Transport | None:
+    """The sender of a message on ``channel`` that names ``provider`` (or none)."""
+    if provider is not None:
+        return provider_transports().get((channel, provider))
+    return transports().get(channel)
 
 
 def enqueue(
@@ -120,11 +163,13 @@ def enqueue(
     *,
     complaint_id: int | None = None,
     user_id: int | None = None,
+    transport: str | None = None,
 ) -> OutboundMessage:
     """Add a message to the outbox in the current transaction (not committed here).
 
     ``key`` identifies the logical message: enqueueing the same key twice in
     one transaction or across retries of the same change yields one row.
+    ``transport`` names the provider it must leave through (see the module).
     """
     existing = db.session.scalar(select(OutboundMessage).where(OutboundMessage.key == key))
     if existing is not None:
@@ -132,6 +177,7 @@ def enqueue(
     message = OutboundMessage(
         key=key,
         channel=channel,
+        transport=transport,
         address=address,
         body=body,
         complaint_id=complaint_id,
@@ -149,7 +195,15 @@ def enqueue(
 _INSERT_MESSAGE = insert(OutboundMessage)
 
 
-def enqueue_new(channel: str, address: str, body: str, key: str, *, complaint_id: int) -> None:
+def enqueue_new(
+    channel: str,
+    address: str,
+    body: str,
+    key: str,
+    *,
+    complaint_id: int,
+    transport: str | None = None,
+) -> None:
     """As :func:`enqueue`, for a key the caller knows no row can have yet.
 
     The key is made from a row written in this very transaction, so there is
@@ -158,7 +212,9 @@ def enqueue_new(channel: str, address: str, body: str, key: str, *, complaint_id
     transaction: intake then commits with no second ORM flush for it.
     """
     queued_at = clock.now()
-    row = _pending_row(QueuedMessage(channel, address, body, key, complaint_id=complaint_id))
+    row = _pending_row(
+        QueuedMessage(channel, address, body, key, complaint_id=complaint_id, transport=transport)
+    )
     db.session.connection().execute(
         _INSERT_MESSAGE, {**row, "next_attempt_at": queued_at, "created_at": queued_at}
     )
@@ -175,6 +231,7 @@ class QueuedMessage:
     key: str
     complaint_id: int | None = None
     user_id: int | None = None
+    transport: str | None = None
 
 
 def _pending_row(message: QueuedMessage) -> dict[str, object]:
@@ -182,6 +239,7 @@ def _pending_row(message: QueuedMessage) -> dict[str, object]:
     return {
         "key": message.key,
         "channel": message.channel,
+        "transport": message.transport,
         "address": message.address,
         "body": message.body,
         "complaint_id": message.complaint_id,
@@ -251,12 +309,26 @@ class DrainSummary:
 class _Claim:
     id: int
     channel: str
+    transport: str | None
     address: str
     body: str
     attempts: int
 
 
-def _claim(now: datetime, limit: int, channels: list[str]) -> list[_Claim]:
+def _sendable(channels: list[str], providers: Sequence[tuple[str, str]]) -> ColumnElement[bool]:
+    """Rows some registered sender can take: a channel's default, or a named provider."""
+    return or_(
+        and_(OutboundMessage.transport.is_(None), OutboundMessage.channel.in_(channels)),
+        *(
+            and_(OutboundMessage.channel == channel, OutboundMessage.transport == provider)
+            for channel, provider in providers
+        ),
+    )
+
+
+def _claim(
+    now: datetime, limit: int, channels: list[str], providers: Sequence[tuple[str, str]] = ()
+) -> list[_Claim]:
     """Lease up to ``limit`` due messages; a row another drain leased meanwhile is skipped."""
     query = (
         select(
@@ -267,7 +339,7 @@ def _claim(now: datetime, limit: int, channels: list[str]) -> list[_Claim]:
         .where(
             OutboundMessage.status == OutboxStatus.PENDING.value,
             OutboundMessage.next_attempt_at <= now,
-            OutboundMessage.channel.in_(channels),
+            _sendable(channels, providers),
         )
         .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
         .limit(limit)
@@ -300,6 +372,7 @@ def _claim(now: datetime, limit: int, channels: list[str]) -> list[_Claim]:
         select(
             OutboundMessage.id,
             OutboundMessage.channel,
+            OutboundMessage.transport,
             OutboundMessage.address,
             OutboundMessage.body,
             OutboundMessage.attempts,
@@ -363,18 +436,19 @@ def _deliver(claim: _Claim, transport: Transport, now: datetime, summary: DrainS
 def drain(now: datetime | None = None, limit: int = 200) -> DrainSummary:
     """Deliver every due message whose channel has a transport; return the counts.
 
-    Messages for channels that are not configured stay pending (never lost)
-    and show in the admin backlog until the channel is set up.
+    Messages for channels (or providers) that are not configured stay pending
+    (never lost) and show in the admin backlog until the channel is set up.
     """
     moment = now or clock.now()
     summary = DrainSummary()
-    available = transports()
-    if not available:
+    defaults, named = transports(), provider_transports()
+    if not defaults and not named:
         return summary
     while True:
-        claims = _claim(moment, limit, sorted(available))
+        claims = _claim(moment, limit, sorted(defaults), sorted(named))
         for claim in claims:
-            _deliver(claim, available[claim.channel], moment, summary)
+            sender = named[(claim.channel, claim.transport)] if claim.transport else None
+            _deliver(claim, sender or defaults[claim.channel], moment, summary)
         if len(claims) < limit:
             return summary
 

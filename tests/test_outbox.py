@@ -31,6 +31,7 @@ class FlakyProvider:
     """An outside SMS provider that refuses the first ``failures`` sends."""
 
     channel: str = "sms"
+    provider: str | None = None
     failures: int = 0
     permanent: bool = False
     delivered: list[tuple[str, str]] = field(default_factory=list)
@@ -201,3 +202,23 @@ def test_the_drain_is_a_scheduled_job(app) -> None:
     from sla.scheduler import state_of
 
     assert "outbox-drain" in state_of(app).jobs
+
+
+def test_a_message_naming_its_provider_leaves_only_through_it(app, app_ctx) -> None:
+    """SMS by Twilio and by the phone gateway side by side: an answer goes back the way
+    the citizen wrote; while that provider is off it waits, and nothing is lost."""
+    twilio = FlakyProvider(provider="twilio")
+    register_transport(app, twilio)  # the channel's default
+    enqueue("sms", "+6281234567890", "lewat Twilio", key="default")
+    enqueue("sms", "+6281234567891", "lewat ponsel", key="gateway", transport="smsgate")
+    db.session.commit()
+    assert drain().as_json() == {"sent": 1, "failed": 0, "retrying": 0}
+    assert twilio.delivered == [("+6281234567890", "lewat Twilio")]
+    waiting = db.session.scalars(select(OutboundMessage).where(OutboundMessage.key == "gateway"))
+    assert waiting.one().status == "pending"
+
+    gateway = FlakyProvider(provider="smsgate")
+    register_transport(app, gateway, default=False)  # Twilio stays the default
+    assert drain().as_json() == {"sent": 1, "failed": 0, "retrying": 0}
+    assert gateway.delivered == [("+6281234567891", "lewat ponsel")]
+    assert twilio.delivered == [("+6281234567890", "lewat Twilio")]

@@ -18,6 +18,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from complaints.models import Transport
 from complaints.outbox import Delivery, PermanentFailure, TemporaryFailure
 
 from .segments import ELLIPSIS, sms_safe
@@ -109,6 +110,8 @@ def classify_rest_error(
 
 class TwilioTransport:
     """Delivers outbox messages of one channel ("sms" or "whatsapp") through Twilio."""
+
+    provider = Transport.TWILIO.value
 
     def __init__(
         self, channel: str, sender: str, client: Client, status_callback: str | None
