@@ -36,11 +36,12 @@ from .workflow import (
     verify_complaint,
 )
 
+# In Indonesian, as the admins who read and edit it on the policy page.
 _LEGAL_BASIS = (
-    "Law 25/2009 on Public Services (UU 25/2009 tentang Pelayanan Publik) and "
-    "PermenPAN-RB 62/2018 on the national complaint handling system SP4N-LAPOR! "
-    "(verification within 3 working days, follow-up within 5 working days, "
-    "resolution within 14 working days, up to 60 for cases that need a field check)."
+    "UU 25/2009 tentang Pelayanan Publik dan PermenPAN-RB 62/2018 tentang Sistem "
+    "Pengelolaan Pengaduan Pelayanan Publik Nasional SP4N-LAPOR! (verifikasi paling lama "
+    "3 hari kerja, tindak lanjut paling lama 5 hari kerja, penyelesaian paling lama 14 hari "
+    "kerja, hingga 60 hari kerja untuk kasus yang perlu pemeriksaan lapangan)."
 )
 
 # code, name, verify, response, resolve, urgent resolve, confirm, source
@@ -54,8 +55,8 @@ POLICIES: list[tuple[str, str, int, int, int, int | None, int, str]] = [
         5,
         None,
         10,
-        "Information requests: answered within 5 working days (default of this service, "
-        "within the limits of Law 14/2008 on Public Information Disclosure). " + _LEGAL_BASIS,
+        "Permintaan informasi: dijawab paling lama 5 hari kerja (ketentuan layanan ini, dalam "
+        "batas UU 14/2008 tentang Keterbukaan Informasi Publik). " + _LEGAL_BASIS,
     ),
     (
         "field-check",
@@ -65,7 +66,7 @@ POLICIES: list[tuple[str, str, int, int, int, int | None, int, str]] = [
         60,
         14,
         10,
-        "Complaints that need a field check: up to 60 working days. " + _LEGAL_BASIS,
+        "Aduan yang perlu pemeriksaan lapangan: paling lama 60 hari kerja. " + _LEGAL_BASIS,
     ),
 ]
 

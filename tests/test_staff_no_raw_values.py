@@ -22,7 +22,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from channels.sms.blocklist import block_address
-from complaints import workflow
+from complaints import clock, workflow
+from complaints.auth import issue_invitation, issue_password_reset
 from complaints.extensions import db
 from complaints.ikm import ELEMENT_NAMES
 from complaints.models import (
@@ -33,15 +34,18 @@ from complaints.models import (
     Kind,
     Priority,
     Role,
+    SlaPolicy,
     Status,
     Unit,
+    User,
 )
 from complaints.notify import notify_staff
 from complaints.workflow import Actor
 from sla.sweep import sweep
-from tests.conftest import Cast, MakeComplaint
+from tests.conftest import DEFAULT_NOW, Cast, MakeComplaint
 from tests.staff_helpers import signed_in
 
+INVITED = "rahmawati@bonebolangokab.go.id"
 STATUS_CODES = {status.value for status in Status}
 KIND_CODES = {kind.value for kind in Kind}
 CHANNEL_CODES = {channel.value for channel in Channel}
@@ -62,24 +66,36 @@ INDONESIAN_NEVER = re.compile(
 
 
 class VisibleText(HTMLParser):
-    """The text nodes a person sees (scripts and styles left out), one string each."""
+    """The text nodes a person sees (scripts and styles left out), one string each.
+
+    ``in_hints``: the nodes of a form field's hint (``<p class="form-text hint">``),
+    where examples of what people type may quote an abbreviation ("Dinas PUPR").
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.nodes: list[str] = []
+        self.in_hints: set[int] = set()
         self._skip = 0
+        self._hint = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
             self._skip += 1
+        if tag == "p" and "hint" in (dict(attrs).get("class") or "").split():
+            self._hint = True
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self._skip -= 1
+        if tag == "p":
+            self._hint = False
 
     def handle_data(self, data: str) -> None:
         text = " ".join(data.split())
         if text and not self._skip:
+            if self._hint:
+                self.in_hints.add(len(self.nodes))
             self.nodes.append(text)
 
 
@@ -95,14 +111,19 @@ def raw_values(page: str, locale: str, category_codes: set[str], unit_codes: set
     exact |= category_codes
     hyphenated = [code for code in category_codes if "-" in code]
     found = []
-    for node in visible_text(page):
+    parser = VisibleText()
+    parser.feed(page)
+    for index, node in enumerate(parser.nodes):
+        unit_code = index not in parser.in_hints and any(
+            re.search(rf"\b{code}\b", node) for code in unit_codes
+        )
         reasons = [
             "a code" if node in exact else "",
             "a code word" if NEVER_WORDS.search(node) else "",
             "a Python value" if PYTHON_VALUES.search(node) else "",
             "an ISO instant" if ISO_INSTANT.search(node) else "",
             "a category code" if any(code in node for code in hyphenated) else "",
-            "a unit code" if any(re.search(rf"\b{code}\b", node) for code in unit_codes) else "",
+            "a unit code" if unit_code else "",
             "English code word" if locale == "id" and INDONESIAN_NEVER.search(node) else "",
         ]
         found += [f"{reason}: {node!r}" for reason in reasons if reason]
@@ -128,6 +149,9 @@ def office(app: Flask, cast: Cast, make_complaint: MakeComplaint, set_now) -> li
     notify_staff(cast.officer_a, "assignment", "Aduan baru untuk Anda.", key="test-assign")
     db.session.add(Holiday(day=date(2026, 12, 24), name="Hari jadi Bone Bolango"))
     block_address("sms", "+6281299990000", "Pesan berulang", cast.admin)
+    invited = User(email=INVITED, name="Rahmawati", role="officer", unit=cast.officer_a.unit)
+    db.session.add(invited)
+    issue_invitation(invited)
     db.session.commit()
     # Past every verification deadline and the first escalation step: the sweep escalates.
     late = complaints[0].verify_due_at
@@ -141,6 +165,11 @@ def office(app: Flask, cast: Cast, make_complaint: MakeComplaint, set_now) -> li
 def pages_of(cast: Cast, office: list[Complaint]) -> dict[str, list[str]]:
     code = office[0].code
     user_id = cast.officer_a.id
+    invited = db.session.scalar(select(User.id).where(User.email == INVITED))
+    first = {
+        model.__name__: db.session.scalar(select(model.id).order_by(model.id))
+        for model in (Unit, Category, SlaPolicy)
+    }
     return {
         cast.officer_a.email: [
             "/staff/complaints",
@@ -151,6 +180,7 @@ def pages_of(cast: Cast, office: list[Complaint]) -> dict[str, list[str]]:
             "/staff/complaints?channel=counter",
             "/staff/notifications",
             "/staff/profile",
+            "/staff/profile/two-step",
             "/staff/password",
         ],
         cast.supervisor.email: ["/staff/complaints", "/staff/sla"],
@@ -164,6 +194,15 @@ def pages_of(cast: Cast, office: list[Complaint]) -> dict[str, list[str]]:
             "/staff/admin/categories/",
             "/staff/admin/policies/",
             "/staff/admin/canned/",
+            "/staff/admin/canned/new",
+            f"/staff/admin/users/{invited}",
+            "/staff/admin/units/new",
+            f"/staff/admin/units/{first['Unit']}",
+            "/staff/admin/categories/new",
+            f"/staff/admin/categories/{first['Category']}",
+            "/staff/admin/policies/new",
+            f"/staff/admin/policies/{first['SlaPolicy']}",
+            "/staff/admin/letterhead",
             "/staff/admin/holidays",
             "/staff/admin/blocked",
             "/staff/admin/audit",
@@ -232,6 +271,28 @@ def test_the_sign_in_page_and_its_prompt_are_in_indonesian(app: Flask) -> None:
     assert not raw_values(english, "en", category_codes, unit_codes)
 
 
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_the_pages_of_one_time_links_show_no_raw_value(app: Flask, cast: Cast, locale: str) -> None:
+    """An invitation and a reset link, open and expired or used, as their owner sees them."""
+    invited = User(email=INVITED, name="Rahmawati", role="officer", unit=cast.officer_a.unit)
+    db.session.add(invited)
+    invitation = issue_invitation(invited)
+    reset = issue_password_reset(cast.officer_b)
+    db.session.commit()
+    category_codes, unit_codes = codes(app)
+    client: FlaskClient = app.test_client()
+    pages = [f"/staff/invitation/{invitation}", f"/staff/reset/{reset}", "/staff/invitation/x"]
+    clock.set_now(DEFAULT_NOW + timedelta(days=8))
+    pages += [f"/staff/invitation/{invitation}"]  # now expired
+    problems = []
+    for url in pages:
+        page = client.get(with_lang(url, locale)).get_data(as_text=True)
+        problems += [
+            f"{url}: {found}" for found in raw_values(page, locale, category_codes, unit_codes)
+        ]
+    assert not problems, "\n".join(problems)
+
+
 def test_the_staff_queue_speaks_of_the_citizen_not_to_them(
     app: Flask, cast: Cast, make_complaint: MakeComplaint
 ) -> None:
@@ -257,3 +318,8 @@ def test_the_checker_finds_what_it_looks_for() -> None:
     assert any("category code" in item for item in found)
     assert any("unit code" in item for item in found)
     assert not any("Jalan" in item for item in found)
+    # A field's hint may quote how people write a unit ("Dinas PUPR"), nothing else.
+    hint = '<p class="form-text hint">e.g. Dinas PUPR, officer</p>'
+    assert [item for item in raw_values(hint, "id", set(), {"PUPR"})] == [
+        "English code word: 'e.g. Dinas PUPR, officer'"
+    ]
