@@ -162,16 +162,14 @@ def test_csv_and_xlsx_match_the_json(app: Flask, cast: Cast, complaints: None) -
     ]
 
 
-def test_the_printable_evidence_lists_the_complaints(
-    app: Flask, cast: Cast, make_complaint: MakeComplaint
+def test_the_printable_evidence_leads_to_the_evidence_dossier(
+    app: Flask, cast: Cast, complaints: None
 ) -> None:
-    complaint = make_complaint(status="closed", channel="lapor", lapor_id="LPR-77")
     client = signed_in(app, cast.supervisor.email)
-    html = client.get(f"/staff/reports/evidence?{PERIOD}").get_data(as_text=True)
-    assert "Bone Bolango" in html and "2026-01-01" in html and "2026-12-31" in html
-    assert complaint.code in html and "LPR-77" in html
-    assert "reports.css" in html
-    assert runs() == [("print", cast.supervisor.id)]
+    response = client.get(f"/staff/reports/evidence?{PERIOD}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/staff/reports/dossier?{PERIOD}&unit=PUPR")
+    assert runs() == []  # only issuing a dossier is a report run
 
 
 def test_the_report_command_writes_each_format(

@@ -35,6 +35,7 @@ from flask_babel import format_date, format_time, gettext
 from flask_login import current_user, login_required
 
 from complaints import metrics
+from complaints.assessment import documents
 from complaints.errors import ValidationFailed
 from complaints.extensions import db
 from complaints.models import User
@@ -135,6 +136,10 @@ def dashboard(user: User, wanted: ReportRequest) -> ResponseReturnValue:
         age_names=_age_names(),
         errors={},
         freshness=_freshness(figures, wanted),
+        document_criteria=documents.indicator_27_criteria(
+            wanted.start, wanted.end, documents.unit_id_of(wanted.unit_code)
+        ),
+        period_of=documents.period_name,
         **_filter_context(user, wanted),
     )
 
@@ -152,7 +157,7 @@ def refresh(user: User, wanted: ReportRequest) -> ResponseReturnValue:
 @with_report
 def evidence(user: User, wanted: ReportRequest) -> ResponseReturnValue:
     """The printable evidence became the evidence dossier: its form, with this period and unit."""
-    return redirect(url_for("reports.dossier_page", **wanted.args()))
+    return redirect(f"{url_for('reports.dossier_page')}?{urlencode(wanted.args())}")
 
 
 def _download_name(wanted: ReportRequest, suffix: str) -> str:

@@ -109,7 +109,7 @@ def test_script_in_every_free_text_field_is_escaped_on_every_page(
         f"/staff/complaints/{rejected}": officer,
         "/staff/sla": admin,
         "/staff/reports": admin,
-        "/staff/reports/evidence": admin,
+        "/staff/reports/dossier": admin,
         "/staff/admin/": admin,
         "/staff/admin/units/": admin,
         "/staff/admin/categories/": admin,
