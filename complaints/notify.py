@@ -238,10 +238,12 @@ def _send(
         return
     channel, address = target
     key = key or f"event-{event.id}"
+    # Back through the provider the citizen wrote through (the number they wrote to).
+    transport = complaint.transport if channel == complaint.channel else None
     if new_key:
-        enqueue_new(channel, address, body, key, complaint_id=complaint.id)
+        enqueue_new(channel, address, body, key, complaint_id=complaint.id, transport=transport)
     else:
-        enqueue(channel, address, body, key, complaint_id=complaint.id)
+        enqueue(channel, address, body, key, complaint_id=complaint.id, transport=transport)
 
 
 def staff_channel(telegram_chat_id: str | None, phone: str | None) -> tuple[str, str] | None:
