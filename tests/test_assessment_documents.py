@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from complaints.assessment import documents
+from complaints.assessment import document_files, documents
 from complaints.assessment.documents import NewDocument
 from complaints.auth import create_user
 from complaints.extensions import db
@@ -103,7 +103,7 @@ def test_a_supervisor_uploads_the_decree_sees_it_listed_and_met_and_downloads_th
     assert "terpenuhi" in decree and "belum terpenuhi" not in decree
 
     document = db.session.scalars(select(AssessmentDocument)).one()
-    assert document.unit_id == unit("PUPR").id and document.content_type == documents.PDF
+    assert document.unit_id == unit("PUPR").id and document.content_type == document_files.PDF
     download = client.get(f"{REGISTER}/{document.id}/download")
     assert download.status_code == 200
     assert download.data == PDF_BYTES
@@ -168,7 +168,7 @@ def test_office_files_are_recognised_by_their_content_and_served_with_their_own_
     )
     assert status == 302
     document = db.session.scalars(select(AssessmentDocument)).one()
-    assert document.content_type == documents.DOCX
+    assert document.content_type == document_files.DOCX
     assert document.filename == "Notulen rapat.docx"
     assert document.unit_id is None  # regency-wide
 
@@ -347,3 +347,21 @@ def test_the_register_shows_no_raw_values(app: Flask, cast: Cast) -> None:
     for raw in ("periodic_report", "team_decree", "None", "True", "False", "2026-10-31"):
         assert raw not in visible, raw
     assert "1 Okt 2026 – 31 Okt 2026" in visible
+
+
+def test_the_reports_dashboard_shows_the_document_criteria_before_the_supporting_facts(
+    app: Flask, cast: Cast
+) -> None:
+    _document(
+        DocumentKind.TEAM_DECREE.value,
+        date(2026, 1, 5),
+        title="SK Tim Pengelola Pengaduan PUPR",
+        unit_id=unit("PUPR").id,
+    )
+    client = signed_in(app, cast.supervisor.email)
+    page = client.get("/staff/reports", query_string={**Q4, "unit": "PUPR"}).get_data(as_text=True)
+    block = page.split("Indikator 27")[1].split("Ketepatan tenggat")[0]
+    assert "Terpenuhi oleh dokumen: 1 dari 5 kriteria." in block
+    assert block.index("SK Tim Pengelola Pengaduan PUPR") < block.index("Fakta pendukung")
+    assert "<table" in block.split("Fakta pendukung")[1]  # the usage signals, below
+    assert "/staff/assessment/documents?" in block

@@ -29,11 +29,7 @@ macro-enabled variants are refused), at most :data:`MAX_DOCUMENT_BYTES`.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
-import re
-import unicodedata
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,14 +37,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_decimal, gettext
+from flask_babel import format_date, gettext
 from sqlalchemy import ColumnElement, and_, case, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from complaints import clock
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db
-from complaints.models import AssessmentDocument, AuditLog, DocumentKind, User
+from complaints.models import AssessmentDocument, AuditLog, DocumentKind, Unit, User
+
+from .document_files import safe_filename, sniff_type
 
 logger = logging.getLogger(__name__)
 
@@ -58,25 +56,6 @@ MAX_NUMBER = 120
 
 ADDED_ACTION = "assessment_document_added"
 REMOVED_ACTION = "assessment_document_removed"
-
-PDF = "application/pdf"
-JPEG = "image/jpeg"
-PNG = "image/png"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ODT = "application/vnd.oasis.opendocument.text"
-ODS = "application/vnd.oasis.opendocument.spreadsheet"
-
-# The file name's extension each accepted type is stored and served with.
-EXTENSIONS: dict[str, str] = {
-    PDF: "pdf",
-    JPEG: "jpg",
-    PNG: "png",
-    DOCX: "docx",
-    XLSX: "xlsx",
-    ODT: "odt",
-    ODS: "ods",
-}
 
 # Kinds that stay in force once issued, and the one that counts only when dated in the period.
 STANDING_KINDS = (DocumentKind.TEAM_DECREE.value, DocumentKind.SOP.value)
@@ -171,7 +150,23 @@ def criterion_rule(kind: str) -> str:
     )
 
 
+def period_name(start: date | None, end: date | None) -> str:
+    """A period as people read it: "1 Okt 2026 – 31 Des 2026" (empty without one)."""
+    if start is None or end is None:
+        return ""
+    if start == end:
+        return format_date(start, "medium")
+    return f"{format_date(start, 'medium')} – {format_date(end, 'medium')}"
+
+
 # --- which documents count -----------------------------------------------------------------
+
+
+def unit_id_of(code: str | None) -> int | None:
+    """The id of the unit with ``code`` (a report's unit); ``None`` for the regency."""
+    if not code:
+        return None
+    return db.session.scalar(select(Unit.id).where(Unit.code == code))
 
 
 def _counts_for(start: date, end: date) -> ColumnElement[bool]:
@@ -291,48 +286,6 @@ def register(
 # --- checking an upload ----------------------------------------------------------------------
 
 
-def _zip_type(content: bytes) -> str | None:
-    """DOCX, XLSX, ODT or ODS by the members a zip holds; ``None`` for any other zip."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
-                return declared if declared in (ODT, ODS) else None
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, RuntimeError):
-        return None
-    if "[Content_Types].xml" not in names or any(name.endswith("vbaProject.bin") for name in names):
-        return None
-    if "word/document.xml" in names:
-        return DOCX
-    if "xl/workbook.xml" in names:
-        return XLSX
-    return None
-
-
-def sniff_type(content: bytes) -> str | None:
-    """The accepted type ``content`` really is, by its first bytes; ``None`` if not accepted."""
-    if content.startswith(b"%PDF-"):
-        return PDF
-    if content.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if content.startswith(b"PK\x03\x04"):
-        return _zip_type(content)
-    return None
-
-
-def safe_filename(name: str, content_type: str) -> str:
-    """The uploaded name without folders or control characters, with the type's extension."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if ch.isprintable())
-    base = re.sub(r"[\"';<>|*?:]+", "_", base).strip(" .")
-    stem = base.rsplit(".", 1)[0] if "." in base else base
-    stem = stem[:200].strip(" .") or "dokumen"
-    return f"{stem}.{EXTENSIONS[content_type]}"
-
-
 def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
@@ -365,16 +318,6 @@ def _check(new: NewDocument) -> dict[str, str]:
             "Word, Excel or OpenDocument file (DOCX, XLSX, ODT, ODS)."
         )
     return errors
-
-
-def file_label(document: AssessmentDocument) -> str:
-    """The file's type and size as people read them: "PDF, 1,2 MB", "PNG, 85 KB"."""
-    kind = EXTENSIONS.get(document.content_type, "").upper() or gettext("file")
-    if document.size >= 1024 * 1024:
-        size = gettext("%(size)s MB", size=format_decimal(document.size / (1024 * 1024), "0.0"))
-    else:
-        size = gettext("%(size)s KB", size=format_decimal(max(1, round(document.size / 1024)), "0"))
-    return f"{kind}, {size}"
 
 
 def too_large_message() -> str:

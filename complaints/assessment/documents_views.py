@@ -30,7 +30,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, RequestEntityTooLarge
@@ -43,7 +43,7 @@ from complaints.models import AssessmentDocument, DocumentKind, Role, Unit, User
 from complaints.reports import scope
 from complaints.staff.access import unit_and_descendants
 
-from . import documents
+from . import document_files, documents
 from .documents import DocumentTooLarge, NewDocument
 from .documents_forms import DocumentForm
 
@@ -186,14 +186,6 @@ def _prepared_form(user: User, reach: Reach, *, read_body: bool = True) -> Docum
     return form
 
 
-def _period_name(start: date | None, end: date | None) -> str:
-    if start is None or end is None:
-        return ""
-    if start == end:
-        return format_date(start, "medium")
-    return f"{format_date(start, 'medium')} – {format_date(end, 'medium')}"
-
-
 def _page(
     user: User, reach: Reach, form: DocumentForm, errors: dict[str, str] | None = None
 ) -> str:
@@ -213,7 +205,7 @@ def _page(
     return render_template(
         "assessment/documents.html",
         filters=filters,
-        period_name=_period_name(filters.start, filters.end),
+        period_name=documents.period_name(filters.start, filters.end),
         presets=period_presets(scope.today()),
         units=scope.reachable_units(user),
         regency_choice=reach.unit_ids is None,
@@ -224,8 +216,8 @@ def _page(
         form=form,
         errors=errors or {},
         kind_label=documents.kind_label,
-        file_label=documents.file_label,
-        period_of=_period_name,
+        file_label=document_files.file_label,
+        period_of=documents.period_name,
         max_mb=documents.MAX_DOCUMENT_BYTES // (1024 * 1024),
     )
 
