@@ -42,7 +42,8 @@ def qr_svg(uri: str, title: str) -> Markup:
     Medium error correction (15 %): read reliably from a laptop screen. The
     quiet zone is drawn white so the code reads on any background.
     """
-    svg = segno.make(uri, error="m").svg_inline(scale=5, light="#fff", title=title)
+    # A viewBox instead of a fixed size: the page sets how large it is drawn.
+    svg = segno.make(uri, error="m").svg_inline(light="#fff", title=title, omitsize=True)
     return Markup(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S704 -- segno's own SVG
 
 
