@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from complaints.models import Complaint
 from tests.conftest import Cast, MakeComplaint
 from tests.staff_helpers import signed_in
+from tests.test_staff_no_raw_values import codes, office, raw_values  # noqa: F401 -- a fixture
 
 PERIOD = "from=2026-01-01&to=2026-12-31"
 SHEETS_ID = ["Ringkasan", "Per instansi", "Per kanal", "Per kategori", "Aduan", "SKM"]
@@ -164,3 +165,30 @@ def test_stats_draws_charts_and_speaks_as_the_office(
     assert "25 Nov 2026" in html and "WITA" in html
     # Years from the first complaint on.
     assert '<option value="2026"' in html and '<option value="2025"' not in html
+
+
+@pytest.mark.usefixtures("office")
+def test_report_pages_and_workbooks_show_no_raw_value(app: Flask, cast: Cast) -> None:
+    """The raw-value check of the staff pages, on the reports dashboard, /stats and the workbook."""
+    category_codes, unit_codes = codes(app)
+    client = signed_in(app, cast.admin.email)
+    problems = []
+    for locale in ("id", "en"):
+        for url in (f"/staff/reports?{PERIOD}", "/stats?year=2026"):
+            page = client.get(f"{url}&lang={locale}").get_data(as_text=True)
+            problems += [
+                f"{url} {found}" for found in raw_values(page, locale, category_codes, unit_codes)
+            ]
+        book = load_workbook(
+            io.BytesIO(client.get(f"/staff/reports/report.xlsx?{PERIOD}&lang={locale}").data)
+        )
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                cells = "".join(
+                    f"<p>{cell.value}</p>" for cell in row if isinstance(cell.value, str)
+                )
+                problems += [
+                    f"{sheet.title} {found}"
+                    for found in raw_values(cells, locale, category_codes, unit_codes)
+                ]
+    assert not problems, "\n".join(problems)

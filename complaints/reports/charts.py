@@ -240,7 +240,7 @@ def monthly(months: Sequence[Mapping[str, Any]]) -> Chart:
         )
     chart.labels.append(Label(left - 4, top + 4, str(peak), "end"))
     chart.labels.append(Label(left - 4, height - bottom, "0", "end"))
-    chart.legend = [(word, colour) for _key, colour, word in series]
+    chart.legend = _received_and_completed()
     return chart
 
 
@@ -270,8 +270,10 @@ def unit_totals(units: Sequence[Mapping[str, Any]]) -> Chart:
             y += bar_height
         y += gap
     chart.height = max(y, 20)
-    chart.legend = [
-        (gettext("received"), RECEIVED_COLOUR),
-        (gettext("completed"), COMPLETED_COLOUR),
-    ]
+    chart.legend = _received_and_completed()
     return chart
+
+
+def _received_and_completed() -> list[tuple[str, str]]:
+    # Capitalised: a legend's lone word, not the status code "received".
+    return [(gettext("Received"), RECEIVED_COLOUR), (gettext("Completed"), COMPLETED_COLOUR)]
