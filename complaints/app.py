@@ -37,6 +37,7 @@ from .assessment import cli as assessment_cli
 from .assessment import (
     documents_views,
     dossier_views,  # noqa: F401 -- the dossier's routes join reports.bp
+    skm_views,  # noqa: F401 -- the SKM report's routes join reports.bp
 )
 from .config import load_config
 from .extensions import babel, bootstrap, compress, csrf, db, limiter, login_manager, migrate

@@ -86,6 +86,10 @@ RULES: dict[str, set[str]] = {
     "reports.dossier_page": SUPERVISORS,  # the form, and an issued dossier's print page
     "reports.dossier_issue": SUPERVISORS,
     "reports.dossier_pdf": SUPERVISORS,
+    "reports.skm_report": SUPERVISORS,
+    "reports.skm_follow_up": SUPERVISORS,  # without an element: nothing saved
+    "reports.skm_pdf": SUPERVISORS,
+    "reports.skm_xlsx": SUPERVISORS,
     "reports.figures_csv": SUPERVISORS,
     "reports.complaints_csv": SUPERVISORS,
     "reports.complaints_xlsx": SUPERVISORS,
