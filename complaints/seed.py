@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from . import clock, ikm
+from .assessment.documents_demo import seed_demo_documents
 from .auth import create_user
 from .extensions import db
 from .intake import Contact, submit_complaint
@@ -578,4 +579,5 @@ def seed_demo() -> bool:
     users = _seed_users()
     _seed_canned_replies()
     _seed_complaints(users["officer"])
+    seed_demo_documents()  # the register of indicator 27: four of its five criteria met
     return added

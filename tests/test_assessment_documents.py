@@ -288,11 +288,19 @@ def test_which_document_counts_for_a_period_at_its_edges(app_ctx: Flask) -> None
         period_from=date(2025, 1, 1),
         period_to=date(2025, 12, 31),
     )
-    # Reports count by the period they cover: one day of overlap is enough.
+    # Reports count by the period they cover (one day of overlap is enough) or by their date.
     _document(
         report,
         date(2026, 4, 10),
-        title="Report of Q1",
+        title="Report of Q1, written in Q2",
+        unit_id=pupr,
+        period_from=date(2026, 1, 1),
+        period_to=date(2026, 3, 31),
+    )
+    _document(
+        report,
+        date(2026, 3, 31),
+        title="Report of Q1, written in Q1",
         unit_id=pupr,
         period_from=date(2026, 1, 1),
         period_to=date(2026, 3, 31),
@@ -317,7 +325,7 @@ def test_which_document_counts_for_a_period_at_its_edges(app_ctx: Flask) -> None
     met = _criteria(start, end, pupr)
     assert met[decree] == ["SK on the last day", "SK of 2019"]
     assert met[DocumentKind.SOP.value] == []
-    assert met[report] == ["Report ending on the first day"]
+    assert met[report] == ["Report ending on the first day", "Report of Q1, written in Q2"]
     assert met[minutes] == ["Minutes on the first day"]
     assert met[publication] == ["Website on the last day"]
     assert set(met) == set(documents.CRITERIA_KINDS)  # "other" proves no criterion
@@ -365,3 +373,23 @@ def test_the_reports_dashboard_shows_the_document_criteria_before_the_supporting
     assert block.index("SK Tim Pengelola Pengaduan PUPR") < block.index("Fakta pendukung")
     assert "<table" in block.split("Fakta pendukung")[1]  # the usage signals, below
     assert "/staff/assessment/documents?" in block
+
+
+def test_the_demo_register_meets_four_criteria_and_seeding_again_adds_nothing(
+    app: Flask, cast: Cast
+) -> None:
+    from pypdf import PdfReader
+
+    from complaints.assessment.documents_demo import seed_demo_documents
+
+    assert seed_demo_documents() == 4
+    assert seed_demo_documents() == 0
+    client = signed_in(app, cast.supervisor.email)
+    page = client.get(REGISTER).get_data(as_text=True)  # this quarter, the supervisor's unit
+    assert page.count("criterion-met") == 4 and page.count("criterion-missing") == 1
+    decree = db.session.scalars(
+        select(AssessmentDocument).where(AssessmentDocument.kind == DocumentKind.TEAM_DECREE)
+    ).one()
+    pdf = client.get(f"{REGISTER}/{decree.id}/download").data
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Tim Pengelola Pengaduan" in text and "bukan dokumen resmi" in text

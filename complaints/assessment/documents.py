@@ -13,8 +13,8 @@ Which document counts for a period (``start``..``end``, local days, inclusive):
   before the period's last day; if it names the period it is valid for
   (e.g. "Tim ... Tahun 2026"), that period must also overlap the report's;
 - a periodic report, minutes and any other document count when the period
-  they cover overlaps the report's, or, when they name no period, when they
-  are dated within it;
+  they cover overlaps the report's, or when they are dated within it (the
+  report on last quarter, written in this one, shows reporting at work now);
 - a proof of publication counts when dated within the period.
 
 A unit's report counts the unit's own documents and the regency-wide ones
@@ -145,8 +145,7 @@ def criterion_rule(kind: str) -> str:
     if kind in DATED_KINDS:
         return gettext("Met by a proof of publication dated within the period.")
     return gettext(
-        "Met by a document whose period overlaps this one or, when it names no period, "
-        "dated within it."
+        "Met by a document whose period overlaps this one, or dated within it."
     )
 
 
@@ -184,7 +183,7 @@ def _counts_for(start: date, end: date) -> ColumnElement[bool]:
         and_(doc.kind.in_(DATED_KINDS), dated_within),
         and_(
             doc.kind.not_in(STANDING_KINDS + DATED_KINDS),
-            or_(and_(has_period, overlaps), and_(~has_period, dated_within)),
+            or_(and_(has_period, overlaps), dated_within),
         ),
     )
 
