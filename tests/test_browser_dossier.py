@@ -28,8 +28,9 @@ PRINTABLE_WIDTH = round((210 - 20 - 15) / 25.4 * 96)  # inside the 20 mm and 15 
 WIDER_THAN_THE_PAGE = """() => {
   const limit = document.documentElement.clientWidth + 0.5;
   return Array.from(document.querySelectorAll('body *'))
-    .filter(e => e.getBoundingClientRect().right > limit)
-    .map(e => e.tagName + '.' + e.getAttribute('class') + ' ' + Math.round(e.getBoundingClientRect().right));
+    .map(e => [e, Math.round(e.getBoundingClientRect().right)])
+    .filter(([e, right]) => right > limit)
+    .map(([e, right]) => `${e.tagName}.${e.getAttribute('class')} ${right}`);
 }"""
 TABLE_STYLES = """() => Array.from(document.querySelectorAll('table')).map(t => [
   getComputedStyle(t).tableLayout,

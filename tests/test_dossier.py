@@ -80,6 +80,16 @@ def office(app_ctx: Flask, cast: Cast, make_complaint: MakeComplaint) -> dict[st
         ),
         cast.admin,
     )
+    add_document(
+        NewDocument(
+            kind="other",
+            title="Foto papan informasi pengaduan di loket",
+            document_date=date(2026, 11, 2),
+            content=b"%PDF-1.4\n%photo\n",
+            filename="papan.pdf",
+        ),
+        cast.admin,
+    )
     return {
         "closed": make_complaint(status="closed", channel="lapor", lapor_id="LPR-1"),
         "working": make_complaint(status="in_progress"),
@@ -161,6 +171,7 @@ def test_a_supervisor_issues_a_signed_ready_dossier_as_an_a4_pdf(
         # Indicator 27: the decree meets its criterion; four wait for their documents.
         "SK Tim Pengelola Pengaduan PUPR, nomor 188.45/PUPR/12/2026, 5 Januari 2026",
         "Terpenuhi: 1 dari 5 kriteria.",
+        "Foto papan informasi pengaduan di loket, 2 November 2026",
         # The complaints in words.
         "Jalan dan jembatan rusak Sedang ditangani",
         "25 Nov 2026",

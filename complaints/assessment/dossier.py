@@ -25,7 +25,16 @@ from sqlalchemy import func, select
 from complaints import labels, metrics
 from complaints.extensions import db
 from complaints.metrics.periods import cohort
-from complaints.models import Category, Complaint, Letterhead, ReportRun, Status, Unit
+from complaints.models import (
+    AssessmentDocument,
+    Category,
+    Complaint,
+    DocumentKind,
+    Letterhead,
+    ReportRun,
+    Status,
+    Unit,
+)
 from complaints.reports import charts
 from complaints.reports.stats import HOURS_PER_WORKING_DAY
 
@@ -35,8 +44,9 @@ from .letterhead import current_letterhead, logo_data_uri
 from .pdf import html_to_pdf
 
 LOCALE = "id"
-# A dossier lists at most this many complaints; the rest are in the XLSX export.
-MAX_LISTED = 2000
+# A dossier lists at most this many complaints (about 40 pages; the PDF takes seconds per
+# hundred rows), the rest are in the XLSX export.
+MAX_LISTED = 1000
 DONE = (Status.RESOLVED.value, Status.CLOSED.value)
 # Indicator 28's thresholds as printed.
 HIGH, LOW = "90 %", "50 %"
@@ -113,6 +123,7 @@ class Dossier:
     rule_27: str
     criteria: list[documents.Criterion]
     criteria_met: int
+    other_documents: list[AssessmentDocument]
     facts: list[Fact]
     charts: list[charts.Chart]
     units: list[UnitLine]
@@ -184,6 +195,9 @@ def build(run: ReportRun, signer: Signer) -> Dossier:
         rule_27=rule_27_words(),
         criteria=criteria,
         criteria_met=sum(1 for criterion in criteria if criterion.met),
+        other_documents=documents.documents_for(
+            run.period_from, run.period_to, run.unit_id, kind=DocumentKind.OTHER.value
+        ),
         facts=facts(figures["indicator_27"]),
         charts=drawn_charts(figures),
         units=unit_lines(figures),
