@@ -103,6 +103,7 @@ bench: install
 	$(BENCH_ENV) $(PY) bench/bench_queue.py --rows $(ROWS)
 	$(BENCH_ENV) $(PY) bench/bench_memory.py --rows $(ROWS)
 	$(BENCH_ENV) $(PY) bench/bench_intake.py $(INTAKE_ARGS)
+	$(BENCH_ENV) $(PY) bench/bench_lapor_import.py --rows 10000
 
 # The same at 100k complaints, fewer requests (one gunicorn worker class).
 bench-quick:

@@ -43,6 +43,7 @@ SCRIPTS = {
     "sweep": ["bench/bench_sweep.py", "--rows", "200", "--repeat", "1"],
     "metrics": ["bench/bench_metrics.py", "--rows", "200", "--repeat", "1"],
     "calendar": ["bench/bench_calendar.py"],
+    "lapor": ["bench/bench_lapor_import.py", "--rows", "200"],
 }
 
 
@@ -195,3 +196,16 @@ def test_the_sweep_report_and_calendar_benches_still_run(bench_runs):
     _table_row(runs["metrics"], rf"^\[{backend}\] full report, stored parts:\s+{NUMBER} ms")
     if backend == "sqlite":
         _table_row(runs["calendar"], rf"^add_working_days\(t, 60\)\s+{NUMBER}")
+
+
+def test_the_lapor_import_bench_times_every_step(bench_runs):
+    _, runs = bench_runs
+    # 200 rows: none has the impossible date the export gives every 500th row
+    _table_row(
+        runs["lapor"], rf"^read and check the .xlsx, write nothing\s+(?:{NUMBER}\s+){{3}}200 good"
+    )
+    _table_row(runs["lapor"], rf"^--history --create-units\s+(?:{NUMBER}\s+){{3}}200 imported")
+    _table_row(
+        runs["lapor"], rf"^the same file again\s+(?:{NUMBER}\s+){{3}}0 imported, 200 present"
+    )
+    _table_row(runs["lapor"], rf"^new reports, semicolon .csv\s+(?:{NUMBER}\s+){{3}}200 imported")

@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import select, update
@@ -40,6 +41,8 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
 PREVIEW_ROWS = 10
 FALLBACK_CATEGORY = "other"
+# A report to write: the row, its category, its unit (history only).
+Fresh = tuple[LaporRow, Category, int | None]
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class _Importer:
         self.unit_codes = set(db.session.scalars(select(Unit.code)))
         self.seen: set[str] = set()
         self.created_ids: set[int] = set()
+        self.deadlines: dict[tuple[str, int], dict[str, Any]] = {}
         self.summary = ImportSummary()
 
     def run(self, rows: Iterable[Row]) -> ImportSummary:
@@ -175,7 +179,7 @@ class _Importer:
         if not batch:
             return
         existing = self._existing(row.lapor_id for row in batch)
-        fresh: list[tuple[LaporRow, Category, int | None]] = []
+        fresh: list[Fresh] = []
         for row in batch:
             category = self.categories.find(row.category)
             if category is None:
@@ -262,12 +266,12 @@ class _Importer:
             .execution_options(synchronize_session=False)
         )
 
-    def _store(self, fresh: list[tuple[LaporRow, Category, int | None]]) -> None:
+    def _store(self, fresh: list[Fresh]) -> None:
         if not fresh:
             return
         try:
             with db.session.begin_nested():
-                writing.store(self._complaints(fresh), history=self.options.history)
+                writing.store(self._reports(fresh), acknowledge=not self.options.history)
         except SQLAlchemyError:
             logger.warning("LAPOR! import: a batch was refused; writing it row by row")
             for one in fresh:
@@ -275,10 +279,10 @@ class _Importer:
         else:
             self.summary.imported += len(fresh)
 
-    def _store_one(self, one: tuple[LaporRow, Category, int | None]) -> None:
+    def _store_one(self, one: Fresh) -> None:
         try:
             with db.session.begin_nested():
-                writing.store(self._complaints([one]), history=self.options.history)
+                writing.store(self._reports([one]), acknowledge=not self.options.history)
         except SQLAlchemyError as error:
             logger.warning("LAPOR! import: row %d refused: %s", one[0].number, error)
             self.seen.discard(one[0].lapor_id)
@@ -286,15 +290,23 @@ class _Importer:
         else:
             self.summary.imported += 1
 
-    def _complaints(self, fresh: list[tuple[LaporRow, Category, int | None]]) -> list[Complaint]:
+    def _reports(self, fresh: list[Fresh]) -> list[writing.Report]:
         if self.options.history:
             return [
-                writing.history_complaint(row, category, unit_id, self.actor)
+                writing.history_report(row, category, unit_id, self.actor)
                 for row, category, unit_id in fresh
             ]
         return [
-            writing.new_complaint(row, category, self.actor, self.now) for row, category, _ in fresh
+            writing.new_report(row, category, self.actor, self.now, self._deadlines(row, category))
+            for row, category, _unit in fresh
         ]
+
+    def _deadlines(self, row: LaporRow, category: Category) -> dict[str, Any]:
+        kind = row.kind or category.default_kind
+        key = (kind, category.id)
+        if key not in self.deadlines:
+            self.deadlines[key] = writing.deadlines_from(kind, category, self.now)
+        return self.deadlines[key]
 
     def _preview(
         self, row: LaporRow, category: Category, unit_id: int | None, state: str, present: bool
