@@ -181,6 +181,11 @@ def _prepared_form(user: User, reach: Reach, *, read_body: bool = True) -> Docum
     form = DocumentForm() if read_body else DocumentForm(formdata=None)
     form.kind.choices = [SelectChoice("", gettext("Choose…")), *_kind_choices()]
     form.unit.choices = _unit_choices(user, reach)
+    if not reach.regency_wide:
+        form.unit.description = gettext(
+            "Documents for the whole regency are added by administrators and by supervisors "
+            "of a regency-level unit; they count for your unit too."
+        )
     if request.method == "GET" and request.args.get("unit"):
         form.unit.data = request.args["unit"]
     return form
