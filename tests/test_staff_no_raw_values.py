@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from channels.sms.blocklist import block_address
 from complaints import clock, workflow
+from complaints.assessment import dossier_numbers
 from complaints.auth import issue_invitation, issue_password_reset
 from complaints.extensions import db
 from complaints.ikm import ELEMENT_NAMES
@@ -170,6 +171,7 @@ def pages_of(cast: Cast, office: list[Complaint]) -> dict[str, list[str]]:
         model.__name__: db.session.scalar(select(model.id).order_by(model.id))
         for model in (Unit, Category, SlaPolicy)
     }
+    dossier = dossier_numbers.issue(None, date(2026, 10, 1), date(2026, 12, 31), None, "html")
     return {
         cast.officer_a.email: [
             "/staff/complaints",
@@ -183,7 +185,7 @@ def pages_of(cast: Cast, office: list[Complaint]) -> dict[str, list[str]]:
             "/staff/profile/two-step",
             "/staff/password",
         ],
-        cast.supervisor.email: ["/staff/complaints", "/staff/sla"],
+        cast.supervisor.email: ["/staff/complaints", "/staff/sla", "/staff/reports/dossier"],
         cast.admin.email: [
             "/staff/complaints",
             "/staff/sla",
@@ -206,6 +208,8 @@ def pages_of(cast: Cast, office: list[Complaint]) -> dict[str, list[str]]:
             "/staff/admin/holidays",
             "/staff/admin/blocked",
             "/staff/admin/audit",
+            "/staff/reports/dossier",
+            f"/staff/reports/dossier?run={dossier.id}",
             f"/staff/admin/audit?user={user_id}",
             f"/staff/admin/audit?complaint={code}",
             # The complaint page in every status (the admin sees them all).
