@@ -73,10 +73,7 @@ def _page(
     context: dict[str, Any] = {"report": None}
     if report is not None:
         context = skm_document.template_context(report)
-        context["plan_forms"] = {
-            name: PlanForm(formdata=None, element=name, plan=_plan_text(report, name))
-            for name in ikm.ELEMENT_NAMES
-        }
+        context["plan_forms"] = {name: _plan_form(report, name) for name in ikm.ELEMENT_NAMES}
     return render_template(
         "assessment/skm.html",
         wanted=wanted,
@@ -89,9 +86,12 @@ def _page(
     )
 
 
-def _plan_text(report: skm.SkmReport, element: str) -> str:
+def _plan_form(report: skm.SkmReport, element: str) -> PlanForm:
+    """The plan form of one element, its text field with an id of its own on the page."""
     plan = report.plans.get(element)
-    return plan.plan if plan else ""
+    form = PlanForm(formdata=None, element=element, plan=plan.plan if plan else "")
+    form.plan.id = form.plan.label.field_id = f"plan-text-{element}"
+    return form
 
 
 def _build(wanted: ReportRequest) -> skm.SkmReport:
