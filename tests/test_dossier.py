@@ -248,6 +248,23 @@ def test_each_dossier_gets_the_next_number_and_its_page_keeps_it(
         },
     )
     assert refused.status_code == 400
+    # Other dates without their days: the form comes back saying which field needs what.
+    incomplete = supervisor.post(
+        "/staff/reports/dossier",
+        data={
+            "csrf_token": csrf_token_from(form_page),
+            "period": "custom",
+            "start": "2026-10-01",
+            "unit": "PUPR",
+            "signer_name": "X",
+            "signer_position": "Y",
+            "place": "Z",
+            "sign_date": "2026-11-25",
+            "show": "1",
+        },
+    ).get_data(as_text=True)
+    assert '<a href="#end">' in incomplete and "Isi hari pertama dan hari terakhir." in incomplete
+    assert 'value="Z"' in incomplete  # the answers are kept
     assert db.session.scalar(select(func.count()).select_from(ReportRun)) == 2
 
 
