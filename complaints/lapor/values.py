@@ -78,7 +78,8 @@ def text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    # A NUL byte (from a damaged export) is refused by PostgreSQL in any text.
+    return str(value).replace("\x00", "").strip()
 
 
 def _words(value: object) -> str:
