@@ -185,7 +185,12 @@ def pages_of(cast: Cast, office: list[Complaint]) -> dict[str, list[str]]:
             "/staff/profile/two-step",
             "/staff/password",
         ],
-        cast.supervisor.email: ["/staff/complaints", "/staff/sla", "/staff/reports/dossier"],
+        cast.supervisor.email: [
+            "/staff/complaints",
+            "/staff/sla",
+            "/staff/reports/dossier",
+            "/staff/reports/skm",
+        ],
         cast.admin.email: [
             "/staff/complaints",
             "/staff/sla",
