@@ -393,3 +393,23 @@ def test_the_demo_register_meets_four_criteria_and_seeding_again_adds_nothing(
     pdf = client.get(f"{REGISTER}/{decree.id}/download").data
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Tim Pengelola Pengaduan" in text and "bukan dokumen resmi" in text
+
+
+def _zip(members: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def test_office_files_with_macros_or_of_another_kind_are_not_accepted() -> None:
+    odt = {"mimetype": document_files.ODT, "content.xml": "<office:document-content/>"}
+    docx = {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"}
+    assert document_files.sniff_type(_zip(odt)) == document_files.ODT
+    assert document_files.sniff_type(_zip(docx)) == document_files.DOCX
+    assert document_files.sniff_type(_zip({**docx, "word/vbaProject.bin": "x"})) is None
+    assert document_files.sniff_type(_zip({**odt, "Basic/Standard/Module1.xml": "x"})) is None
+    assert document_files.sniff_type(_zip({"mimetype": "application/epub+zip"})) is None
+    assert document_files.sniff_type(_zip({"readme.txt": "just a zip"})) is None
+    assert document_files.sniff_type(b"PK\x03\x04 not really a zip") is None

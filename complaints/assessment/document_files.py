@@ -36,17 +36,33 @@ EXTENSIONS: dict[str, str] = {
 }
 
 
+def _has_macros(names: set[str]) -> bool:
+    """A VBA project (Office Open XML) or Basic or script folders (OpenDocument)."""
+    return any(
+        name.endswith("vbaProject.bin") or name.startswith(("Basic/", "Scripts/")) for name in names
+    )
+
+
 def _zip_type(content: bytes) -> str | None:
-    """DOCX, XLSX, ODT or ODS by the members a zip holds; ``None`` for any other zip."""
+    """DOCX, XLSX, ODT or ODS by the members a zip holds; ``None`` for any other zip.
+
+    Only the member list and the first bytes of ODF's ``mimetype`` are read: a
+    zip bomb is never inflated.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             names = set(archive.namelist())
+            declared = ""
             if "mimetype" in names:
-                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
-                return declared if declared in (ODT, ODS) else None
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, RuntimeError):
+                with archive.open("mimetype") as member:
+                    declared = member.read(100).decode("ascii", "replace").strip()
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, RuntimeError, NotImplementedError):
         return None
-    if "[Content_Types].xml" not in names or any(name.endswith("vbaProject.bin") for name in names):
+    if _has_macros(names):
+        return None
+    if declared:
+        return declared if declared in (ODT, ODS) else None
+    if "[Content_Types].xml" not in names:
         return None
     if "word/document.xml" in names:
         return DOCX
