@@ -25,6 +25,7 @@ from complaints.extensions import db
 from complaints.intake import submit_complaint
 from complaints.lapor import ImportOptions
 from complaints.models import (
+    Category,
     Complaint,
     ComplaintEvent,
     OutboundMessage,
@@ -34,6 +35,7 @@ from complaints.models import (
 from complaints.workflow import Actor
 from tests.conftest import DEFAULT_NOW, STAFF_PASSWORD, category, csrf_token_from, unit
 from tests.staff_helpers import signed_in
+from tests.test_staff_no_raw_values import raw_values
 
 HEADERS = [
     "Tracking ID",
@@ -493,6 +495,23 @@ def test_the_import_page_previews_then_imports(app: Flask) -> None:
     assert "Import done" in response.get_data(as_text=True)
     with app.app_context():
         assert count(Complaint) == 5 and count(OutboundMessage) == 0
+
+    with app.app_context():
+        category_codes = set(db.session.scalars(select(Category.code)))
+        unit_codes = set(db.session.scalars(select(Unit.code)))
+    for locale in ("id", "en"):
+        page = lead.get(f"/staff/intake/lapor-import?lang={locale}").get_data(as_text=True)
+        preview = lead.post(
+            "/staff/intake/lapor-import",
+            data={
+                **upload,
+                "preview": "Preview",
+                "csrf_token": csrf_token_from(page),
+                "file": (io.BytesIO(export_xlsx()), "laporan.xlsx"),
+            },
+            content_type="multipart/form-data",
+        ).get_data(as_text=True)
+        assert raw_values(preview, locale, category_codes, unit_codes) == []
 
     admin = signed_in(app, "admin@bonebolangokab.go.id")
     page = admin.get("/staff/intake/lapor-import?lang=en").get_data(as_text=True)

@@ -154,8 +154,8 @@ class _Importer:
                 self._error(
                     row.number,
                     gettext(
-                        "Stopped here: at most %(count)d rows per upload; import the rest with"
-                        " flask lapor import.",
+                        "Stopped here: at most %(count)d rows per upload; the operator imports"
+                        " larger files on the server.",
                         count=self.options.max_rows,
                     ),
                 )
