@@ -1,10 +1,12 @@
 """Reports: the assessment figures for staff, LAPOR! and walk-in intake, the public /stats page.
 
 - ``/staff/reports…``: dashboard, printable evidence, CSV/XLSX (supervisors, admins);
-- ``/staff/intake…``: registering walk-in and LAPOR! complaints, LAPOR! CSV import;
+- ``/staff/intake…``: registering walk-in and LAPOR! complaints, the LAPOR! export import
+  page (the importer is :mod:`complaints.lapor`);
 - ``/stats``: the public transparency page;
 - ``/api/v1/metrics``: the report as JSON;
-- ``flask report`` (and ``flask report backfill-durations``) and ``flask lapor import``.
+- ``flask report`` (and ``flask report backfill-durations``); ``flask lapor`` and ``flask units``
+  are registered here from :mod:`complaints.lapor.cli`.
 """
 
 from __future__ import annotations
