@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -174,11 +175,16 @@ def test_report_pages_and_workbooks_show_no_raw_value(app: Flask, cast: Cast) ->
     client = signed_in(app, cast.admin.email)
     problems = []
     for locale in ("id", "en"):
-        for url in (f"/staff/reports?{PERIOD}", "/stats?year=2026"):
+        # /stats first: the dashboard's indicator 27 then says when it was published.
+        for url in ("/stats?year=2026", f"/staff/reports?{PERIOD}"):
             page = client.get(f"{url}&lang={locale}").get_data(as_text=True)
             problems += [
                 f"{url} {found}" for found in raw_values(page, locale, category_codes, unit_codes)
             ]
+        if locale == "en":
+            assert re.search(r"first served \w{3} \d{1,2}, 2026 [\d:]+\s[AP]M WITA", page), (
+                "publication times"
+            )
         book = load_workbook(
             io.BytesIO(client.get(f"/staff/reports/report.xlsx?{PERIOD}&lang={locale}").data)
         )
