@@ -23,7 +23,8 @@ from sqlalchemy import select
 
 from channels.sms.blocklist import block_address
 from complaints import clock, workflow
-from complaints.assessment import dossier_numbers
+from complaints.assessment import documents, dossier_numbers
+from complaints.assessment.documents import NewDocument
 from complaints.auth import issue_invitation, issue_password_reset
 from complaints.extensions import db
 from complaints.ikm import ELEMENT_NAMES
@@ -154,6 +155,20 @@ def office(app: Flask, cast: Cast, make_complaint: MakeComplaint, set_now) -> li
     db.session.add(invited)
     issue_invitation(invited)
     db.session.commit()
+    documents.add_document(
+        NewDocument(
+            kind="periodic_report",
+            title="Laporan pengelolaan pengaduan Oktober 2026",
+            number="700/045/LAP/X/2026",
+            document_date=date(2026, 11, 2),
+            period_from=date(2026, 10, 1),
+            period_to=date(2026, 10, 31),
+            unit_id=cast.supervisor.unit_id,
+            content=b"%PDF-1.4 laporan",
+            filename="laporan-oktober.pdf",
+        ),
+        cast.supervisor,
+    )
     # Past every verification deadline and the first escalation step: the sweep escalates.
     late = complaints[0].verify_due_at
     assert late is not None
@@ -190,6 +205,7 @@ def pages_of(cast: Cast, office: list[Complaint]) -> dict[str, list[str]]:
             "/staff/sla",
             "/staff/reports/dossier",
             "/staff/reports/skm",
+            "/staff/assessment/documents?from=2026-10-01&to=2026-12-31",
         ],
         cast.admin.email: [
             "/staff/complaints",
@@ -216,6 +232,8 @@ def pages_of(cast: Cast, office: list[Complaint]) -> dict[str, list[str]]:
             "/staff/reports/dossier",
             f"/staff/reports/dossier?run={dossier.id}",
             f"/staff/admin/audit?user={user_id}",
+            "/staff/assessment/documents?from=2026-10-01&to=2026-12-31&unit=PUPR",
+            "/staff/assessment/documents?all=1",
             f"/staff/admin/audit?complaint={code}",
             # The complaint page in every status (the admin sees them all).
             *(f"/staff/complaints/{complaint.code}" for complaint in office),
