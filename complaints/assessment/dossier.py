@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import render_template
-from flask_babel import force_locale, format_decimal, gettext
+from flask_babel import force_locale, format_date, format_decimal, gettext
 from sqlalchemy import func, select
 
 from complaints import labels, metrics
@@ -322,7 +322,7 @@ def _published_words(published: dict[str, Any]) -> str:
     first = datetime.fromisoformat(published["first_published_at"])
     return gettext(
         "The public figures page has shown this period since %(day)s",
-        day=labels.day_label(first.date()),
+        day=format_date(first.date(), "long"),
     )
 
 
