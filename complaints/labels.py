@@ -309,6 +309,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "bulk_priority": _l("Changed the priority (several at once)"),
     "assessment_document_added": _l("Added an assessment document"),
     "assessment_document_removed": _l("Deleted an assessment document"),
+    "lapor_imported": _l("Imported a SP4N-LAPOR! export"),
 }
 
 
