@@ -54,6 +54,11 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.MERGED: frozenset(),
 }
 
+# Who chose a complaint's unit (``complaints.routed_by``): staff and LAPOR! history
+# ("history") teach the routing model; the model's own choices ("model") do not.
+ROUTED_BY_STAFF = "staff"
+ROUTED_BY_MODEL = "model"
+
 _TIMESTAMP_OF = {
     Status.VERIFIED: "verified_at",
     Status.IN_PROGRESS: "in_progress_at",
@@ -241,9 +246,15 @@ def verify_complaint(
     category: Category | None = None,
     kind: str | None = None,
     note: str | None = None,
+    routed_by: str = ROUTED_BY_STAFF,
     now: datetime | None = None,
 ) -> ComplaintEvent:
-    """Accept a complaint as valid and route it to a unit (category and kind may be corrected)."""
+    """Accept a complaint as valid and route it to a unit (category and kind may be corrected).
+
+    ``routed_by`` says who chose the unit: staff (a training example for the
+    routing model, whether they kept the unit shown or picked another) or the
+    model itself (:mod:`complaints.routing.auto`), which teaches nothing.
+    """
     if category is not None:
         complaint.category = category
     if kind is not None:
@@ -252,6 +263,7 @@ def verify_complaint(
     if routed_to is None:
         raise ValidationFailed({"unit": gettext("Choose the unit that will handle it.")})
     complaint.unit = routed_to
+    complaint.routed_by = routed_by
     return transition(complaint, Status.VERIFIED, actor, note=note, now=now)
 
 
@@ -290,6 +302,8 @@ def reroute_complaint(
     moment = now or clock.now()
     previous_unit, previous_assignee = complaint.unit_id, complaint.assignee
     complaint.unit = unit
+    # A move by staff is their decision, and overturns an automatic routing: an example.
+    complaint.routed_by = ROUTED_BY_STAFF
     unassigned = previous_assignee is not None and previous_assignee.unit_id != unit.id
     if unassigned:
         complaint.assignee = None
