@@ -581,3 +581,15 @@ def test_statuses_and_types() -> None:
     assert lapor.values.privacy("Anonim|Rahasia") == (True, True)
     assert lapor.values.privacy("Biasa") == (False, False)
     assert lapor.values.kind("Pengaduan Tidak Berkadar Pengawasan") == "complaint"
+
+
+def test_the_exports_own_column_names_win(app_ctx: Flask) -> None:
+    text = (
+        "No;ID;Isi;Tracking ID;Isi Laporan Awal\n1;77;pendek;5001;Pipa air bocor di depan pasar.\n"
+    )
+    summary = lapor.import_file(
+        text.encode(), "ekspor.csv", ImportOptions(), Actor.system("lapor-import")
+    )
+    assert summary.imported == 1
+    (complaint,) = by_lapor_id().values()
+    assert (complaint.lapor_id, complaint.description) == ("5001", "Pipa air bocor di depan pasar.")

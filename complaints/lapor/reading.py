@@ -74,7 +74,7 @@ def header_key(name: object) -> str:
     return re.sub(r"[\W_]+", "", str(name or "").casefold())
 
 
-_FIELD_OF = {header_key(name): field for field, names in COLUMNS.items() for name in names}
+_KEYS = {field: [header_key(name) for name in names] for field, names in COLUMNS.items()}
 
 
 @dataclass(frozen=True)
@@ -89,12 +89,19 @@ class Row:
 
 
 def _columns(cells: tuple[Any, ...]) -> dict[str, int] | None:
-    """Field -> column index when ``cells`` is the header row, else None."""
-    found: dict[str, int] = {}
+    """Field -> column index when ``cells`` is the header row, else None.
+
+    A field named by two columns ("Tracking ID" and a bare "ID") takes the one
+    whose name comes first in :data:`COLUMNS`, the export's own.
+    """
+    positions: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        field = _FIELD_OF.get(header_key(cell))
-        if field is not None:
-            found.setdefault(field, index)
+        positions.setdefault(header_key(cell), index)
+    found = {
+        field: next(positions[key] for key in keys if key in positions)
+        for field, keys in _KEYS.items()
+        if any(key in positions for key in keys)
+    }
     if "lapor_id" in found and any(field in found for field in TEXT_FIELDS):
         return found
     return None
