@@ -291,6 +291,7 @@ def submit_complaint(
     priority: str = Priority.NORMAL.value,
     actor: Actor | None = None,
     now: datetime | None = None,
+    transport: str | None = None,
 ) -> IntakeResult:
     """Validate and store a new complaint; commit; return it (or the existing duplicate).
 
@@ -299,7 +300,9 @@ def submit_complaint(
     looked for a complaint with this external_id on this channel and found
     none, which saves looking again; a complaint filed meanwhile by a racing
     identical submission is still found, after the unique constraint refuses
-    this one.
+    this one. ``transport`` is the provider the citizen wrote through
+    (``models.Transport``, where a channel has several): the acknowledgement
+    and every later answer leave through it.
     """
     channel = Channel(channel).value
     if external_id is not None and not external_id_is_new:
@@ -351,6 +354,7 @@ def submit_complaint(
             anonymous=anonymous,
             confidential=confidential,
             locale=locale if locale in ("id", "en") else "id",
+            transport=transport,
             created_at=moment,
             updated_at=moment,
         )
