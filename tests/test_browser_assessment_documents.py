@@ -37,8 +37,8 @@ def _upload(page: Any, kind: str, title: str, day: str, path: Path, **period: st
     for name, value in period.items():
         form.locator(f"#{name}").fill(value)
     form.locator("#file").set_input_files(str(path))
-    form.locator("#submit").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.locator("#submit").click()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -56,13 +56,15 @@ def test_a_supervisor_uploads_the_decree_and_the_minutes_for_a_quarter(
     page.locator("form button[type=submit], form input[type=submit]").first.click()
     page.wait_for_url(re.compile(r".*/staff/complaints$"))
 
-    page.get_by_role("link", name="Dokumen penilaian").click()
-    page.get_by_role("link", name="Triwulan ini").click()  # Q4 2026 (today is 25 Nov)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Dokumen penilaian").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Triwulan ini").click()  # Q4 2026 (today is 25 Nov)
     assert page.locator(".criterion-missing").count() == 5
     _check(page, "assessment-documents-empty")
 
-    page.locator("form.document-form #submit").click()  # nothing filled in
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form.document-form #submit").click()  # nothing filled in
     assert page.locator("#error-summary").is_visible()
     assert "Pilih jenis dokumen." in page.locator("#error-summary").inner_text()
     _check(page, "assessment-documents-errors")
