@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import sms, telegram
+from . import sms, smsgate, telegram
 from .web import views as web_views
 
 
@@ -13,10 +13,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(web_views.bp)
     telegram.init_app(app)
     sms.init_app(app)
+    smsgate.init_app(app)  # after Twilio: it decides which sends staff notices by SMS
 
 
-def channel_status(app: Flask) -> list[dict[str, object]]:
-    """Which channels are on, for the admin page (a channel without credentials is off)."""
+def channel_status(app: Flask, *, probe: bool = False) -> list[dict[str, object]]:
+    """Which channels are on, for the admin page (a channel without credentials is off).
+
+    ``probe`` (the admin page) also asks providers that can tell for their health.
+    """
     statuses: list[dict[str, object]] = [{"channel": "web", "configured": True}]
     for module in (telegram, sms):
         report = getattr(module, "channel_status", None)
@@ -24,4 +28,7 @@ def channel_status(app: Flask) -> list[dict[str, object]]:
             statuses.append(report(app))
         else:
             statuses.append({"channel": module.__name__.rsplit(".", 1)[-1], "configured": False})
+    gateway = smsgate.channel_status(app, probe=probe)
+    if gateway["configured"]:  # a second SMS provider, listed only when it is on
+        statuses.append(gateway)
     return statuses

@@ -156,6 +156,13 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "TWILIO_API_BASE_URL": env_url(env, "TWILIO_API_BASE_URL", ("http", "https")),
         "TWILIO_WHATSAPP_FROM": env.get("TWILIO_WHATSAPP_FROM") or None,
         "SMS_MAX_INBOUND_PER_HOUR": env_int(env, "SMS_MAX_INBOUND_PER_HOUR", 30, minimum=1),
+        # SMS through an Android phone (channels/smsgate): username, password and signing
+        # key all set, or none (a half-configured gateway stops the start with a message).
+        "SMSGATE_API_URL": env_url(env, "SMSGATE_API_URL", ("http", "https"))
+        or "https://api.sms-gate.app/3rdparty/v1",
+        "SMSGATE_USERNAME": env.get("SMSGATE_USERNAME") or None,
+        "SMSGATE_PASSWORD": env.get("SMSGATE_PASSWORD") or None,
+        "SMSGATE_SIGNING_KEY": env.get("SMSGATE_SIGNING_KEY") or None,
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "SESSION_COOKIE_HTTPONLY": True,

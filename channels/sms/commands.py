@@ -78,6 +78,7 @@ def handle_inbound(
         if decision == flood.RateDecision.DROP:
             return Reply()
         return _reply(replies.rate_limited(sender.locale or DEFAULT_LOCALE), message)
+    sender.row.transport = message.transport  # the way back, for staff notices too
     command = parse_command(message.body)
     if command.locale is not None:
         sender.locale = command.locale
@@ -255,6 +256,7 @@ def _file(
             external_id=external_id,
             photos=photos,
             now=now,
+            transport=message.transport,
         )
     except ValidationFailed as failure:
         if set(failure.fields) == {"description"}:
@@ -272,28 +274,29 @@ def _file(
     sender.save()
     _remember(message, now)
     if result.created:
-        _acknowledged_in_reply(complaint, message.channel, now)
+        _acknowledged_in_reply(complaint, message, now)
     db.session.commit()
     return _received(complaint, message)
 
 
-def _acknowledged_in_reply(complaint: Complaint, channel: str, now: datetime) -> None:
-    """Mark intake's queued acknowledgement as delivered by our TwiML answer.
+def _acknowledged_in_reply(complaint: Complaint, message: InboundMessage, now: datetime) -> None:
+    """Mark intake's queued acknowledgement as delivered by our answer.
 
-    The TwiML answer already gives the citizen the tracking code, in one
-    GSM-7 segment; sending the acknowledgement too would charge them (and
-    the regency) for the same news twice. Only an untouched row is marked
-    (``attempts == 0``): one a drain has already claimed goes out anyway.
+    The answer (TwiML, or the gateway's queued reply) already gives the
+    citizen the tracking code, in one GSM-7 segment; sending the
+    acknowledgement too would charge them (and the regency) for the same
+    news twice. Only an untouched row is marked (``attempts == 0``): one a
+    drain has already claimed goes out anyway.
     """
     db.session.execute(
         update(OutboundMessage)
         .where(
             OutboundMessage.complaint_id == complaint.id,
-            OutboundMessage.channel == channel,
+            OutboundMessage.channel == message.channel,
             OutboundMessage.status == OutboxStatus.PENDING.value,
             OutboundMessage.attempts == 0,
         )
-        .values(status=OutboxStatus.SENT.value, sent_at=now, provider_status="twiml")
+        .values(status=OutboxStatus.SENT.value, sent_at=now, provider_status=message.answered_in)
         .execution_options(synchronize_session=False)
     )
 

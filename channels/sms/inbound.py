@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from complaints.intake import normalize_phone
+from complaints.models import Transport
 
 from .settings import WHATSAPP_PREFIX
 
@@ -36,6 +37,14 @@ class InboundMessage:
     phone: str | None
     body: str
     media: tuple[MediaRef, ...] = ()
+    # The provider it came through (``models.Transport``); None: the channel's default
+    # (Twilio). Answers and the complaint's later notices leave the same way.
+    transport: str | None = None
+
+    @property
+    def answered_in(self) -> str:
+        """How the answer reaches the sender, as noted on notices it makes redundant."""
+        return "twiml" if self.transport in (None, Transport.TWILIO.value) else "reply"
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> InboundMessage | None:

@@ -130,6 +130,8 @@ def _came_by(event: ComplaintEvent, message: InboundMessage) -> None:
             OutboundMessage.status == OutboxStatus.PENDING.value,
             OutboundMessage.attempts == 0,
         )
-        .values(status=OutboxStatus.SENT.value, sent_at=event.at, provider_status="twiml")
+        .values(
+            status=OutboxStatus.SENT.value, sent_at=event.at, provider_status=message.answered_in
+        )
         .execution_options(synchronize_session=False)
     )

@@ -385,6 +385,9 @@ CHANNEL_DETAIL_NAMES = {
     "SMS sender": _l("SMS sender number"),
     "WhatsApp sender": _l("WhatsApp sender number"),
     "API": _l("Provider API server"),
+    "provider": _l("Provider"),
+    "default sender": _l("Sends staff notices and messages of no channel"),
+    "gateway health": _l("Gateway health"),
 }
 CHANNEL_DETAIL_VALUES = {
     "set": _l("set"),
@@ -396,6 +399,8 @@ CHANNEL_DETAIL_VALUES = {
         "none: outgoing SMS wait until TWILIO_FROM_NUMBER is set"
     ),
     "none": _l("none"),
+    "twilio": _l("Twilio (citizens who wrote to the phone are answered by the phone)"),
+    "gateway": _l("the Android phone gateway"),
 }
 
 
@@ -416,7 +421,7 @@ def channel_details(status: dict[str, object]) -> list[tuple[str, str]]:
 def admin_home() -> str:
     return render_template(
         "staff/admin/home.html",
-        channels=channel_status(current_app),
+        channels=channel_status(current_app, probe=True),
         transports=sorted(transports()),
         backlog=backlog(),
         failed=db.session.scalars(
