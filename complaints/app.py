@@ -42,6 +42,7 @@ from .assessment import (
 from .config import load_config
 from .extensions import babel, bootstrap, compress, csrf, db, limiter, login_manager, migrate
 from .outbox import backlog
+from .routing import cli as routing_cli
 from .staff import (  # noqa: F401 -- routes join staff.bp
     admin,
     admin_letterhead,
@@ -101,6 +102,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     sla_cli.init_app(app)
     assessment_cli.init_app(app)
+    routing_cli.init_app(app)
     jobs.init_app(app)  # last: it may start the scheduler with every job
     _register_health(app)
     return app

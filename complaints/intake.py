@@ -43,6 +43,7 @@ from .models import (
     Reporter,
     Status,
 )
+from .routing import auto as automatic_routing
 from .workflow import Actor
 
 logger = logging.getLogger(__name__)
@@ -380,5 +381,7 @@ def submit_complaint(
             continue
         _attach_as_stored(complaint, rows)
         logger.info("complaint %s received via %s", complaint.code, channel)
+        # No category chosen (SMS, "Lainnya"): the routing model routes it when sure.
+        automatic_routing.route_new(complaint)
         return IntakeResult(complaint, created=True, reporter_key=key)
     raise RuntimeError("could not allocate a unique tracking code")

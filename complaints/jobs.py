@@ -1,5 +1,5 @@
 """The scheduled jobs, wired in one place: the SLA sweep, the outbox drain, the report preparation,
-the purge of photos held for web forms never sent.
+the purge of photos held for web forms never sent, the routing model's training.
 
 :mod:`sla.scheduler` runs whatever is registered here; the modules doing the
 work know nothing of the scheduler. A process that will deliver messages
@@ -17,6 +17,7 @@ from sla.scheduler import register_job, scheduler_wanted, start_background
 from sla.sweep import sweep
 
 from . import clock, metrics, outbox
+from .routing import training as routing_training
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ SWEEP_INTERVAL_SECONDS = 60
 OUTBOX_JOB_ID = "outbox-drain"
 PREPARE_JOB_ID = "report-prepare"
 PHOTO_PURGE_JOB_ID = "held-photos-purge"
+ROUTING_TRAIN_JOB_ID = "routing-train"
 
 
 def sweep_now() -> None:
@@ -54,5 +56,13 @@ def init_app(app: Flask) -> None:
         PHOTO_PURGE_JOB_ID,
         held_photos.purge_abandoned,
         seconds=held_photos.PURGE_INTERVAL_SECONDS,
+    )
+    # The routing model learns again once enough new routing decisions came
+    # (one process at a time: a claim row in routing_models).
+    register_job(
+        app,
+        ROUTING_TRAIN_JOB_ID,
+        routing_training.train_if_due,
+        seconds=routing_training.TRAIN_INTERVAL_SECONDS,
     )
     start_background(app)

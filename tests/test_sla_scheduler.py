@@ -54,13 +54,20 @@ def test_a_registered_job_joins_the_scheduler_with_safe_defaults(bare_app: Flask
     finally:
         scheduler.shutdown(wait=False)
 
-    assert set(jobs) == {SWEEP_JOB_ID, "outbox-drain", "report-prepare", "held-photos-purge"}
+    assert set(jobs) == {
+        SWEEP_JOB_ID,
+        "outbox-drain",
+        "report-prepare",
+        "held-photos-purge",
+        "routing-train",
+    }
     sweep_job = jobs[SWEEP_JOB_ID]
     assert (sweep_job.coalesce, sweep_job.max_instances) == (True, 1)
     assert sweep_job.trigger.interval == timedelta(seconds=60)
     assert jobs["outbox-drain"].trigger.interval == timedelta(seconds=5)
     assert jobs["report-prepare"].trigger.interval == timedelta(minutes=10)
     assert jobs["held-photos-purge"].trigger.interval == timedelta(hours=1)
+    assert jobs["routing-train"].trigger.interval == timedelta(minutes=10)
 
 
 def test_the_sweep_job_runs_a_sweep_inside_its_own_app_context(
