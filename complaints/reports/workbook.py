@@ -41,7 +41,7 @@ from complaints import clock, ikm, metrics
 from complaints.extensions import db
 from complaints.i18n import zone_name
 from complaints.labels import channel_label, kind_label, staff_status_label, yes_no
-from complaints.models import Category, Unit
+from complaints.models import Category, Channel, Kind, Status, Unit
 
 from .exports import formula_safe
 
@@ -100,23 +100,23 @@ class Style:
 
     locale: str
     zone: ZoneInfo
+    formats: Mapping[str, str]
 
     @classmethod
     def current(cls) -> Style:
         locale = "en" if str(get_locale() or "id") == "en" else "id"
-        return cls(locale, ZoneInfo(current_app.config["ADUAN_TIMEZONE"]))
+        zone = ZoneInfo(current_app.config["ADUAN_TIMEZONE"])
+        name = zone_name(clock.now().astimezone(zone), zone.key)
+        formats = {
+            **NUMBER_FORMATS,
+            DATE: DATE_FORMATS[locale],
+            DATETIME: f'{DATE_FORMATS[locale]} {TIME_FORMATS[locale]} "{name}"',
+        }
+        return cls(locale, zone, formats)
 
     def sheet_name(self, key: str) -> str:
         indonesian, english = SHEETS[key]
         return english if self.locale == "en" else indonesian
-
-    def number_format(self, kind: str) -> str | None:
-        if kind == DATE:
-            return DATE_FORMATS[self.locale]
-        if kind == DATETIME:
-            zone = zone_name(clock.now().astimezone(self.zone), self.zone.key)
-            return f'{DATE_FORMATS[self.locale]} {TIME_FORMATS[self.locale]} "{zone}"'
-        return NUMBER_FORMATS.get(kind)
 
 
 class Sheet:
@@ -126,6 +126,7 @@ class Sheet:
         sheet = book.create_sheet(style.sheet_name(key))
         assert isinstance(sheet, WriteOnlyWorksheet)
         self.sheet, self.columns, self.style = sheet, columns, style
+        self.kinds = [column.kind for column in columns]
         # Widths and the header's height must be set before the first row is written.
         for index, column in enumerate(columns, 1):
             sheet.column_dimensions[get_column_letter(index)].width = column.width
@@ -141,7 +142,7 @@ class Sheet:
         self.filtered_rows = 1
 
     def append(self, values: Sequence[Any], kinds: Sequence[str] | None = None) -> None:
-        kinds = kinds or [column.kind for column in self.columns]
+        kinds = kinds or self.kinds
         self.sheet.append(
             [self._cell(value, kind) for value, kind in zip(values, kinds, strict=False)]
         )
@@ -168,16 +169,19 @@ class Sheet:
         if value is None:
             return None
         if isinstance(value, str):
-            cell = self._text(value)
             if kind == SECTION:
+                cell = self._text(value)
                 cell.font = BOLD
-            return cell
+                return cell
+            # A plain text after formula_safe never begins with "=", so openpyxl writes
+            # it as a string cell; no cell object of our own (a year has many rows).
+            return formula_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
         if isinstance(value, datetime):
             # Excel has no time zones: instants are written in the office's local time.
             # Seconds and below are dropped: the format shows minutes.
             value = value.astimezone(self.style.zone).replace(tzinfo=None, second=0, microsecond=0)
         cell = WriteOnlyCell(self.sheet, value)
-        number_format = self.style.number_format(kind)
+        number_format = self.style.formats.get(kind)
         if number_format:
             cell.number_format = number_format
         return cell
@@ -445,7 +449,30 @@ def complaint_query(start: date, end: date, unit_code: str | None, now: datetime
     )
 
 
-def complaint_values(row: Sequence[Any], english: bool) -> list[Any]:
+@dataclass(frozen=True)
+class Words:
+    """The complaint list's words, translated once per sheet rather than once per cell."""
+
+    kinds: Mapping[str, str]
+    channels: Mapping[str, str]
+    statuses: Mapping[str, str]
+    answers: Mapping[bool | None, str]
+    no_unit: str
+    english: bool
+
+    @classmethod
+    def current(cls, style: Style) -> Words:
+        return cls(
+            kinds={kind.value: kind_label(kind.value) for kind in Kind},
+            channels={channel.value: channel_label(channel.value) for channel in Channel},
+            statuses={status.value: staff_status_label(status.value) for status in Status},
+            answers={True: yes_no(True), False: yes_no(False), None: yes_no(None)},
+            no_unit=gettext("No unit"),
+            english=style.locale == "en",
+        )
+
+
+def complaint_values(row: Sequence[Any], words: Words) -> list[Any]:
     """One row of :func:`complaint_query` as the "Aduan" sheet shows it."""
     found = dict(zip(metrics.COMPLAINT_COLUMNS, row, strict=False))
     name_id, name_en, unit_name, overdue = row[len(metrics.COMPLAINT_COLUMNS) :]
@@ -456,26 +483,27 @@ def complaint_values(row: Sequence[Any], english: bool) -> list[Any]:
         if completed and resolved is not None
         else None
     )
+    answers = words.answers
     return [
         found["code"],
         received,
-        unit_name or gettext("No unit"),
-        (name_en if english else name_id) or name_id,
-        kind_label(found["kind"]),
-        channel_label(found["channel"]),
+        unit_name or words.no_unit,
+        (name_en if words.english else name_id) or name_id,
+        words.kinds.get(found["kind"]) or kind_label(found["kind"]),
+        words.channels.get(found["channel"]) or channel_label(found["channel"]),
         found["lapor_id"],
-        staff_status_label(found["status"]),
+        words.statuses.get(found["status"]) or staff_status_label(found["status"]),
         found["checked_at"],
         found["first_response_at"],
         resolved,
         found["resolve_due_at"],
         days,
         found["resolve_working_hours"],
-        yes_no(completed),
-        yes_no(bool(found["completed_on_time"])) if completed else yes_no(None),
-        yes_no(bool(overdue)),
+        answers[completed],
+        answers[bool(found["completed_on_time"]) if completed else None],
+        answers[bool(overdue)],
         found["reopened_count"],
-        yes_no(found["citizen_confirmed"]),
+        answers[found["citizen_confirmed"]],
     ]
 
 
@@ -483,9 +511,9 @@ def _complaint_sheet(book: Workbook, report: Mapping[str, Any], style: Style) ->
     sheet = Sheet(book, "complaints", _complaint_columns(), style)
     start, end = date.fromisoformat(report["from"]), date.fromisoformat(report["to"])
     query = complaint_query(start, end, report["unit"], clock.now())
-    english = style.locale == "en"
+    words = Words.current(style)
     for row in _batched(query):
-        sheet.append(complaint_values(row, english))
+        sheet.append(complaint_values(row, words))
     sheet.close()
 
 
