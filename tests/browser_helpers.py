@@ -43,30 +43,65 @@ def live_server(app: Flask) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+class _Chromium:
+    """One headless Chromium per test session (and xdist worker), started on first use.
+
+    Starting Chromium costs about a second; a test's isolation comes from its
+    own contexts (own cookies and storage), which are closed after every test.
+    """
+
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    def get(self) -> Any:
+        if self._browser is None or not self._browser.is_connected():
+            if self._playwright is None:
+                self._playwright = playwright_sync.sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
+        return self._browser
+
+    def stop(self) -> None:
+        if self._browser is not None and self._browser.is_connected():
+            self._browser.close()
+        if self._playwright is not None:
+            self._playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[_Chromium]:
+    chromium = _Chromium()
+    yield chromium
+    chromium.stop()
+
+
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the test; make contexts with :func:`new_page`."""
+def browser(_chromium: _Chromium) -> Iterator[Any]:
+    """The headless Chromium for the test; make contexts with :func:`new_page`.
+
+    Every context the test opened is closed when it ends."""
     if not os.path.exists(CHROMIUM):
         message = f"no Chromium at {CHROMIUM}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
     ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_sync.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    chromium = _chromium.get()
+    yield chromium
+    if chromium.is_connected():
+        for context in list(chromium.contexts):
+            context.close()
 
 
 @pytest.fixture
