@@ -1,0 +1,270 @@
+"""SMS through an Android phone (SMS Gateway for Android): signed webhooks in, the phone's API out.
+
+The real ``android-sms-gateway`` client talks to a fake gateway on
+127.0.0.1; webhook events are signed as the app signs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from werkzeug.test import TestResponse
+
+from channels.smsgate import health
+from channels.smsgate.settings import GatewaySettings
+from complaints import clock
+from complaints.config import ConfigError
+from complaints.extensions import db
+from complaints.models import Complaint, Conversation, InboundReceipt, OutboundMessage
+from tests.fakes.smsgate_api import FakeSmsGateway, signed_event
+from tests.staff_helpers import signed_in
+
+WEBHOOK = "/channels/sms/gateway"
+CITIZEN = "+6281234567890"
+REPORT = "LAPOR Jalan berlubang besar di depan SDN 3 Kabila, sudah sebulan tidak diperbaiki"
+
+
+@pytest.fixture(scope="session")
+def gateway_server() -> Iterator[FakeSmsGateway]:
+    """One fake gateway per test process (starting a server per test is slow)."""
+    server = FakeSmsGateway().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gateway(gateway_server: FakeSmsGateway) -> Iterator[FakeSmsGateway]:
+    gateway_server.reset()
+    health.forget()
+    yield gateway_server
+    gateway_server.reset()
+
+
+@pytest.fixture
+def app(app: Flask, gateway: FakeSmsGateway) -> Flask:
+    """conftest's app with the gateway on (and Twilio off), talking to the fake gateway."""
+    from channels import smsgate
+
+    app.config.update(gateway.config())
+    smsgate.init_app(app)
+    return app
+
+
+def post_event(
+    client: FlaskClient,
+    event: str,
+    payload: dict[str, Any],
+    *,
+    age: timedelta = timedelta(0),
+    **options: Any,
+) -> TestResponse:
+    stamp = int((clock.now() - age).timestamp())
+    body, headers = signed_event(event, payload, stamp, **options)
+    return client.post(WEBHOOK, data=body, headers=headers)
+
+
+def send_sms(client: FlaskClient, text: str, **options: Any) -> TestResponse:
+    payload = {
+        "messageId": "abc",  # the phone's own id: not unique, never used to dedupe
+        "message": text,
+        "phoneNumber": options.pop("sender", CITIZEN),
+        "simNumber": 1,
+        "receivedAt": clock.now().isoformat(),
+    }
+    return post_event(client, "sms:received", payload, **options)
+
+
+def drain(app: Flask) -> str:
+    result = app.test_cli_runner().invoke(args=["outbox", "drain"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def count(model: Any) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_signed_sms_files_a_complaint_and_the_answer_leaves_through_the_phone(
+    app: Flask, client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask
+) -> None:
+    assert send_sms(client, REPORT).status_code == 204
+    complaint = db.session.scalars(select(Complaint)).one()
+    assert (complaint.channel, complaint.transport) == ("sms", "smsgate")
+    assert complaint.reporter.phone == CITIZEN
+    conversation = db.session.scalars(select(Conversation)).one()
+    assert conversation.transport == "smsgate"
+    assert gateway.sent == []  # queued, not sent from the webhook
+
+    drain(app)
+    (message,) = gateway.sent
+    assert message.phone_numbers == [CITIZEN]
+    assert message.text.startswith("Aduan diterima. Kode: ") and complaint.code in message.text
+    rows = db.session.scalars(select(OutboundMessage)).all()
+    assert {row.transport for row in rows} == {"smsgate"}
+    answer = next(row for row in rows if row.provider_message_id == message.id)
+    assert answer.status == "sent"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"key": "not-the-signing-key"},
+        {"age": timedelta(minutes=6)},
+        {"age": -timedelta(minutes=6)},
+    ],
+    ids=["bad-signature", "too-old", "from-the-future"],
+)
+def test_a_badly_signed_or_stale_event_is_refused_and_nothing_is_stored(
+    client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask, options: dict[str, Any]
+) -> None:
+    response = send_sms(client, REPORT, **options)
+    assert response.status_code == 403
+    assert count(Complaint) == count(InboundReceipt) == count(OutboundMessage) == 0
+
+
+def test_an_event_without_signature_headers_or_with_a_changed_body_is_refused(
+    client: FlaskClient, app_ctx: Flask
+) -> None:
+    body, headers = signed_event("sms:received", {"message": REPORT}, int(clock.now().timestamp()))
+    assert client.post(WEBHOOK, data=body).status_code == 403
+    tampered = body.replace(b"Kabila", b"Tapa")
+    assert client.post(WEBHOOK, data=tampered, headers=headers).status_code == 403
+    assert count(Complaint) == 0
+
+
+def test_the_same_event_delivered_twice_files_one_complaint_and_one_answer(
+    app: Flask, client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask
+) -> None:
+    assert send_sms(client, REPORT, event_id="evt-repeated").status_code == 204
+    assert send_sms(client, REPORT, event_id="evt-repeated").status_code == 204
+    assert count(Complaint) == 1
+    drain(app)
+    assert len(gateway.sent) == 1
+
+
+def test_the_same_phone_message_id_in_two_events_is_two_messages(
+    client: FlaskClient, app_ctx: Flask
+) -> None:
+    send_sms(client, REPORT)
+    send_sms(
+        client,
+        "LAPOR Lampu jalan padam di desa Tanggilingo sejak tiga malam",
+        sender="+6285298765432",
+    )
+    assert count(Complaint) == 2
+
+
+def test_status_by_sms_is_answered_through_the_phone(
+    app: Flask, client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask
+) -> None:
+    send_sms(client, REPORT)
+    code = db.session.scalars(select(Complaint)).one().code
+    clock.set_now(clock.now() + timedelta(minutes=5))  # past the joining window
+    send_sms(client, f"STATUS {code}")
+    drain(app)
+    assert len(gateway.sent) == 2
+    status_answer = gateway.sent[1].text
+    assert code in status_answer and status_answer != gateway.sent[0].text
+    assert gateway.sent[1].phone_numbers == [CITIZEN]
+
+
+def test_delivery_events_update_the_outbox_row(
+    app: Flask, client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask
+) -> None:
+    send_sms(client, REPORT)
+    send_sms(
+        client,
+        "LAPOR Lampu jalan padam di desa Tanggilingo sejak tiga malam",
+        sender="+6285298765432",
+    )
+    drain(app)
+    first, second = gateway.sent
+    phone = {"phoneNumber": CITIZEN, "simNumber": 1}
+    post_event(client, "sms:sent", {"messageId": first.id, **phone, "partsCount": 1})
+    assert post_event(client, "sms:delivered", {"messageId": first.id, **phone}).status_code == 204
+    post_event(
+        client, "sms:failed", {"messageId": second.id, **phone, "reason": "RESULT_ERROR_NO_SERVICE"}
+    )
+    # A late "sent" after "delivered" does not move the row back.
+    post_event(client, "sms:sent", {"messageId": first.id, **phone, "partsCount": 1})
+    db.session.expire_all()
+    delivered = db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.provider_message_id == first.id)
+    ).one()
+    assert (delivered.status, delivered.provider_status) == ("delivered", "delivered")
+    failed = db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.provider_message_id == second.id)
+    ).one()
+    assert failed.status == "failed" and "RESULT_ERROR_NO_SERVICE" in (failed.last_error or "")
+
+
+def test_a_number_the_gateway_refuses_fails_for_good_and_an_outage_waits(
+    app: Flask, client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask
+) -> None:
+    send_sms(client, REPORT)
+    gateway.go_down("error")
+    drain(app)
+    db.session.expire_all()
+    row = db.session.scalars(select(OutboundMessage).where(OutboundMessage.status != "sent")).one()
+    assert row.status == "pending" and row.attempts == 1
+    gateway.recover()
+    gateway.reject_next()
+    clock.set_now(clock.now() + timedelta(hours=1))
+    drain(app)
+    db.session.expire_all()
+    assert db.session.get(OutboundMessage, row.id).status == "failed"
+
+
+def test_register_adds_the_four_webhooks_once(app: Flask, gateway: FakeSmsGateway) -> None:
+    runner = app.test_cli_runner()
+    url = "https://aduan.test/channels/sms/gateway"
+    first = runner.invoke(args=["sms", "gateway", "register", url])
+    assert first.exit_code == 0, first.output
+    assert sorted(hook["event"] for hook in gateway.webhooks) == [
+        "sms:delivered",
+        "sms:failed",
+        "sms:received",
+        "sms:sent",
+    ]
+    assert {hook["url"] for hook in gateway.webhooks} == {url}
+    again = runner.invoke(args=["sms", "gateway", "register", url])
+    assert again.exit_code == 0 and again.output.count("already registered") == 4
+    assert len(gateway.webhooks) == 4
+
+
+def test_register_and_status_exit_non_zero_when_the_gateway_cannot_be_reached(
+    app: Flask, gateway: FakeSmsGateway
+) -> None:
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["sms", "gateway", "status"]).exit_code == 0
+    gateway.go_down("refuse")
+    failed = runner.invoke(args=["sms", "gateway", "register", "https://aduan.test/x"])
+    assert failed.exit_code != 0 and "no answer from the gateway" in failed.output
+    status = runner.invoke(args=["sms", "gateway", "status"])
+    assert status.exit_code == 1 and "tidak dapat dihubungi" in status.output
+
+
+def test_the_admin_page_tells_the_gateways_health_in_words(
+    app: Flask, gateway: FakeSmsGateway, cast: Any
+) -> None:
+    admin = signed_in(app, cast.admin.email)
+    page = admin.get("/staff/admin/").get_data(as_text=True)
+    assert "Keadaan gateway" in page
+    assert "dapat dihubungi, semua pemeriksaan lolos (diperiksa " in page and "WITA)" in page
+    assert "SMS Gateway for Android" in page and "gateway ponsel Android" in page
+    gateway.go_down("refuse")
+    health.forget()
+    page = admin.get("/staff/admin/").get_data(as_text=True)
+    assert "tidak dapat dihubungi: gateway tidak menjawab" in page
+
+
+def test_a_half_configured_gateway_stops_the_start() -> None:
+    with pytest.raises(ConfigError, match="SMSGATE_SIGNING_KEY"):
+        GatewaySettings.from_config({"SMSGATE_USERNAME": "u", "SMSGATE_PASSWORD": "p"})
+    assert not GatewaySettings.from_config({}).configured
