@@ -160,7 +160,7 @@ def test_stats_draws_charts_and_speaks_as_the_office(
     make_complaint(status="verified", category_code="road-damage")
     html = app.test_client().get("/stats").get_data(as_text=True)
     assert html.count("<svg") >= 2
-    assert "Aduan diterima dan selesai per bulan" in html and "November 2026" in html
+    assert "Aduan diterima dan tuntas per bulan" in html and "November 2026" in html
     assert "Dinas Lingkungan Hidup: diterima 1" in html  # a bar's title, the unit in full
     assert "Menunggu konfirmasi warga" in html and "konfirmasi Anda" not in html
     assert "25 Nov 2026" in html and "WITA" in html
