@@ -16,7 +16,14 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser_helpers import LAPTOP, PHONE, assert_fits, check_accessibility, shot
+from tests.browser_helpers import (
+    ARTIFACTS,
+    LAPTOP,
+    PHONE,
+    assert_fits,
+    check_accessibility,
+    shot,
+)
 from tests.conftest import STAFF_PASSWORD, Cast
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -90,8 +97,15 @@ def test_a_supervisor_uploads_the_decree_and_the_minutes_for_a_quarter(
     assert page.locator(".document-table tbody tr").count() == 2
     _check(page, "assessment-documents-laptop")
 
+    # The reports dashboard: indicator 27's criteria from the register, then the usage signals.
+    page.goto(f"{live_server}/staff/reports?from=2026-10-01&to=2026-12-31&unit=PUPR")
+    assert page.locator(".criterion-met").count() == 2
+    assert page.get_by_text("Fakta pendukung").is_visible()
+    page.locator(".criteria").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "assessment-documents-dashboard.png"))
+
     phone = open_browser(viewport=PHONE)
     phone.context.add_cookies(page.context.cookies())
-    phone.goto(page.url)
+    phone.goto(f"{live_server}/staff/assessment/documents?from=2026-10-01&to=2026-12-31")
     assert phone.locator(".criterion-met").count() == 2
     _check(phone, "assessment-documents-phone")

@@ -186,8 +186,10 @@ def _prepared_form(user: User, reach: Reach, *, read_body: bool = True) -> Docum
             "Documents for the whole regency are added by administrators and by supervisors "
             "of a regency-level unit; they count for your unit too."
         )
-    if request.method == "GET" and request.args.get("unit"):
-        form.unit.data = request.args["unit"]
+    if request.method == "GET":
+        # The unit shown above: the one asked for, else the person's own (the regency: admins).
+        own = user.unit.code if user.unit is not None and reach.unit_ids is not None else ""
+        form.unit.data = request.args.get("unit") or own
     return form
 
 
