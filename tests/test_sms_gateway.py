@@ -23,6 +23,8 @@ from complaints.config import ConfigError
 from complaints.extensions import db
 from complaints.models import Complaint, Conversation, InboundReceipt, OutboundMessage
 from tests.fakes.smsgate_api import FakeSmsGateway, signed_event
+from tests.fakes.twilio_api import FakeTwilioApi
+from tests.sms_helpers import twilio_api_fixture, twilio_server_fixture  # noqa: F401 -- fixtures
 from tests.staff_helpers import signed_in
 
 WEBHOOK = "/channels/sms/gateway"
@@ -268,3 +270,26 @@ def test_a_half_configured_gateway_stops_the_start() -> None:
     with pytest.raises(ConfigError, match="SMSGATE_SIGNING_KEY"):
         GatewaySettings.from_config({"SMSGATE_USERNAME": "u", "SMSGATE_PASSWORD": "p"})
     assert not GatewaySettings.from_config({}).configured
+
+
+def test_with_twilio_on_too_the_citizen_is_answered_by_the_phone_and_staff_notices_by_twilio(
+    app: Flask,
+    client: FlaskClient,
+    gateway: FakeSmsGateway,
+    twilio_api: FakeTwilioApi,
+    cast: Any,
+) -> None:
+    from channels import sms
+    from complaints.outbox import enqueue
+
+    app.config.update(twilio_api.config())
+    sms.init_app(app)
+    with app.app_context():
+        send_sms(client, REPORT)
+        enqueue("sms", "+6285298765432", "Pemberitahuan untuk petugas", "staff-notice-1")
+        db.session.commit()
+        drain(app)
+    assert [message.phone_numbers for message in gateway.sent] == [[CITIZEN]]
+    assert [request.value("To") for request in twilio_api.accepted] == ["+6285298765432"]
+    page = signed_in(app, cast.admin.email).get("/staff/admin/").get_data(as_text=True)
+    assert "Twilio (warga yang mengirim ke ponsel dijawab lewat ponsel)" in page
