@@ -342,6 +342,7 @@ def test_breakdowns_by_channel_unit_category_and_kind(data: DataSet) -> None:
         "open311": 0,
         "counter": 1,
         "lapor": 1,
+        "email": 0,
     }
     units = {row["unit"]: row for row in report["by_unit"]}
     assert set(units) == {"DLH", "DISKOMINFO"}
