@@ -4,18 +4,29 @@ Each action is one page load that lands where the officer acted (the action
 panel, or the newest entry of the timeline) with its outcome shown there; the
 timeline keeps the order of what happened and marks the internal note as
 such; axe-core finds no serious or critical problem, nothing scrolls
-sideways, the CSP blocks nothing. Screenshot: staff-complaint-laptop.png.
+sideways, the CSP blocks nothing; at 768×1024 the page and the queue fit
+without a sideways-scrolling table. Screenshots: staff-complaint-laptop.png,
+staff-complaint-tablet.png, staff-queue-tablet.png, staff-presence-*.png.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 from flask import Flask
+from PIL import Image
 
-from tests.browser_helpers import LAPTOP, assert_fits, check_accessibility, shot
+from complaints.extensions import db
+from tests.browser_helpers import LAPTOP, TABLET, assert_fits, check_accessibility, shot
 from tests.conftest import STAFF_PASSWORD, Cast, MakeComplaint, unit
+
+
+def _photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (40, 120, 60)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def sign_in(page: Any, live_server: str, email: str) -> None:
@@ -48,6 +59,15 @@ def test_an_officer_works_a_complaint_from_the_queue_to_resolved(
         description="Jalan di depan SDN 1 Kabila berlubang besar dan tergenang saat hujan.",
     )
     code = complaint.code
+    # Company in the queue: a long text, another status, an assignee.
+    other = make_complaint(
+        status="verified",
+        description="Lampu jalan di Jalan Trans Sulawesi dekat Pasar Suwawa padam sejak"
+        " dua minggu; malam hari gelap sekali dan rawan kecelakaan bagi pengendara motor.",
+    )
+    other.assignee = cast.supervisor
+    make_complaint(status="in_progress", category_code="road-damage")
+    db.session.commit()
     pupr = str(unit("PUPR").id)
     page = open_browser(viewport=LAPTOP)
     loads: list[str] = []
@@ -79,6 +99,9 @@ def test_an_officer_works_a_complaint_from_the_queue_to_resolved(
     )
     act(page, loads, page.get_by_role("button", name="Mulai tangani").click, "actions")
     page.locator("#resolve-body").fill("Lubang sudah ditambal pada 26 November.")
+    page.locator("#resolve-files").set_input_files(
+        {"name": "sesudah.png", "mimeType": "image/png", "buffer": _photo()}
+    )
     act(page, loads, page.get_by_role("button", name="Tandai selesai").click, "actions")
     assert "Menunggu konfirmasi warga" in page.locator(".complaint-head").inner_text()
 
@@ -100,6 +123,9 @@ def test_an_officer_works_a_complaint_from_the_queue_to_resolved(
     reply = page.locator(".timeline .entry-reply")
     assert "Catatan internal" not in reply.inner_text()
     assert "kanal mati, tidak dapat dikirim" in reply.inner_text()
+    # The resolution's photo, under it, as a thumbnail that loaded.
+    thumbnail = entries.last.locator("img.file-thumb")
+    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
     colours = [el.evaluate("e => getComputedStyle(e).backgroundColor") for el in (note, reply)]
     assert colours[0] != colours[1], "the note looks like the reply"
 
@@ -110,4 +136,61 @@ def test_an_officer_works_a_complaint_from_the_queue_to_resolved(
     assert_fits(page, "staff-complaint")
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 2600, f"the page is {height} px tall"
+
+    # On a tablet (768×1024): the page in one column, the queue's main columns without a
+    # sideways-scrolling table (the secondary ones wait for a wider screen).
+    page.set_viewport_size(TABLET)
+    page.reload()
+    assert_fits(page, "staff-complaint-tablet")
+    shot(page, "staff-complaint-tablet")
+    page.goto(f"{live_server}/staff/complaints")
+    table = page.locator(".queue-table")
+    box = page.evaluate(
+        "() => { const b = document.querySelector('.table-responsive');"
+        " return [b.scrollWidth, b.clientWidth]; }"
+    )
+    assert box[0] <= box[1], f"the queue scrolls sideways at 768 px: {box}"
+    assert table.locator(f"tr:has-text('{code}')").is_visible()
+    assert_fits(page, "staff-queue-tablet")
+    check_accessibility(page, "staff-queue-tablet")
+    shot(page, "staff-queue-tablet")
     assert page.csp_blocked == []
+
+
+def test_two_officers_on_one_complaint_see_each_other_and_the_change_without_reloading(
+    app: Flask, cast: Cast, make_complaint: MakeComplaint, live_server: str, open_browser: Any
+) -> None:
+    """Alice has the complaint open; Charlie opens it too and starts work on it. Alice's
+    page names Charlie at its next poll, then says the complaint changed, with a link to
+    reload; Charlie's page named Alice as it loaded."""
+    complaint = make_complaint(status="verified")
+    url = f"{live_server}/staff/complaints/{complaint.code}"
+    alice = open_browser(viewport=TABLET)
+    sign_in(alice, live_server, cast.officer_a.email)
+    alice.clock.install()  # the page's half-minute poll, run on demand
+    alice.goto(url)
+    assert alice.locator("#presence .presence-note").count() == 0
+
+    charlie = open_browser(viewport=LAPTOP)
+    sign_in(charlie, live_server, cast.supervisor.email)
+    charlie.goto(url)
+    assert "alice juga sedang membuka aduan ini" in charlie.locator("#presence").inner_text()
+
+    loads: list[str] = []
+    alice.on("load", lambda: loads.append(alice.url))
+    alice.clock.run_for(31_000)
+    here = alice.locator("#presence .presence-note", has_text="charlie juga sedang membuka")
+    here.wait_for()
+    shot(alice, "staff-presence-someone-else")
+
+    charlie.get_by_role("button", name="Mulai tangani").click()
+    charlie.wait_for_url(re.compile(r".*#actions$"))
+    alice.clock.run_for(31_000)
+    changed = alice.locator("#presence .presence-changed")
+    changed.wait_for()
+    assert "Aduan ini diubah oleh charlie pukul" in changed.inner_text()
+    assert changed.get_by_role("link", name="Muat ulang").is_visible()
+    assert loads == [], "the page reloaded by itself"
+    shot(alice, "staff-presence-changed")
+    check_accessibility(alice, "staff-presence")
+    assert alice.csp_blocked == [] and charlie.csp_blocked == []

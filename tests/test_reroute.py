@@ -19,6 +19,7 @@ from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db
 from complaints.models import AuditLog, ComplaintEvent
 from complaints.workflow import Actor
+from tests.api_helpers import bearer
 from tests.conftest import Cast, MakeComplaint, unit
 from tests.staff_helpers import session_csrf, signed_in
 
@@ -140,3 +141,33 @@ def test_a_move_without_a_reason_is_refused_on_the_page(
     assert not db.session.scalars(
         select(ComplaintEvent).where(ComplaintEvent.kind == "reroute")
     ).all()
+
+
+def test_the_api_moves_a_complaint_with_its_own_status_and_a_unit(
+    app: Flask, cast: Cast, make_complaint: MakeComplaint
+) -> None:
+    complaint = make_complaint(status="verified")
+    url = f"/api/v1/complaints/{complaint.code}/transitions"
+    client = app.test_client()
+    headers = bearer(cast.admin)
+    # The contract is unchanged: the status it has, without a unit, is no move (409).
+    refused = client.post(url, json={"to": "verified"}, headers=headers)
+    assert refused.status_code == 409 and refused.get_json()["error"]["allowed"]
+    silent = client.post(url, json={"to": "verified", "unit": "DLH"}, headers=headers)
+    assert silent.status_code == 422 and "reason" in silent.get_json()["error"]["fields"]
+    moved = client.post(
+        url,
+        json={
+            "to": "verified",
+            "unit": "DLH",
+            "reason": "Sampah liar, bukan jalan.",
+            "assignee": cast.officer_b.email,
+        },
+        headers=headers,
+    )
+    assert moved.status_code == 200, moved.get_json()
+    body = moved.get_json()
+    assert body["status"] == "verified" and body["unit"] == "DLH"
+    assert body["events"][-2]["kind"] == "reroute" and body["events"][-1]["kind"] == "assign"
+    db.session.expire_all()
+    assert complaint.assignee_id == cast.officer_b.id

@@ -165,6 +165,10 @@ _MOVES: dict[Status, Callable[[Complaint, Actor, Checked[Transition]], None]] = 
 def move(complaint: Complaint, user: User, checked: Checked[Transition]) -> None:
     """Apply the transition the body describes (and an assignment when it names one).
 
+    ``to`` equal to the complaint's own status (verified or in_progress) with a
+    ``unit`` moves it to that unit, keeping status and deadlines; ``reason``
+    is required then (for staff only).
+
     Raises ValidationFailed (422) for a missing or malformed target,
     InvalidTransition (409, with the allowed moves) for a move the table
     forbids, ApiError 403 for a move staff may not make.
@@ -178,17 +182,40 @@ def move(complaint: Complaint, user: User, checked: Checked[Transition]) -> None
             {"to": gettext("Choose one of: %(values)s.", values=", ".join(s.value for s in Status))}
         )
     check_version(complaint, version)
+    actor = Actor.staff(user)
+    if target == complaint.status and checked.sent("unit") and _reroutable(complaint):
+        # The status it has, with a unit: move it there (an overturned routing).
+        _reroute(complaint, actor, checked)
+        _assign_if_named(complaint, actor, checked)
+        audit(user, "reroute", complaint)
+        return
     allowed = workflow.allowed_moves(complaint.status)
     status = Status(target)
     if status not in allowed:
         # Checked here too: a refused move must not first run the move's own validation.
         raise InvalidTransition(complaint.status, status.value, [s.value for s in allowed])
-    actor = Actor.staff(user)
     _MOVES[status](complaint, actor, checked)
+    _assign_if_named(complaint, actor, checked)
+    audit(user, f"transition_{status.value}", complaint)
+
+
+def _assign_if_named(complaint: Complaint, actor: Actor, checked: Checked[Transition]) -> None:
     if checked.sent("assignee"):
         checked.refuse("assignee")
         assign(complaint, actor, checked.body.assignee)
-    audit(user, f"transition_{status.value}", complaint)
+
+
+def _reroutable(complaint: Complaint) -> bool:
+    return Status(complaint.status) in workflow.REROUTABLE
+
+
+def _reroute(complaint: Complaint, actor: Actor, checked: Checked[Transition]) -> None:
+    """``{"to": <its status>, "unit", "reason"}``: :func:`workflow.reroute_complaint`."""
+    checked.refuse("unit", "reason")
+    unit = unit_by_code(checked.body.unit)
+    if unit is None:
+        raise ValidationFailed({"unit": gettext("No unit has this code.")})
+    workflow.reroute_complaint(complaint, unit, actor, checked.body.reason)
 
 
 def post_message(complaint: Complaint, user: User, body: NewMessage) -> Message:

@@ -248,7 +248,9 @@ def _api_paths() -> dict[str, Any]:
                 "summary": "Change the status through the workflow",
                 "description": "`verified` (unit, category, kind, note), `in_progress` (note), "
                 "`resolved` (note = resolution, required), `rejected` (reason, required), "
-                "`merged` (duplicate_of). `closed` is the citizen's or the SLA's: 403.",
+                "`merged` (duplicate_of). `closed` is the citizen's or the SLA's: 403. "
+                "The complaint's own status (verified, in_progress) with `unit` and `reason` "
+                "moves it to another unit, status and deadlines unchanged.",
                 "security": BEARER,
                 "parameters": [CODE_PARAMETER],
                 "requestBody": _body(request_bodies.Transition),

@@ -190,14 +190,22 @@ class Transition(Body):
 
     to: Annotated[Text, one_of(STATUSES)] | None = None
     version: int | None = Field(None, description="The version you read; 409 if it changed.")
-    unit: Text | None = Field(None, description="Unit code to route to (`verified`).")
+    unit: Text | None = Field(
+        None,
+        description="Unit code to route to (`verified`); with `to` equal to the current "
+        "status (verified or in_progress), the unit to move the complaint to.",
+    )
     category: Text | None = Field(None, description="Corrected category code (`verified`).")
     kind: Annotated[Text, one_of(KINDS)] | None = None
     duplicate_of: Text | None = Field(None, description="Tracking code (`merged`).")
     note: Text | None = Field(
         None, description="Note on the move; for `resolved` the resolution (required)."
     )
-    reason: Text | None = Field(None, description="Required for `rejected`; told to the citizen.")
+    reason: Text | None = Field(
+        None,
+        description="Required for `rejected` (told to the citizen) and for a move to "
+        "another unit (staff read it).",
+    )
     assignee: Assignee = Field(
         None, description="E-mail or id of an officer of the unit, assigned too."
     )
