@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import sms, smsgate, telegram
+from . import email, sms, smsgate, telegram, whatsapp
 from .web import views as web_views
 
 
@@ -14,6 +14,8 @@ def init_app(app: Flask) -> None:
     telegram.init_app(app)
     sms.init_app(app)
     smsgate.init_app(app)  # after Twilio: it decides which sends staff notices by SMS
+    whatsapp.init_app(app)  # after Twilio, likewise for WhatsApp
+    email.init_app(app)
 
 
 def channel_status(app: Flask, *, probe: bool = False) -> list[dict[str, object]]:
@@ -31,4 +33,10 @@ def channel_status(app: Flask, *, probe: bool = False) -> list[dict[str, object]
     gateway = smsgate.channel_status(app, probe=probe)
     if gateway["configured"]:  # a second SMS provider, listed only when it is on
         statuses.append(gateway)
+    cloud = whatsapp.channel_status(app)
+    if cloud["configured"]:  # a second WhatsApp provider, listed only when it is on
+        statuses.append(cloud)
+    mail = email.channel_status(app)
+    if mail["configured"]:
+        statuses.append(mail)
     return statuses

@@ -156,6 +156,18 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "TWILIO_API_BASE_URL": env_url(env, "TWILIO_API_BASE_URL", ("http", "https")),
         "TWILIO_WHATSAPP_FROM": env.get("TWILIO_WHATSAPP_FROM") or None,
         "SMS_MAX_INBOUND_PER_HOUR": env_int(env, "SMS_MAX_INBOUND_PER_HOUR", 30, minimum=1),
+        # E-mail (channels/email): outbound SMTP when MAIL_SERVER and MAIL_DEFAULT_SENDER
+        # are set, the IMAP mailbox read when host, user and password are (all or none).
+        "MAIL_SERVER": (env.get("MAIL_SERVER") or "").strip() or None,
+        "MAIL_PORT": env_int(env, "MAIL_PORT", 587, minimum=1),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": env_bool(env, "MAIL_USE_TLS", True),
+        "MAIL_DEFAULT_SENDER": (env.get("MAIL_DEFAULT_SENDER") or "").strip() or None,
+        "IMAP_HOST": (env.get("IMAP_HOST") or "").strip() or None,
+        "IMAP_USERNAME": env.get("IMAP_USERNAME") or None,
+        "IMAP_PASSWORD": env.get("IMAP_PASSWORD") or None,
+        "IMAP_FOLDER": (env.get("IMAP_FOLDER") or "").strip() or "INBOX",
         # SMS through an Android phone (channels/smsgate): username, password and signing
         # key all set, or none (a half-configured gateway stops the start with a message).
         "SMSGATE_API_URL": env_url(env, "SMSGATE_API_URL", ("http", "https"))
@@ -163,6 +175,21 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "SMSGATE_USERNAME": env.get("SMSGATE_USERNAME") or None,
         "SMSGATE_PASSWORD": env.get("SMSGATE_PASSWORD") or None,
         "SMSGATE_SIGNING_KEY": env.get("SMSGATE_SIGNING_KEY") or None,
+        # WhatsApp Cloud API (channels/whatsapp): token, phone number id, app secret and
+        # verify token all set, or none (half configured stops the start with a message).
+        "WHATSAPP_ACCESS_TOKEN": env.get("WHATSAPP_ACCESS_TOKEN") or None,
+        "WHATSAPP_PHONE_NUMBER_ID": env.get("WHATSAPP_PHONE_NUMBER_ID") or None,
+        "WHATSAPP_APP_SECRET": env.get("WHATSAPP_APP_SECRET") or None,
+        "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN") or None,
+        "WHATSAPP_API_BASE_URL": env_url(env, "WHATSAPP_API_BASE_URL", ("http", "https"))
+        or "https://graph.facebook.com",
+        "WHATSAPP_API_VERSION": (env.get("WHATSAPP_API_VERSION") or "").strip() or "v21.0",
+        "WHATSAPP_TEMPLATE_ACK": (env.get("WHATSAPP_TEMPLATE_ACK") or "").strip()
+        or "aduan_diterima",
+        "WHATSAPP_TEMPLATE_STATUS": (env.get("WHATSAPP_TEMPLATE_STATUS") or "").strip()
+        or "aduan_status",
+        "WHATSAPP_TEMPLATE_LANGUAGE": (env.get("WHATSAPP_TEMPLATE_LANGUAGE") or "").strip()
+        or "id",
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -20,7 +20,7 @@ filed regardless.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -43,6 +43,17 @@ _EXTENSIONS = {"image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 
 class MediaRefused(Exception):
     """A media URL or response we will not use."""
+
+
+# Other transports of the command layer name their media with a URL scheme of their
+# own (WhatsApp Cloud API: ``wa-media:<id>``) and register how to fetch it.
+Fetcher = Callable[[str, requests.Session], bytes]
+_FETCHERS: dict[str, Fetcher] = {}
+
+
+def register_fetcher(scheme: str, fetcher: Fetcher) -> None:
+    """Fetch media URLs of ``scheme`` with ``fetcher`` instead of from Twilio."""
+    _FETCHERS[scheme] = fetcher
 
 
 def _api_origin(settings: TwilioSettings) -> tuple[str, str]:
@@ -70,7 +81,7 @@ def _redirect_allowed(url: str, settings: TwilioSettings) -> bool:
     return parts.scheme == "https" and host.endswith(REDIRECT_HOST_SUFFIXES)
 
 
-def _read_capped(response: requests.Response) -> bytes:
+def read_capped(response: requests.Response) -> bytes:
     chunks, size = [], 0
     for chunk in response.iter_content(chunk_size=64 * 1024):
         size += len(chunk)
@@ -107,7 +118,7 @@ def download(url: str, settings: TwilioSettings, session: requests.Session) -> b
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > MAX_PHOTO_BYTES:
                 raise MediaRefused("larger than the photo size limit")
-            return _read_capped(response)
+            return read_capped(response)
     raise MediaRefused("too many redirects")
 
 
@@ -128,7 +139,11 @@ def fetch_photos(
                 logger.info("not fetching media of type %r", ref.content_type)
                 continue
             try:
-                content = download(ref.url, settings, session)
+                fetcher = _FETCHERS.get(urlsplit(ref.url).scheme)
+                if fetcher is not None:
+                    content = fetcher(ref.url, session)
+                else:
+                    content = download(ref.url, settings, session)
             except (MediaRefused, requests.RequestException) as error:
                 logger.warning("skipping media %s: %s", urlsplit(ref.url).netloc, error)
                 continue
