@@ -19,11 +19,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
-from complaints import clock, create_app
+from complaints import auth, clock, create_app
 from complaints.extensions import db
 from complaints.intake import Contact, submit_complaint
 from complaints.models import Category, Complaint, Status, Unit, User
@@ -36,6 +38,14 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # The browser fixtures (live_server, browser, open_browser) for every test module.
 pytest_plugins = ("tests.browser_helpers",)
+
+# Argon2 at argon2-cffi's cheapest parameters (its profile for tests): every
+# password is still hashed and checked for real, with a few microseconds of
+# work instead of about 0.2 s of CPU each (the cast alone is four hashes per
+# test). The app's own parameters are kept here for test_password_hashing.
+PRODUCTION_PASSWORD_HASHER = auth._hasher
+auth._hasher = PasswordHasher.from_parameters(CHEAPEST)
+auth._STAND_IN_HASH = auth._hasher.hash(uuid.uuid4().hex)
 
 # A Wednesday inside office hours in Asia/Makassar (10:00 WITA).
 DEFAULT_NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
