@@ -209,7 +209,7 @@ def handle(incoming: Incoming, now: datetime | None = None) -> str | None:
     if _seen(incoming):
         db.session.rollback()
         return None
-    sender.row.transport = "cloud"
+    sender.transport = sender.row.transport = "cloud"
     sender.row.last_inbound_at = moment
     locale = sender.locale or "id"
     if incoming.choice and incoming.choice.startswith(PRIVACY_PREFIX):
