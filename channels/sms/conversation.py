@@ -60,6 +60,7 @@ class SenderState:
     privacy: list[str] = field(default_factory=list)  # "anonymous", "confidential" (collecting)
     locale: str | None = None
     cut_mid_word: bool = False
+    transport: str | None = None  # the provider of the sender's latest message
 
     @classmethod
     def decode(cls, row: Conversation) -> SenderState:
@@ -78,11 +79,14 @@ class SenderState:
             privacy=[str(choice) for choice in data.get("privacy", [])],
             locale=data.get("locale"),
             cut_mid_word=bool(data.get("cut_mid_word", False)),
+            transport=row.transport,
         )
 
     def save(self) -> None:
         """Write the state back to the row (a new dict: JSON columns do not track mutation)."""
         self.row.state = self.mode.value
+        if self.row.transport != self.transport:
+            self.row.transport = self.transport
         self.row.data = {
             "until": self.until.isoformat() if self.until else None,
             "external_id": self.external_id,
