@@ -254,6 +254,12 @@ def event_sentence(event: ComplaintEvent, people: Mapping[int, User]) -> str:
             old=priority_label(data.get("from", "")),
             new=priority_label(data.get("to", "")),
         )
+    if event.kind == "auto_route":  # complaints.routing.auto
+        return gettext(
+            "Forwarded automatically to %(unit)s (confidence %(percent)d %%)",
+            unit=data.get("unit_name") or gettext("another unit"),
+            percent=round(float(data.get("score") or 0) * 100),
+        )
     return _word(EVENT_KINDS, event.kind)
 
 
@@ -263,6 +269,7 @@ def actor_name(event: ComplaintEvent) -> str:
     return {
         "citizen": gettext("The citizen"),
         "sla": gettext("Deadline watch"),
+        "routing": gettext("The routing model"),
     }.get(event.actor_label, gettext("The system"))
 
 

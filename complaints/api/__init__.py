@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from complaints.extensions import csrf
 
-from . import docs, open311, views
+from . import docs, open311, routing, views
 from .cli import api_cli, open311_cli
 from .errors import ApiError, handle_api_error, http_error_response
 
@@ -40,7 +40,7 @@ def _unrouted_error() -> Response | None:
 
 
 def init_app(app: Flask) -> None:
-    for blueprint in (views.bp, open311.bp, docs.bp):
+    for blueprint in (views.bp, routing.bp, open311.bp, docs.bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     # ApiError is ours alone, so app-wide is safe, and other blueprints that

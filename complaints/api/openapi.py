@@ -22,7 +22,7 @@ from pydantic_core import CoreSchema
 from complaints.models import Channel
 
 from . import open311_bodies as o311
-from . import request_bodies
+from . import request_bodies, routing_bodies
 from . import response_bodies as answer
 from .pagination import MAX_LIMIT
 
@@ -49,8 +49,10 @@ def _components() -> dict[str, Schema]:
     """Every model's schema by its class name: request bodies as read, answers as written."""
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
         *((model, "validation") for model in request_bodies.BODIES),
+        *((model, "validation") for model in routing_bodies.BODIES),
         (o311.Open311NewRequest, "validation"),
         *((model, "serialization") for model in answer.ANSWERS),
+        *((model, "serialization") for model in routing_bodies.ANSWERS),
         *((model, "serialization") for model in o311.BODIES),
     ]
     _, top = models_json_schema(
@@ -322,6 +324,24 @@ def _api_paths() -> dict[str, Any]:
                     **STAFF_ERRORS,
                     "403": _error("Officers, or a unit outside a supervisor's reach."),
                     "422": _error("A bad period or an unknown unit."),
+                },
+            }
+        },
+        "/api/v1/routing/suggest": {
+            "post": {
+                "tags": ["staff"],
+                "summary": "The routing model's units and categories for a complaint's text",
+                "description": "Up to 5 units and 5 categories, best first, scores in 0..1; "
+                "`auto_unit` is the unit a complaint without a chosen category would be routed "
+                "to on its own (null when the model is not sure enough). 503 `no_model` until "
+                "a model has been trained (`flask routing train`).",
+                "security": BEARER,
+                "requestBody": _body(routing_bodies.RoutingQuery),
+                "responses": {
+                    "200": _ok("The suggestions.", ref(routing_bodies.RoutingSuggestion)),
+                    **JSON_BODY_ERRORS,
+                    **STAFF_ERRORS,
+                    "503": _error("No routing model has been trained yet (`no_model`)."),
                 },
             }
         },
