@@ -1,5 +1,6 @@
 """The scheduled jobs, wired in one place: the SLA sweep, the outbox drain, the report preparation,
-the purge of photos held for web forms never sent, the routing model's training.
+the purge of photos held for web forms never sent, the routing model's training, the
+mailbox poll.
 
 :mod:`sla.scheduler` runs whatever is registered here; the modules doing the
 work know nothing of the scheduler. A process that will deliver messages
@@ -12,6 +13,7 @@ import logging
 
 from flask import Flask
 
+from channels.email import inbound as mail_inbound
 from channels.web import held_photos
 from sla.scheduler import register_job, scheduler_wanted, start_background
 from sla.sweep import sweep
@@ -27,6 +29,8 @@ OUTBOX_JOB_ID = "outbox-drain"
 PREPARE_JOB_ID = "report-prepare"
 PHOTO_PURGE_JOB_ID = "held-photos-purge"
 ROUTING_TRAIN_JOB_ID = "routing-train"
+MAIL_POLL_JOB_ID = "mail-poll"
+MAIL_POLL_INTERVAL_SECONDS = 60
 
 
 def sweep_now() -> None:
@@ -65,4 +69,7 @@ def init_app(app: Flask) -> None:
         routing_training.train_if_due,
         seconds=routing_training.TRAIN_INTERVAL_SECONDS,
     )
+    # The IMAP mailbox read for complaints, when it is configured (one process at a
+    # time: a lease row in inbound_receipts).
+    register_job(app, MAIL_POLL_JOB_ID, mail_inbound.poll_if_on, seconds=MAIL_POLL_INTERVAL_SECONDS)
     start_background(app)

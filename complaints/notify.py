@@ -2,13 +2,14 @@
 
 Every text here is a catalog message so the Indonesian and English wording
 live in ``translations/``. Messages go to the channel the citizen used when
-it can carry a reply (Telegram, SMS, WhatsApp); otherwise the tracking page
-is where they read it.
+it can carry a reply (Telegram, SMS, WhatsApp, e-mail); otherwise the tracking
+page is where they read it. A mail carries its subject ("[ADU-…] …"), language
+and audience in the outbox row (``channels.email.envelope``).
 """
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -27,9 +28,22 @@ from .models import (
 )
 from .outbox import enqueue, enqueue_new
 
+EMAIL = "email"
+
+
+def mail_on() -> bool:
+    """Outbound e-mail is configured in this app (channels/email registered its sender)."""
+    return has_app_context() and EMAIL in current_app.extensions.get("aduan_transports", {})
+
 
 def citizen_address(complaint: Complaint) -> tuple[str, str] | None:
-    """The (channel, address) that reaches the complaint's reporter, if any."""
+    """The (channel, address) that reaches the complaint's reporter, if any.
+
+    In this order: the channel the complaint came by, when it can answer
+    (Telegram, WhatsApp, e-mail); then Telegram, then SMS to the phone they
+    gave; then e-mail to the address they gave. E-mail only while outbound
+    mail is on, so no page promises a mail that cannot leave.
+    """
     reporter = complaint.reporter
     if reporter is None or reporter.erased_at is not None:
         return None
@@ -37,11 +51,20 @@ def citizen_address(complaint: Complaint) -> tuple[str, str] | None:
         return "telegram", reporter.telegram_chat_id
     if complaint.channel == "whatsapp" and reporter.phone:
         return "whatsapp", reporter.phone
+    if complaint.channel == EMAIL and reporter.email and mail_on():
+        return EMAIL, reporter.email
     if reporter.telegram_chat_id:
         return "telegram", reporter.telegram_chat_id
     if reporter.phone:
         return "sms", reporter.phone
+    if reporter.email and mail_on():
+        return EMAIL, reporter.email
     return None
+
+
+def _subject(code: str, what: str) -> str:
+    """A mail's subject line: the complaint code first, so a reply finds its complaint."""
+    return f"[{code}] {what}"
 
 
 def tracking_url(code: str, key: str | None = None) -> str:
@@ -143,15 +166,17 @@ def acknowledge(complaint: Complaint, event: ComplaintEvent, reporter_key: str) 
             code=complaint.code,
             url=tracking_url(complaint.code, reporter_key),
         )
+        subject = _subject(complaint.code, gettext("Your complaint has been received"))
     # Intake wrote the event a moment ago: no message can carry its key yet.
-    _send(complaint, event, body, new_key=True)
+    _send(complaint, event, body, new_key=True, subject=subject)
 
 
 def status_changed(complaint: Complaint, event: ComplaintEvent) -> None:
     """Queue the news of a status change, in plain words."""
     with force_locale(complaint.locale):
         body = _status_text(complaint, event)
-    _send(complaint, event, body)
+        subject = _subject(complaint.code, status_label(complaint.status))
+    _send(complaint, event, body, subject=subject)
     _tell_duplicates(complaint, event)
     _tell_supporters(complaint, event)
 
@@ -222,7 +247,8 @@ def staff_replied(complaint: Complaint, event: ComplaintEvent, reply: str) -> No
     """Queue a public staff reply."""
     with force_locale(complaint.locale):
         body = gettext("Reply to complaint %(code)s: %(reply)s", code=complaint.code, reply=reply)
-    _send(complaint, event, body)
+        subject = _subject(complaint.code, gettext("A reply to your complaint"))
+    _send(complaint, event, body, subject=subject)
 
 
 def _send(
@@ -232,11 +258,21 @@ def _send(
     *,
     new_key: bool = False,
     key: str | None = None,
+    subject: str | None = None,
 ) -> None:
     target = citizen_address(complaint)
     if target is None:
         return
     channel, address = target
+    if channel == EMAIL:
+        from channels.email.envelope import CITIZEN, wrap
+
+        body = wrap(
+            subject or _subject(complaint.code, "Aduan"),
+            body,
+            locale=complaint.locale,
+            audience=CITIZEN,
+        )
     key = key or f"event-{event.id}"
     # Back through the provider the citizen wrote through (the number they wrote to).
     transport = complaint.transport if channel == complaint.channel else None
@@ -255,10 +291,42 @@ def staff_channel(telegram_chat_id: str | None, phone: str | None) -> tuple[str,
     return None
 
 
+STAFF_NOTICE_CHANNELS = ("telegram", "sms", EMAIL)
+
+
+def staff_reachable(user: User) -> list[str]:
+    """The channels ``user`` can be reached on: Telegram if linked, SMS with a phone,
+    e-mail while outbound mail is on."""
+    reachable = []
+    if user.telegram_chat_id:
+        reachable.append("telegram")
+    if user.phone:
+        reachable.append("sms")
+    if user.email and mail_on():
+        reachable.append(EMAIL)
+    return reachable
+
+
+def staff_targets(user: User) -> list[tuple[str, str]]:
+    """Every (channel, address) ``user`` gets their notices on.
+
+    Their choice on the profile page (``users.notice_channels``), among the
+    channels they can be reached on; no choice made (NULL) means every channel
+    they can be reached on.
+    """
+    reachable = staff_reachable(user)
+    chosen = reachable
+    if user.notice_channels is not None:
+        chosen = [channel for channel in reachable if channel in user.notice_channels]
+    addresses = {"telegram": user.telegram_chat_id, "sms": user.phone, EMAIL: user.email}
+    return [(channel, str(addresses[channel])) for channel in chosen]
+
+
 def notify_staff(
     user: User, kind: str, body: str, key: str, complaint: Complaint | None = None
 ) -> None:
-    """An in-app notice for ``user``, copied to their Telegram or SMS (not committed)."""
+    """An in-app notice for ``user``, copied where they chose (Telegram, SMS, e-mail; not
+    committed)."""
     db.session.add(
         Notification(
             user_id=user.id,
@@ -268,14 +336,25 @@ def notify_staff(
             created_at=clock.now(),
         )
     )
-    target = staff_channel(user.telegram_chat_id, user.phone)
-    if target is not None:
-        channel, address = target
+    for index, (channel, address) in enumerate(staff_targets(user)):
+        text = body
+        if channel == EMAIL:
+            from channels.email.envelope import STAFF, wrap
+
+            with force_locale(user.locale):
+                what = gettext("Notice from Aduan")
+            text = wrap(
+                _subject(complaint.code, what) if complaint else what,
+                body,
+                locale=user.locale,
+                audience=STAFF,
+            )
         enqueue(
             channel,
             address,
-            body,
-            key=key,
+            text,
+            # The first channel keeps the notice's own key; each further one its own.
+            key=key if index == 0 else f"{key}:{channel}",
             complaint_id=complaint.id if complaint else None,
             user_id=user.id,
         )

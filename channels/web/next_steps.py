@@ -89,4 +89,6 @@ def how_updates_arrive(view: PublicComplaint, channel: str | None, is_reporter: 
         return gettext("We will send updates by WhatsApp to the number you wrote from.")
     if is_reporter and channel == "telegram":
         return gettext("We will send updates in your Telegram chat with our bot.")
+    if is_reporter and channel == "email":
+        return gettext("We will send updates by e-mail to the address you gave.")
     return gettext("Keep your tracking code and check this page: every update appears here.")

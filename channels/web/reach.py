@@ -59,7 +59,7 @@ class CitizenChannels:
 
     @property
     def email_updates(self) -> bool:
-        return "email" in self.sending  # no e-mail transport exists yet (issue 22)
+        return "email" in self.sending  # MAIL_SERVER set: channels/email registered its sender
 
 
 def phone_for_people(number: str) -> str:
@@ -105,7 +105,7 @@ def _rides_on_sms(transport: str, on: set[str]) -> bool:
 
 
 def update_channel(complaint: Complaint, available: CitizenChannels) -> str | None:
-    """How updates reach this complaint's reporter: "sms", "whatsapp", "telegram" or None.
+    """How updates reach this complaint's reporter: "sms", "whatsapp", "telegram", "email" or None.
 
     The reporter's own contact, as :func:`complaints.notify.citizen_address`
     picks it, and only when that channel can send now.
