@@ -53,6 +53,7 @@ def fits_the_page(page: Any, width: int, name: str) -> None:
     shot(page, name)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_dossier_form_and_its_print_page_fit_a4(
     app: Flask,
     cast: Cast,
@@ -60,8 +61,6 @@ def test_the_dossier_form_and_its_print_page_fit_a4(
     live_server: str,
     open_browser: Any,
 ) -> None:
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("the page's layout does not depend on the database")
     page = open_browser(viewport=LAPTOP)
     sign_in(page, live_server, cast.supervisor.email)
     page.goto(f"{live_server}/staff/reports")

@@ -4,6 +4,8 @@
 a Leaflet map to tap and drag a pin on, the desa list of the chosen
 kecamatan, and the same form without JavaScript or without Leaflet. Map
 tiles never come from the internet: a route answers them with a small PNG.
+What the page does does not depend on the database: SQLite only (test_location
+stores the same fields over HTTP on both databases).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from tests.browser_helpers import OSM_TILES, PHONE, assert_fits, check_accessibi
 from tests.conftest import IN_CI
 
 LEAFLET = Path(__file__).resolve().parent.parent / "static" / "vendor" / "leaflet" / "leaflet.js"
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 # Near the Suwawa regent's office: where the test's phone says it is.
 HERE = {"latitude": 0.5571, "longitude": 123.2617}
 

@@ -4,6 +4,9 @@ With JavaScript the list appears as soon as a topic and a place are chosen
 (static/js/nearby.js), and "Dukung laporan ini" lands on the report's tracking
 page with the count; without it, the form comes back with the list after it
 is sent. Map tiles are answered locally: no test reaches the internet.
+Supporting from the list runs on both databases; the Enter key and the page
+without JavaScript, which do not depend on it, on SQLite only (the HTTP tests
+in test_web_nearby cover both).
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ def test_with_javascript_the_list_appears_and_supporting_lands_on_the_report(
         assert supporter.reporter.phone == "+6281311112222"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_with_javascript_enter_in_a_field_files_a_new_report_not_a_support(
     app: Flask, make_complaint: MakeComplaint, live_server: str, open_browser: Any
 ) -> None:
@@ -117,6 +121,7 @@ def test_with_javascript_enter_in_a_field_files_a_new_report_not_a_support(
     assert page.csp_blocked == []
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("locale", ["id-ID", "en-US"])
 def test_without_javascript_the_form_comes_back_with_the_list_and_files_anyway(
     app: Flask,

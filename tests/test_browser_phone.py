@@ -5,7 +5,8 @@ their own: home, the form and its error state, the tracking lookup (also
 with a malformed code), /stats with figures and a list, and the 404 page.
 (The tracking page in every status has its own browser test.) Each is
 checked for sideways scrolling, axe-core's serious and critical rules,
-44-px tap targets and the CSP, with a screenshot per page.
+44-px tap targets and the CSP, with a screenshot per page. The layout does
+not depend on the database: SQLite only (the HTTP tests cover both).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from flask import Flask
 from complaints.models import Status
 from tests.browser_helpers import PHONE, assert_fits, check_accessibility, shot
 from tests.conftest import MakeComplaint
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 LONG_TEXT = (
     "Jalan poros Desa Bulotalangi Timur menuju Kantor Kecamatan Bulango Timur rusak parah "

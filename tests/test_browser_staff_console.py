@@ -65,6 +65,8 @@ def check_screen(page: Any, name: str) -> None:
     assert not page.csp_blocked, page.csp_blocked
 
 
+# The layout does not depend on the database: SQLite only (the HTTP tests cover both).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("size", ["laptop", "tablet"])
 def test_the_console_screens_fit_and_pass_axe(
     app: Flask,
