@@ -224,20 +224,20 @@ def test_auto_replies_and_bounces_file_nothing(
         headers={"Auto-Submitted": "auto-replied"},
         message_id="<ooo@mail.example.id>",
     )
-    bounce = EmailMessage()
-    bounce["From"] = "Mail Delivery System <MAILER-DAEMON@mail.example.id>"
-    bounce["To"] = "aduan@bonebolangokab.go.id"
-    bounce["Subject"] = "Undelivered Mail Returned to Sender"
-    bounce["Message-ID"] = "<bounce@mail.example.id>"
-    bounce["Return-Path"] = "<>"
-    bounce.set_content(
-        "This is the mail system at host mail.example.id. I'm sorry to have to inform you"
-    )
-    bounce.add_attachment(
-        b"Reporting-MTA: dns; mail.example.id\n", maintype="message", subtype="delivery-status"
-    )
-    bounce.replace_header(
-        "Content-Type", bounce["Content-Type"].replace("multipart/mixed", "multipart/report")
+    bounce = (
+        "From: Mail Delivery System <MAILER-DAEMON@mail.example.id>\n"
+        "To: aduan@bonebolangokab.go.id\n"
+        "Subject: Undelivered Mail Returned to Sender\n"
+        "Message-ID: <bounce@mail.example.id>\n"
+        "Return-Path: <>\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\n\n'
+        "--b1\nContent-Type: text/plain\n\n"
+        "This is the mail system at host mail.example.id. Your message could not be delivered.\n"
+        "--b1\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mail.example.id\n\nFinal-Recipient: rfc822; nobody@example.id\n"
+        "Action: failed\nStatus: 5.1.1\n"
+        "--b1--\n"
     )
     uid = imap.deliver(bounce)
     assert "ignored 2" in poll(app)

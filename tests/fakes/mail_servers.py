@@ -211,7 +211,7 @@ class FakeImapServer:
                     b"OK [READ-WRITE] SELECT completed",
                 ]
             if name == "UID SEARCH":
-                words = arguments.upper().split()
+                words = arguments.upper().replace(b"(", b" ").replace(b")", b" ").split()
                 unseen_only = b"UNSEEN" in words
                 uids = [
                     str(mail.uid)
