@@ -57,6 +57,7 @@ from complaints.models import (
     User,
 )
 from complaints.notify import notify_staff
+from complaints.routing import panel as routing_panel
 from complaints.workflow import Actor
 
 from . import access, presence, queue, timeline
@@ -137,9 +138,11 @@ def _choices(items: list[tuple[str, str]]) -> list[SelectChoice]:
 @login_required
 def complaint_view(code: str) -> str:
     complaint = _page_complaint(code)
+    page = _complaint_page(complaint)
+    # After rendering: a commit expires what the page read (it would be read again).
     presence.mark_seen(complaint, staff_user(), clock.now())
     db.session.commit()
-    return _complaint_page(complaint)
+    return page
 
 
 @bp.post("/complaints/<code>/presence")
@@ -221,6 +224,7 @@ def _complaint_page(
         verify_form=verify_form,
         assign_form=assign_form,
         reroute_form=reroute_form,
+        routing=routing_panel.for_complaint(complaint),
         note_form=NoteForm(),
         merge_form=MergeForm(),
         priority_form=PriorityForm(priority=complaint.priority),
