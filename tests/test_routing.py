@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import zipfile
 from typing import Any
@@ -307,11 +308,11 @@ def test_an_overturn_changes_the_next_models_answer_for_that_text(app_ctx: Flask
     assert suggest(text).units[0].code == "DISHUB"
 
 
-def test_a_complaint_whose_citizen_chose_a_category_is_not_routed_automatically(
-    app_ctx: Flask,
+def test_a_chosen_category_is_not_routed_automatically_and_staff_accept_a_suggestion(
+    app: Flask, cast: Cast
 ) -> None:
     write_history(200)
-    assert train_cli(app_ctx).exit_code == 0
+    assert train_cli(app).exit_code == 0
     chosen = submit_complaint(
         channel="web",
         category=category("waste"),
@@ -320,6 +321,29 @@ def test_a_complaint_whose_citizen_chose_a_category_is_not_routed_automatically(
     ).complaint
     assert chosen.status == "received" and chosen.routed_by is None
     assert chosen.unit.code == "DLH"  # the category's default unit, for staff to verify
+
+    admin = signed_in(app, cast.admin.email)
+    page = admin.get(f"/staff/complaints/{chosen.code}").get_data(as_text=True)
+    assert "Saran instansi" in page
+    offers = re.findall(r'name="unit" value="(\d+)">.*?</span>([^<]+ — \d+ %)</button>', page, re.S)
+    assert len(offers) == 3
+    assert offers[0][0] == str(unit("PUPR").id)
+    assert offers[0][1].startswith("Dinas Pekerjaan Umum dan Penataan Ruang — ")
+    # One click: the offer's form verifies and routes to its unit.
+    response = admin.post(
+        f"/staff/complaints/{chosen.code}/verify",
+        data={
+            "csrf_token": session_csrf(admin),
+            "version": str(chosen.version),
+            "unit": offers[0][0],
+            "category": str(chosen.category_id),
+            "kind": chosen.kind,
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert chosen.status == "verified" and chosen.unit.code == "PUPR"
+    assert chosen.routed_by == "staff"
 
 
 # --- the scheduler's job ------------------------------------------------------------------------
