@@ -289,6 +289,13 @@ def test_staff_choose_where_their_notices_go(
     notify_staff(officer, "assignment", "Aduan kedua untuk Anda.", key="t-2")
     db.session.commit()
     outbox.drain()
-    (mail,) = [m for m in smtp.mails_to(officer.email)]
+    keys = set(
+        db.session.scalars(
+            select(outbox.OutboundMessage.key).where(outbox.OutboundMessage.user_id == officer.id)
+        )
+    )
+    assert keys == {"t-1", "t-1:email", "t-2"}  # the second notice: e-mail only
+    mails = smtp.mails_to(officer.email)
+    (mail,) = [m for m in mails if "kedua" in parts(m)["text/plain"]]
     assert "Aduan kedua untuk Anda." in parts(mail)["text/plain"]
     assert mail["List-Unsubscribe"] is None

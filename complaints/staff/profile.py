@@ -1,4 +1,5 @@
-"""A staff member's own settings: SMS number, Telegram link, language, two-step sign-in."""
+"""A staff member's own settings: SMS number, Telegram link, language, where notices go,
+two-step sign-in."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from channels.telegram.linking import issue_link_code
 from complaints import clock, two_step
 from complaints.extensions import db
 from complaints.intake import normalize_phone
+from complaints.labels import channel_label
+from complaints.models import User
+from complaints.notify import staff_reachable
 
 from .admin_forms import ConfirmForm
 from .forms import CodeForm
@@ -25,21 +30,55 @@ from .views import audit, bp, staff_user
 
 class ProfileForm(FlaskForm):
     phone = StringField(
-        _l("Phone for SMS notices (used when Telegram is not linked)"),
+        _l("Phone for SMS notices"),
         validators=[Optional(), Length(max=32)],
     )
     locale = SelectField(
         _l("Language of notices"),
         choices=[SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")],
     )
+    # Checkboxes of the channels this person can be reached on (see _notice_form).
+    notice_channels = SelectMultipleField(
+        _l("Send my notices by"),
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
     submit = SubmitField(_l("Save"))
+
+
+def _profile_form(user: User) -> ProfileForm:
+    """The form, its notice checkboxes offering only the channels ``user`` is reached on,
+    ticked as stored (no choice stored: all of them)."""
+    form = ProfileForm(obj=user)
+    reachable = staff_reachable(user)
+    form.notice_channels.choices = [
+        SelectChoice(channel, channel_label(channel)) for channel in reachable
+    ]
+    if not form.is_submitted():
+        stored = user.notice_channels
+        form.notice_channels.data = [
+            channel for channel in reachable if stored is None or channel in stored
+        ]
+    return form
+
+
+def _chosen_channels(user: User, form: ProfileForm) -> list[str] | None:
+    """What to store: the ticked channels, keeping an earlier choice of one not offered now
+    (Telegram unlinked for a while); None while nothing was offered."""
+    offered = [choice.value for choice in form.notice_channels.choices or []]
+    if not offered:
+        return user.notice_channels
+    ticked = [channel for channel in offered if channel in (form.notice_channels.data or [])]
+    kept = [channel for channel in user.notice_channels or [] if channel not in offered]
+    return ticked + kept
 
 
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile() -> ResponseReturnValue:
     user = staff_user()
-    form = ProfileForm(obj=user)
+    form = _profile_form(user)
     if form.validate_on_submit():
         raw = (form.phone.data or "").strip()
         phone = normalize_phone(raw) if raw else None
@@ -48,6 +87,7 @@ def profile() -> ResponseReturnValue:
         else:
             user.phone = phone
             user.locale = form.locale.data or "id"
+            user.notice_channels = _chosen_channels(user, form)
             audit("profile_saved", user)
             db.session.commit()
             flash(gettext("Saved."), "success")
@@ -73,7 +113,7 @@ def profile_telegram_code() -> ResponseReturnValue:
     db.session.commit()
     return render_template(
         "staff/profile.html",
-        form=ProfileForm(obj=user),
+        form=_profile_form(user),
         link_form=ConfirmForm(),
         telegram_on=bool(current_app.config.get("TELEGRAM_BOT_TOKEN")),
         link_code=code,
