@@ -26,8 +26,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from complaints.api.openapi import build_spec
+from complaints.routing import training
 from tests.api_helpers import bearer, open311_key
 from tests.conftest import Cast, MakeComplaint
+from tests.routing_helpers import write_history
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 # Per operation and generation mode: enough to find crashes and drift, quick on two cores.
@@ -70,6 +72,9 @@ def credentials(cast: Cast, make_complaint: MakeComplaint) -> dict[str, Any]:
     """A token that reaches everything and an Open311 key, plus data worth reading."""
     make_complaint(status="verified", name="Siti Rahma")
     make_complaint(status="resolved")
+    # A routing model, so POST /api/v1/routing/suggest answers its 200 (not 503 no_model).
+    write_history(60)
+    training.train()
     return {"token": bearer(cast.admin), "api_key": open311_key("fuzz")}
 
 

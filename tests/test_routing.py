@@ -23,10 +23,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bench.routing_corpus import history
-from complaints import clock, workflow
+from complaints import workflow
 from complaints.extensions import db
 from complaints.intake import Contact, submit_complaint
-from complaints.models import Category, Complaint, ComplaintEvent, RoutingModel, Unit
+from complaints.models import Complaint, ComplaintEvent, RoutingModel
 from complaints.routing import examples, training
 from complaints.routing.model import (
     MIN_COVERED,
@@ -39,43 +39,11 @@ from complaints.routing.model import (
 from complaints.workflow import Actor
 from tests.api_helpers import bearer
 from tests.conftest import Cast, category, unit
+from tests.routing_helpers import write_history
 from tests.staff_helpers import session_csrf, signed_in
 
 ROADS = "Jalan di Desa Bube rusak parah dan berlubang sejak 3 bulan, mohon segera diperbaiki."
 SUGGEST = "/api/v1/routing/suggest"
-
-
-def write_history(count: int = 200, units: int = 4, **options: Any) -> None:
-    """``count`` complaints routed by LAPOR! history, inserted in one statement."""
-    now = clock.now()
-    unit_ids = dict(db.session.execute(sa.select(Unit.code, Unit.id)).tuples().all())
-    category_ids = dict(db.session.execute(sa.select(Category.code, Category.id)).tuples().all())
-    rows = [
-        {
-            "code": f"ADU-HIST-{number:05d}",
-            "kind": "complaint",
-            "channel": "lapor",
-            "status": "closed",
-            "priority": "normal",
-            "category_id": category_ids[example.category],
-            "unit_id": unit_ids[example.unit],
-            "routed_by": "history",
-            "title": example.title,
-            "description": example.description,
-            "address": example.address,
-            "anonymous": False,
-            "confidential": False,
-            "locale": "id",
-            "created_at": now,
-            "updated_at": now,
-            "reopened_count": 0,
-            "escalation_level": 0,
-            "version": 1,
-        }
-        for number, example in enumerate(history(count, units=units, **options))
-    ]
-    db.session.execute(sa.insert(Complaint), rows)
-    db.session.commit()
 
 
 def train_cli(app: Flask) -> Any:
