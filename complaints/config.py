@@ -188,8 +188,7 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         or "aduan_diterima",
         "WHATSAPP_TEMPLATE_STATUS": (env.get("WHATSAPP_TEMPLATE_STATUS") or "").strip()
         or "aduan_status",
-        "WHATSAPP_TEMPLATE_LANGUAGE": (env.get("WHATSAPP_TEMPLATE_LANGUAGE") or "").strip()
-        or "id",
+        "WHATSAPP_TEMPLATE_LANGUAGE": (env.get("WHATSAPP_TEMPLATE_LANGUAGE") or "").strip() or "id",
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "SESSION_COOKIE_HTTPONLY": True,
