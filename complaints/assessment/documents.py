@@ -144,9 +144,7 @@ def criterion_rule(kind: str) -> str:
         )
     if kind in DATED_KINDS:
         return gettext("Met by a proof of publication dated within the period.")
-    return gettext(
-        "Met by a document whose period overlaps this one, or dated within it."
-    )
+    return gettext("Met by a document whose period overlaps this one, or dated within it.")
 
 
 def period_name(start: date | None, end: date | None) -> str:
