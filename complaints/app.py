@@ -43,6 +43,7 @@ from .config import load_config
 from .extensions import babel, bootstrap, compress, csrf, db, limiter, login_manager, migrate
 from .outbox import backlog
 from .routing import cli as routing_cli
+from .routing import views as routing_views  # noqa: F401 -- the admin page joins staff.bp
 from .staff import (  # noqa: F401 -- routes join staff.bp
     admin,
     admin_letterhead,

@@ -301,6 +301,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "two_step_disabled": _l("Turned off two-step sign-in"),
     "login_code_failed": _l("Wrong authenticator code at sign-in"),
     "admin_letterhead_saved": _l("Saved the letterhead and signer"),
+    "admin_routing_trained": _l("Trained the routing model"),
     "verify": _l("Verified and routed"),
     "assign": _l("Assigned"),
     "start": _l("Started work"),

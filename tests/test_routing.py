@@ -387,3 +387,43 @@ def test_two_schedulers_racing_train_exactly_once(app: Flask) -> None:
     with app.app_context():
         models = db.session.scalars(sa.select(RoutingModel)).all()
         assert len(models) == 1 and models[0].active and models[0].trained_on == 100
+
+
+# --- the admin page ---------------------------------------------------------------------------
+
+
+def test_the_admin_page_trains_on_the_button_and_tells_how_good_the_model_is(
+    app: Flask, cast: Cast
+) -> None:
+    write_history(200)
+    admin = signed_in(app, cast.admin.email)
+    before = admin.get("/staff/admin/routing").get_data(as_text=True)
+    assert "Belum ada model yang dilatih." in before
+    assert "200 aduan didisposisikan staf atau riwayat SP4N-LAPOR!, 4 instansi" in before
+    assert "Latih ulang sekarang" in before
+    # Without the form's CSRF token nothing is trained.
+    assert admin.post("/staff/admin/routing/train").status_code == 400
+    assert training.active_model() is None
+
+    response = admin.post("/staff/admin/routing/train", data={"csrf_token": session_csrf(admin)})
+    assert response.status_code == 302
+    page = admin.get("/staff/admin/routing").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Model disposisi sudah belajar ulang." in text
+    assert "Dilatih 25 Nov 2026 10.00 WITA" in text
+    assert "Dipelajari dari 200 aduan, 4 instansi, 4 kategori" in text
+    assert re.search(r"Instansi tepat di urutan pertama \d+ % pada \d+ aduan uji", text)
+    assert re.search(r"Didisposisikan otomatis mulai keyakinan \d+ %", text)
+    assert "Melatih model disposisi" in admin.get("/staff/admin/audit").get_data(as_text=True)
+    # Words, not stored values: no code, no share as a fraction, no ISO instant.
+    for raw in ("PUPR", "0.9", "2026-11-25", "None", "True", "auto_threshold"):
+        assert raw not in text, raw
+
+
+def test_the_admin_page_names_the_units_it_confuses(app: Flask, cast: Cast) -> None:
+    write_history(200, mislabelled=0.15)
+    assert train_cli(app).exit_code == 0
+    model = training.active_model()
+    assert model is not None and model.metrics["unit"]["confused"]
+    page = signed_in(app, cast.admin.email).get("/staff/admin/routing").get_data(as_text=True)
+    assert re.search(r"Dinas [A-Z][^<]* dan [^<]+: tertukar \d+ kali", page)

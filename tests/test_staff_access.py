@@ -81,6 +81,8 @@ RULES: dict[str, set[str]] = {
     "staff.admin_two_step_off": ADMINS,
     "staff.admin_invitation": ADMINS,
     "staff.admin_letterhead": ADMINS,
+    "staff.admin_routing": ADMINS,
+    "staff.admin_routing_train": ADMINS,
     "reports.dashboard": SUPERVISORS,
     "reports.evidence": SUPERVISORS,
     "reports.dossier_page": SUPERVISORS,  # the form, and an issued dossier's print page
