@@ -104,6 +104,7 @@ bench: install
 	$(BENCH_ENV) $(PY) bench/bench_memory.py --rows $(ROWS)
 	$(BENCH_ENV) $(PY) bench/bench_intake.py $(INTAKE_ARGS)
 	$(BENCH_ENV) $(PY) bench/bench_lapor_import.py --rows 10000
+	$(BENCH_ENV) $(PY) bench/bench_routing.py --sizes 2000,100000
 
 # The same at 100k complaints, fewer requests (one gunicorn worker class).
 bench-quick:

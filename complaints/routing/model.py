@@ -31,6 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import FeatureUnion
+from threadpoolctl import threadpool_limits
 
 # Bumped when what is stored changes shape: an older file is then not read.
 FORMAT_VERSION = 1
@@ -348,6 +349,13 @@ def fit(texts: Sequence[str], units: Sequence[str], categories: Sequence[str | N
     :mod:`complaints.routing.examples`); the category classifier learns from the
     rest, when they name at least two categories.
     """
+    # One BLAS thread: several threads fighting for two busy cores made a fit 40 times
+    # slower on the production machine, and the web workers are processes already.
+    with threadpool_limits(limits=1):
+        return _fit(texts, units, categories)
+
+
+def _fit(texts: Sequence[str], units: Sequence[str], categories: Sequence[str | None]) -> Fitted:
     unit_figures = evaluate(texts, units, with_threshold=True)
     labelled = [i for i, category in enumerate(categories) if category is not None]
     category_texts = [texts[i] for i in labelled]
