@@ -24,6 +24,9 @@ the complaint received, for staff to route, and is logged.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+
+from sqlalchemy import select
 
 from complaints import workflow
 from complaints.extensions import db
@@ -81,6 +84,21 @@ def route_new(complaint: Complaint) -> Choice | None:
         "complaint %s routed automatically to %s (%.2f)", complaint.code, chosen.code, chosen.score
     )
     return chosen
+
+
+def route_new_many(complaint_ids: Iterable[int]) -> int:
+    """:func:`route_new` for complaints written without intake (a LAPOR! import of new reports).
+
+    Returns how many were routed; each commits on its own.
+    """
+    routed = 0
+    ids = list(complaint_ids)
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        # Read first: each routing commits, which would end a result still being read.
+        complaints = db.session.scalars(select(Complaint).where(Complaint.id.in_(batch))).all()
+        routed += sum(route_new(complaint) is not None for complaint in complaints)
+    return routed
 
 
 def _route(complaint: Complaint, chosen: Choice, model_id: int) -> None:
