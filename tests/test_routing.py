@@ -294,7 +294,7 @@ def test_a_chosen_category_is_not_routed_automatically_and_staff_accept_a_sugges
     page = admin.get(f"/staff/complaints/{chosen.code}").get_data(as_text=True)
     assert "Saran instansi" in page
     offers = re.findall(r'name="unit" value="(\d+)">.*?</span>([^<]+ — \d+ %)</button>', page, re.S)
-    assert len(offers) == 3
+    assert 1 <= len(offers) <= 3  # the best three, none under 1 %
     assert offers[0][0] == str(unit("PUPR").id)
     assert offers[0][1].startswith("Dinas Pekerjaan Umum dan Penataan Ruang — ")
     # One click: the offer's form verifies and routes to its unit.

@@ -22,6 +22,8 @@ from .suggest import NoModel, suggest
 logger = logging.getLogger(__name__)
 
 SHOWN = 3
+# A unit the model gives less than this is no suggestion ("0 %").
+MIN_SHOWN = 0.01
 
 
 @dataclass(frozen=True)
@@ -74,5 +76,6 @@ def for_complaint(complaint: Complaint) -> RoutingPanel:
             ),
         )
         for choice in found.units[:SHOWN]
+        if choice.score >= MIN_SHOWN
     ]
     return RoutingPanel(offers, False)

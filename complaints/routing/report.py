@@ -78,6 +78,18 @@ def _held_out(figures: dict[str, Any]) -> list[Figure]:
     ]
 
 
+def _categories(figures: dict[str, Any]) -> list[Figure]:
+    held = ngettext(
+        "on %(num)d complaint held out of training",
+        "on %(num)d complaints held out of training",
+        figures.get("held_out") or 0,
+    )
+    return [
+        Figure(gettext("Right category first"), share(figures.get("accuracy")), held),
+        Figure(gettext("Right category among the first three"), share(figures.get("top3")), held),
+    ]
+
+
 def _automatic(figures: dict[str, Any]) -> list[Figure] | None:
     if figures.get("auto_threshold") is None:
         return None
@@ -177,7 +189,7 @@ def build() -> ModelReport:
             percent=share(AUTO_PRECISION),
         ),
         confused=_confused(unit.get("confused") or []),
-        category_figures=_held_out(category)[:2] if category else [],
+        category_figures=_categories(category) if category else [],
         supply=supply,
         pending=pending,
         training_now=_training_now(),
