@@ -44,6 +44,7 @@ SCRIPTS = {
     "metrics": ["bench/bench_metrics.py", "--rows", "200", "--repeat", "1"],
     "calendar": ["bench/bench_calendar.py"],
     "lapor": ["bench/bench_lapor_import.py", "--rows", "200"],
+    "routing": ["bench/bench_routing.py", "--sizes", "300", "--suggestions", "20"],
 }
 
 
@@ -209,3 +210,12 @@ def test_the_lapor_import_bench_times_every_step(bench_runs):
         runs["lapor"], rf"^the same file again\s+(?:{NUMBER}\s+){{3}}0 imported, 200 present"
     )
     _table_row(runs["lapor"], rf"^new reports, semicolon .csv\s+(?:{NUMBER}\s+){{3}}200 imported")
+
+
+def test_the_routing_bench_compares_with_the_baseline_and_times_suggestions(bench_runs):
+    _, runs = bench_runs
+    for model in ("routing", "baseline"):
+        # top-1, top-3, macro-F1 as percentages, then the training seconds and peak memory
+        _table_row(runs["routing"], rf"^\s+300 {model}\s+(?:{NUMBER}\s+){{3}}")
+    _table_row(runs["routing"], rf"^  suggest\(\) 20 texts: p50\s+{NUMBER}\s+p95\s+{NUMBER}")
+    _table_row(runs["routing"], rf"^  POST /api/v1/routing/suggest: p50\s+{NUMBER}")
