@@ -36,6 +36,7 @@ from complaints.routing.model import (
     choose_threshold,
     held_out_split,
 )
+from complaints.routing.suggest import suggest
 from complaints.workflow import Actor
 from tests.api_helpers import bearer
 from tests.conftest import Cast, category, unit
@@ -214,6 +215,14 @@ def test_a_new_sms_is_routed_automatically_and_staff_overturn_it_in_one_step(
 ) -> None:
     write_history(200)
     assert train_cli(app).exit_code == 0
+    model = training.active_model()
+    assert model is not None and model.auto_threshold is not None
+    # Below the threshold: it waits for staff, with suggestions.
+    vague = "selamat pagi pak, saya mau bertanya soal yang kemarin itu bagaimana"
+    assert suggest(vague).units[0].score < model.auto_threshold
+    unsure = sms_complaint(vague, number="+6281234567002")
+    assert unsure.status == "received" and unsure.routed_by is None
+
     complaint = sms_complaint("jln di desa tanggilingo rusak parah berlubang, tlg diperbaiki")
     code = complaint.code
     db.session.expire_all()
@@ -225,8 +234,6 @@ def test_a_new_sms_is_routed_automatically_and_staff_overturn_it_in_one_step(
         )
     )
     assert event is not None and event.data["unit"] == unit("PUPR").id
-    model = training.active_model()
-    assert model is not None and model.auto_threshold is not None
     assert event.data["score"] >= model.auto_threshold
     examples_before = examples.supply().examples
 
@@ -271,8 +278,6 @@ def test_an_overturn_changes_the_next_models_answer_for_that_text(app_ctx: Flask
     assert train_cli(app_ctx).exit_code == 0
     after = training.active_model()
     assert after is not None and after.id != before.id
-    from complaints.routing.suggest import suggest
-
     assert suggest(text).units[0].code == "DISHUB"
 
 
