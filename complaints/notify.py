@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from . import clock, reporter_keys
 from .extensions import db
+from .mail_envelope import CITIZEN, STAFF, wrap
 from .models import (
     Complaint,
     ComplaintEvent,
@@ -265,8 +266,6 @@ def _send(
         return
     channel, address = target
     if channel == EMAIL:
-        from channels.email.envelope import CITIZEN, wrap
-
         body = wrap(
             subject or _subject(complaint.code, "Aduan"),
             body,
@@ -339,8 +338,6 @@ def notify_staff(
     for index, (channel, address) in enumerate(staff_targets(user)):
         text = body
         if channel == EMAIL:
-            from channels.email.envelope import STAFF, wrap
-
             with force_locale(user.locale):
                 what = gettext("Notice from Aduan")
             text = wrap(

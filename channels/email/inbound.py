@@ -54,7 +54,7 @@ from complaints.intake import MIN_DESCRIPTION, Contact, submit_complaint
 from complaints.models import Channel, Complaint, InboundReceipt, OutboundMessage
 from complaints.workflow import Actor
 
-from .settings import MailSettings
+from .settings import MailSettings, current_settings
 
 logger = logging.getLogger(__name__)
 
@@ -422,8 +422,6 @@ def poll(settings: MailSettings) -> PollSummary | None:
 
 def poll_if_on() -> None:
     """The scheduler's job: poll when the mailbox is configured."""
-    from .settings import current_settings
-
     settings = current_settings()
     if settings.polling:
         poll(settings)

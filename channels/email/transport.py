@@ -21,10 +21,10 @@ from flask import render_template
 from flask_babel import force_locale
 from markupsafe import Markup, escape
 
+from complaints.mail_envelope import Envelope, unwrap
 from complaints.outbox import Delivery, PermanentFailure, TemporaryFailure
 
 from . import unsubscribe
-from .envelope import Envelope, unwrap
 from .settings import MailSettings
 
 logger = logging.getLogger(__name__)

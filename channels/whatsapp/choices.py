@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
@@ -40,8 +40,7 @@ from complaints.models import Category, Complaint, Conversation, InboundReceipt,
 from complaints.outbox import DeliveryError, transport_for
 from complaints.workflow import Actor
 
-if TYPE_CHECKING:
-    from .events import Incoming
+from .incoming import CHANNEL, RECEIPT_PREFIX, Incoming
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +54,6 @@ PRIVACY_OPTIONS = ("anonymous", "confidential", "none")
 
 
 def _receipt_id(incoming: Incoming) -> str:
-    from .events import RECEIPT_PREFIX
-
     return (RECEIPT_PREFIX + incoming.wamid)[:128]
 
 
@@ -166,8 +163,6 @@ def privacy_buttons(locale: str) -> dict[str, Any]:
 
 def offer(incoming: Incoming) -> None:
     """After the command layer answered a new message: offer what it could not ask."""
-    from .events import CHANNEL, RECEIPT_PREFIX
-
     try:
         conversation = db.session.scalar(
             select(Conversation).where(

@@ -19,53 +19,23 @@ phone number id (``metadata.phone_number_id``) are used.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from channels.sms import commands
-from channels.sms.inbound import InboundMessage, MediaRef
+from channels.sms.inbound import MediaRef
 from channels.sms.settings import current_settings as twilio_settings
 from complaints.extensions import db
 from complaints.intake import normalize_phone
-from complaints.models import Transport
 from complaints.outbox import enqueue
 
 from . import choices, delivery
+from .incoming import CHANNEL, PROVIDER, Incoming
 from .media import media_url
 
 logger = logging.getLogger(__name__)
-
-CHANNEL = "whatsapp"
-PROVIDER = Transport.WHATSAPP_CLOUD.value
-# Twilio's MessageSids and Meta's wamids share the receipts of channel "whatsapp".
-RECEIPT_PREFIX = "cloud:"
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """One citizen message from a notification, in the terms we use."""
-
-    wamid: str
-    address: str  # E.164, or Meta's digits when they are not a valid number
-    phone: str | None
-    kind: str
-    body: str
-    media: tuple[MediaRef, ...] = ()
-    location: tuple[float, float, str] | None = None
-    choice: str | None = None  # the id of the reply button or list row
-
-    def command_message(self) -> InboundMessage:
-        return InboundMessage(
-            sid=(RECEIPT_PREFIX + self.wamid)[:128],
-            channel=CHANNEL,
-            address=self.address,
-            phone=self.phone,
-            body=self.body,
-            media=self.media,
-            transport=PROVIDER,
-        )
 
 
 def _clean(value: object) -> str:
