@@ -432,3 +432,32 @@ def test_the_admin_page_names_the_units_it_confuses(app: Flask, cast: Cast) -> N
     assert model is not None and model.metrics["unit"]["confused"]
     page = signed_in(app, cast.admin.email).get("/staff/admin/routing").get_data(as_text=True)
     assert re.search(r"Dinas [A-Z][^<]* dan [^<]+: tertukar \d+ kali", page)
+
+
+def test_new_lapor_reports_are_routed_automatically_after_the_import(
+    app: Flask, app_ctx: Flask
+) -> None:
+    """A LAPOR! export imported as new reports (not history): the model routes the ones it
+    is sure of, as intake does for an SMS; history rows keep the unit LAPOR! gave."""
+    from complaints import lapor
+
+    write_history(200)
+    assert train_cli(app).exit_code == 0
+    export = (
+        b"Tracking ID;Judul Laporan;Isi Laporan Awal\r\n"
+        b"9001;Jalan rusak;Jalan di desa Tanggilingo rusak parah berlubang, mohon diperbaiki\r\n"
+        b"9002;Pertanyaan;selamat pagi pak, saya mau bertanya soal yang kemarin itu bagaimana\r\n"
+    )
+    summary = lapor.import_file(
+        export, "laporan.csv", lapor.ImportOptions(), Actor.system("lapor-import")
+    )
+    assert summary.imported == 2 and not summary.errors
+    by_id = {
+        complaint.lapor_id: complaint
+        for complaint in db.session.scalars(
+            sa.select(Complaint).where(Complaint.lapor_id.in_(["9001", "9002"]))
+        )
+    }
+    road, vague = by_id["9001"], by_id["9002"]
+    assert (road.status, road.routed_by, road.unit.code) == ("verified", "model", "PUPR")
+    assert (vague.status, vague.routed_by) == ("received", None)

@@ -60,6 +60,7 @@ def test_a_registered_job_joins_the_scheduler_with_safe_defaults(bare_app: Flask
         "report-prepare",
         "held-photos-purge",
         "routing-train",
+        "mail-poll",
     }
     sweep_job = jobs[SWEEP_JOB_ID]
     assert (sweep_job.coalesce, sweep_job.max_instances) == (True, 1)
@@ -68,6 +69,7 @@ def test_a_registered_job_joins_the_scheduler_with_safe_defaults(bare_app: Flask
     assert jobs["report-prepare"].trigger.interval == timedelta(minutes=10)
     assert jobs["held-photos-purge"].trigger.interval == timedelta(hours=1)
     assert jobs["routing-train"].trigger.interval == timedelta(minutes=10)
+    assert jobs["mail-poll"].trigger.interval == timedelta(minutes=1)
 
 
 def test_the_sweep_job_runs_a_sweep_inside_its_own_app_context(

@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from complaints import clock, units
 from complaints.extensions import db
 from complaints.models import Category, Channel, Complaint, Unit, UnitAlias
+from complaints.routing.auto import route_new_many
 from complaints.workflow import Actor
 
 from . import writing
@@ -143,6 +144,8 @@ class _Importer:
         self.created_ids: set[int] = set()
         self.deadlines: dict[tuple[str, int], dict[str, Any]] = {}
         self.summary = ImportSummary()
+        # New reports (not history) written so far: routed automatically afterwards.
+        self.new_ids: list[int] = []
 
     def run(self, rows: Iterable[Row]) -> ImportSummary:
         _hold_transaction()
@@ -271,24 +274,32 @@ class _Importer:
             return
         try:
             with db.session.begin_nested():
-                writing.store(self._reports(fresh), acknowledge=not self.options.history)
+                reports = self._reports(fresh)
+                writing.store(reports, acknowledge=not self.options.history)
         except SQLAlchemyError:
             logger.warning("LAPOR! import: a batch was refused; writing it row by row")
             for one in fresh:
                 self._store_one(one)
         else:
             self.summary.imported += len(fresh)
+            self._written(reports)
 
     def _store_one(self, one: Fresh) -> None:
         try:
             with db.session.begin_nested():
-                writing.store(self._reports([one]), acknowledge=not self.options.history)
+                reports = self._reports([one])
+                writing.store(reports, acknowledge=not self.options.history)
         except SQLAlchemyError as error:
             logger.warning("LAPOR! import: row %d refused: %s", one[0].number, error)
             self.seen.discard(one[0].lapor_id)
             self._error(one[0].number, gettext("The database refused this row."))
         else:
             self.summary.imported += 1
+            self._written(reports)
+
+    def _written(self, reports: list[writing.Report]) -> None:
+        if not self.options.history:
+            self.new_ids.extend(report.ids["complaint"] for report in reports)
 
     def _reports(self, fresh: list[Fresh]) -> list[writing.Report]:
         if self.options.history:
@@ -338,11 +349,16 @@ def import_rows(rows: Iterable[Row], options: ImportOptions, actor: Actor) -> Im
     used at all; nothing is written then. On any other failure what the
     current batch wrote is rolled back and the failure raised.
     """
+    importer = _Importer(options, actor)
     try:
-        summary = _Importer(options, actor).run(rows)
+        summary = importer.run(rows)
     except BaseException:
         db.session.rollback()
         raise
+    if not options.dry_run and importer.new_ids:
+        # New reports, committed: those the routing model is sure of go to their unit
+        # as intake's would (history keeps the unit LAPOR! gave).
+        route_new_many(importer.new_ids)
     logger.info(
         "LAPOR! import%s: %d rows, %d imported, %d already there, %d bad, %d units created",
         " (dry run)" if options.dry_run else "",
