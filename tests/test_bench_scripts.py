@@ -42,7 +42,7 @@ SCRIPTS = {
     "memory": ["bench/bench_memory.py", "--rows", "300"],
     "sweep": ["bench/bench_sweep.py", "--rows", "200", "--repeat", "1"],
     "metrics": ["bench/bench_metrics.py", "--rows", "200", "--repeat", "1"],
-    "calendar": ["bench/bench_calendar.py"],
+    "calendar": ["bench/bench_calendar.py", "--repeats", "1"],
     "lapor": ["bench/bench_lapor_import.py", "--rows", "200"],
     "routing": ["bench/bench_routing.py", "--sizes", "300", "--suggestions", "20"],
 }
