@@ -79,7 +79,7 @@ def handle_inbound(
             return Reply()
         return _reply(replies.rate_limited(sender.locale or DEFAULT_LOCALE), message)
     sender.transport = message.transport  # the way back; written with the state
-    sender.row.last_inbound_at = moment  # WhatsApp's 24-hour window counts from it
+    sender.inbound_at = moment  # WhatsApp's 24-hour window counts from it
     command = parse_command(message.body)
     if command.locale is not None:
         sender.locale = command.locale

@@ -61,6 +61,9 @@ class SenderState:
     locale: str | None = None
     cut_mid_word: bool = False
     transport: str | None = None  # the provider of the sender's latest message
+    # When this message came (WhatsApp's 24-hour window counts from it); written by save(),
+    # with the rest of the state, so handling the message takes no write lock before it must.
+    inbound_at: datetime | None = None
 
     @classmethod
     def decode(cls, row: Conversation) -> SenderState:
@@ -87,6 +90,8 @@ class SenderState:
         self.row.state = self.mode.value
         if self.row.transport != self.transport:
             self.row.transport = self.transport
+        if self.inbound_at is not None:
+            self.row.last_inbound_at = self.inbound_at
         self.row.data = {
             "until": self.until.isoformat() if self.until else None,
             "external_id": self.external_id,
