@@ -453,6 +453,31 @@ def drain(now: datetime | None = None, limit: int = 200) -> DrainSummary:
             return summary
 
 
+def reported_row(provider_message_id: str) -> OutboundMessage | None:
+    """The outbox row a provider's delivery report is about, locked until the commit.
+
+    None when no row has that id (an answer we gave in the webhook's reply, a
+    message another system sent); the transaction is then ended.
+    """
+    row = db.session.scalar(
+        select(OutboundMessage)
+        .where(OutboundMessage.provider_message_id == provider_message_id)
+        .with_for_update()
+    )
+    if row is None:
+        db.session.rollback()
+    return row
+
+
+def mark_delivered(row: OutboundMessage) -> None:
+    """The provider reports the message arrived: a sent row becomes ``delivered``.
+
+    So does one back to ``pending`` (delivered late after all: no need to resend).
+    """
+    if row.status in (OutboxStatus.SENT.value, OutboxStatus.PENDING.value):
+        row.status = OutboxStatus.DELIVERED.value
+
+
 @dataclass(frozen=True)
 class Backlog:
     pending: int

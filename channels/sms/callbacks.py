@@ -26,12 +26,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
-
 from complaints import clock
 from complaints.extensions import db
 from complaints.models import OutboundMessage, OutboxStatus
-from complaints.outbox import MAX_ATTEMPTS, retry_delay
+from complaints.outbox import MAX_ATTEMPTS, mark_delivered, reported_row, retry_delay
 
 logger = logging.getLogger(__name__)
 
@@ -82,22 +80,13 @@ def record_status(
     status = status.strip().lower()
     if not message_sid or not status:
         return False
-    row = db.session.scalar(
-        select(OutboundMessage)
-        .where(OutboundMessage.provider_message_id == message_sid)
-        .with_for_update()
-    )
-    if row is None:
-        # Our TwiML answers and unknown SIDs have no outbox row: nothing to do.
-        db.session.rollback()
+    row = reported_row(message_sid)
+    if row is None:  # our TwiML answers and unknown SIDs have no outbox row
         return False
     if row.provider_status not in FINAL_PROVIDER_STATUSES or status in FINAL_PROVIDER_STATUSES:
         row.provider_status = status
-    if status in DELIVERED_STATUSES and row.status in (
-        OutboxStatus.SENT.value,
-        OutboxStatus.PENDING.value,  # delivered late after all: no need to resend
-    ):
-        row.status = OutboxStatus.DELIVERED.value
+    if status in DELIVERED_STATUSES:
+        mark_delivered(row)
     elif status in FAILED_STATUSES and row.status == OutboxStatus.SENT.value:
         _failed(row, status, _error_code(error_code), error_message, now or clock.now())
     db.session.commit()

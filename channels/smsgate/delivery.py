@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
 from complaints.extensions import db
-from complaints.models import OutboundMessage, OutboxStatus
+from complaints.models import OutboxStatus
+from complaints.outbox import mark_delivered, reported_row
 
 logger = logging.getLogger(__name__)
 
@@ -37,21 +36,13 @@ def record_state(event: str, message_id: str, reason: str | None = None) -> bool
     status = EVENT_STATUSES.get(event)
     if status is None or not message_id:
         return False
-    row = db.session.scalar(
-        select(OutboundMessage)
-        .where(OutboundMessage.provider_message_id == message_id[:128])
-        .with_for_update()
-    )
+    row = reported_row(message_id[:128])
     if row is None:
-        db.session.rollback()
         return False
     if row.provider_status not in FINAL_STATUSES or status in FINAL_STATUSES:
         row.provider_status = status
-    if status == "delivered" and row.status in (
-        OutboxStatus.SENT.value,
-        OutboxStatus.PENDING.value,  # delivered late after all: no need to resend
-    ):
-        row.status = OutboxStatus.DELIVERED.value
+    if status == "delivered":
+        mark_delivered(row)
     elif status == "failed" and row.status == OutboxStatus.SENT.value:
         row.status = OutboxStatus.FAILED.value
         row.last_error = f"failed on the phone: {reason or 'no reason given'}"[:2000]

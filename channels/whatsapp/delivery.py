@@ -16,10 +16,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
-
 from complaints.extensions import db
-from complaints.models import OutboundMessage, OutboxStatus
+from complaints.models import OutboxStatus
+from complaints.outbox import mark_delivered, reported_row
 
 logger = logging.getLogger(__name__)
 
@@ -32,21 +31,13 @@ def record_status(status: dict[str, Any]) -> bool:
     wamid, state = str(status.get("id") or "").strip(), str(status.get("status") or "")
     if not wamid or state not in _ORDER:
         return False
-    row = db.session.scalar(
-        select(OutboundMessage)
-        .where(OutboundMessage.provider_message_id == wamid[:128])
-        .with_for_update()
-    )
+    row = reported_row(wamid[:128])
     if row is None:
-        db.session.rollback()
         return False
     if _ORDER.get(row.provider_status or "", 0) < _ORDER[state]:
         row.provider_status = state
-    if state in ("delivered", "read") and row.status in (
-        OutboxStatus.SENT.value,
-        OutboxStatus.PENDING.value,
-    ):
-        row.status = OutboxStatus.DELIVERED.value
+    if state in ("delivered", "read"):
+        mark_delivered(row)
     elif state == "failed" and row.status in (OutboxStatus.SENT.value,):
         errors = status.get("errors") or [{}]
         first = errors[0] if isinstance(errors, list) and errors else {}
