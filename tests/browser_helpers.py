@@ -9,6 +9,7 @@ registered for every test module by ``tests/conftest.py``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ from flask import Flask
 from playwright import sync_api as playwright_sync
 from werkzeug.serving import make_server
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, STAFF_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -138,6 +139,15 @@ def open_browser(browser: Any) -> Callable[..., Any]:
         return page
 
     return new_page
+
+
+def sign_in(page: Any, live_server: str, email: str, password: str = STAFF_PASSWORD) -> None:
+    """Sign a staff member in through the login form; they land on the queue."""
+    page.goto(f"{live_server}/staff/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("main form [type=submit]").click()
+    page.wait_for_url(re.compile(r".*/staff/complaints$"))
 
 
 def check_accessibility(page: Any, name: str) -> None:

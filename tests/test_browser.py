@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import Flask
 
-from tests.browser_helpers import LAPTOP, PHONE, check_accessibility, shot
-from tests.conftest import STAFF_PASSWORD, Cast
+from tests.browser_helpers import LAPTOP, PHONE, check_accessibility, shot, sign_in
+from tests.conftest import Cast
 
 
 def test_a_citizen_reports_and_an_officer_handles_it_to_closure(
@@ -45,11 +45,7 @@ def test_a_citizen_reports_and_an_officer_handles_it_to_closure(
     # The officer signs in and handles it, in a browser of their own: the citizen's
     # browser stays the one that filed, remembered as the reporter.
     officer = open_browser(viewport=LAPTOP)
-    officer.goto(f"{live_server}/staff/login")
-    officer.locator("#email").fill(cast.officer_a.email)
-    officer.locator("#password").fill(STAFF_PASSWORD)
-    officer.locator("form button, form input[type=submit]").first.click()
-    officer.wait_for_url(re.compile(r".*/staff/complaints$"))
+    sign_in(officer, live_server, cast.officer_a.email)
     check_accessibility(officer, "queue")
     shot(officer, f"3-queue-{database}")
     officer.get_by_role("link", name=code).click()

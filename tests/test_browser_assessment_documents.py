@@ -9,7 +9,6 @@ depends on the database.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,9 @@ from tests.browser_helpers import (
     assert_fits,
     check_accessibility,
     shot,
+    sign_in,
 )
-from tests.conftest import STAFF_PASSWORD, Cast
+from tests.conftest import Cast
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -57,11 +57,7 @@ def test_a_supervisor_uploads_the_decree_and_the_minutes_for_a_quarter(
     minutes = tmp_path / "Notulen rapat evaluasi.pdf"
     minutes.write_bytes(PDF_BYTES)
     page = open_browser(viewport=LAPTOP)
-    page.goto(f"{live_server}/staff/login")
-    page.locator("#email").fill(cast.supervisor.email)
-    page.locator("#password").fill(STAFF_PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
-    page.wait_for_url(re.compile(r".*/staff/complaints$"))
+    sign_in(page, live_server, cast.supervisor.email)
 
     with page.expect_navigation():
         page.get_by_role("link", name="Dokumen penilaian").click()

@@ -16,8 +16,8 @@ import pytest
 from flask import Flask
 
 from complaints.models import Complaint
-from tests.browser_helpers import LAPTOP, assert_fits, check_accessibility, shot
-from tests.conftest import STAFF_PASSWORD, Cast
+from tests.browser_helpers import LAPTOP, assert_fits, check_accessibility, shot, sign_in
+from tests.conftest import Cast
 from tests.test_dossier import office
 
 __all__ = ["office"]  # the fixture, shared with test_dossier
@@ -36,14 +36,6 @@ TABLE_STYLES = """() => Array.from(document.querySelectorAll('table')).map(t => 
   getComputedStyle(t).tableLayout,
   t.tHead ? getComputedStyle(t.tHead).display : 'table-header-group',
 ])"""
-
-
-def sign_in(page: Any, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/staff/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(STAFF_PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
-    page.wait_for_url(re.compile(r".*/staff/complaints$"))
 
 
 def fits_the_page(page: Any, width: int, name: str) -> None:

@@ -9,7 +9,6 @@ SQLite only: tests/test_lapor_import.py covers both databases over HTTP.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,8 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import Complaint
-from tests.browser_helpers import LAPTOP, assert_fits, check_accessibility, shot
-from tests.conftest import STAFF_PASSWORD, Cast
+from tests.browser_helpers import LAPTOP, assert_fits, check_accessibility, shot, sign_in
+from tests.conftest import Cast
 from tests.test_lapor_import import BAD_ROW, BPBD, export_xlsx
 
 
@@ -41,11 +40,7 @@ def test_an_admin_previews_then_imports_a_lapor_export(
     export = tmp_path / "laporan-lapor.xlsx"
     export.write_bytes(export_xlsx())
     page = open_browser(viewport=LAPTOP)
-    page.goto(f"{live_server}/staff/login")
-    page.locator("#email").fill(cast.admin.email)
-    page.locator("#password").fill(STAFF_PASSWORD)
-    page.locator("main form input[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/staff/complaints$"))
+    sign_in(page, live_server, cast.admin.email)
 
     page.goto(f"{live_server}/staff/intake/lapor-import")
     assert page.locator("h1").inner_text() == "Impor dari SP4N-LAPOR!"

@@ -20,19 +20,18 @@ import pytest
 
 from complaints.intake import Contact, submit_complaint
 from complaints.routing import training
-from tests.browser_helpers import LAPTOP, PHONE, assert_fits, check_accessibility, shot
-from tests.conftest import STAFF_PASSWORD, Cast, category
+from tests.browser_helpers import (
+    LAPTOP,
+    PHONE,
+    assert_fits,
+    check_accessibility,
+    shot,
+    sign_in,
+)
+from tests.conftest import Cast, category
 from tests.routing_helpers import write_history
 
 ROADS = "Jalan di Desa Bube rusak parah dan berlubang sejak 3 bulan, mohon segera diperbaiki."
-
-
-def _sign_in(page: Any, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/staff/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(STAFF_PASSWORD)
-    page.locator("main form input[type=submit], main form button[type=submit]").last.click()
-    page.wait_for_url(re.compile(r".*/staff/complaints$"))
 
 
 def _screen(page: Any, name: str) -> None:
@@ -69,7 +68,7 @@ def test_staff_meet_the_routing_model_on_the_complaint_and_admin_pages(
     auto_code = routed.code
 
     page = open_browser(viewport=LAPTOP)
-    _sign_in(page, live_server, cast.admin.email)
+    sign_in(page, live_server, cast.admin.email)
     page.goto(f"{live_server}/staff/complaints/{waiting}")
     offers = page.locator(".routing-offers button")
     assert 1 <= offers.count() <= 3
@@ -100,7 +99,7 @@ def test_staff_meet_the_routing_model_on_the_complaint_and_admin_pages(
     _screen(page, "routing-admin-laptop")
 
     phone = open_browser(viewport=PHONE)
-    _sign_in(phone, live_server, cast.admin.email)
+    sign_in(phone, live_server, cast.admin.email)
     phone.goto(f"{live_server}/staff/complaints/{waiting_on_phone}")
     assert phone.locator(".routing-offers button").count() >= 1
     _screen(phone, "routing-suggestions-phone")

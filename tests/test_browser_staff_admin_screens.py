@@ -17,22 +17,21 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.browser_helpers import LAPTOP, PHONE, assert_fits, check_accessibility, shot
-from tests.conftest import STAFF_PASSWORD, Cast
+from tests.browser_helpers import (
+    LAPTOP,
+    PHONE,
+    assert_fits,
+    check_accessibility,
+    shot,
+    sign_in,
+)
+from tests.conftest import Cast
 
 OWN = "pilihan-saya-456"
 
 
 def _submit(page: Any) -> None:
     page.locator("main form input[type=submit], main form button[type=submit]").last.click()
-
-
-def _sign_in(page: Any, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/staff/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(STAFF_PASSWORD)
-    _submit(page)
-    page.wait_for_url(re.compile(r".*/staff/complaints$"))
 
 
 def _screen(page: Any, name: str) -> None:
@@ -47,7 +46,7 @@ def test_an_admin_invites_an_officer_and_sets_the_letterhead(
 ) -> None:
     admin = open_browser(viewport=LAPTOP)
     admin.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    _sign_in(admin, live_server, cast.admin.email)
+    sign_in(admin, live_server, cast.admin.email)
 
     # A new user: an invitation is the first choice, and needs no password typed.
     admin.goto(f"{live_server}/staff/admin/users/new")

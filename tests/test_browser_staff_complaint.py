@@ -19,22 +19,21 @@ from flask import Flask
 from PIL import Image
 
 from complaints.extensions import db
-from tests.browser_helpers import LAPTOP, TABLET, assert_fits, check_accessibility, shot
-from tests.conftest import STAFF_PASSWORD, Cast, MakeComplaint, unit
+from tests.browser_helpers import (
+    LAPTOP,
+    TABLET,
+    assert_fits,
+    check_accessibility,
+    shot,
+    sign_in,
+)
+from tests.conftest import Cast, MakeComplaint, unit
 
 
 def _photo() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (40, 120, 60)).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def sign_in(page: Any, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/staff/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(STAFF_PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
-    page.wait_for_url(re.compile(r".*/staff/complaints$"))
 
 
 def act(page: Any, loads: list[str], click: Any, spot: str) -> str:

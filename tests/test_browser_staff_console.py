@@ -8,7 +8,6 @@ assigns three complaints at once. Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -19,8 +18,15 @@ from complaints import workflow
 from complaints.extensions import db
 from complaints.models import Complaint
 from complaints.workflow import Actor
-from tests.browser_helpers import LAPTOP, TABLET, assert_fits, check_accessibility, shot
-from tests.conftest import STAFF_PASSWORD, Cast, MakeComplaint
+from tests.browser_helpers import (
+    LAPTOP,
+    TABLET,
+    assert_fits,
+    check_accessibility,
+    shot,
+    sign_in,
+)
+from tests.conftest import Cast, MakeComplaint
 
 SIZES = {"laptop": LAPTOP, "tablet": TABLET}
 TEXTS = [
@@ -48,14 +54,6 @@ def busy_office(
     assert first_due is not None
     set_now(first_due + timedelta(hours=2))  # one overdue, the others at risk or in time
     return complaints
-
-
-def sign_in(page: Any, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/staff/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(STAFF_PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
-    page.wait_for_url(re.compile(r".*/staff/complaints$"))
 
 
 def check_screen(page: Any, name: str) -> None:
