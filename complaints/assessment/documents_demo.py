@@ -12,17 +12,16 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import current_app, render_template_string
+from flask import render_template_string
 from sqlalchemy import select
 
-from complaints import clock
 from complaints.extensions import db
-from complaints.models import AssessmentDocument, DocumentKind, Unit
+from complaints.models import AssessmentDocument, DocumentKind
+from complaints.reports import scope
 
-from .documents import NewDocument, add_document
+from .documents import NewDocument, add_document, unit_id_of
 from .pdf import html_to_pdf
 
 _PAGE = """<!doctype html><html lang="id"><head><meta charset="utf-8"><style>
@@ -111,15 +110,12 @@ def _pdf(document: DemoDocument) -> bytes:
 
 def seed_demo_documents() -> int:
     """Add the demo documents that are missing (by title); how many were added."""
-    today = clock.now().astimezone(ZoneInfo(current_app.config["ADUAN_TIMEZONE"])).date()
+    today = scope.today()
     present = set(db.session.scalars(select(AssessmentDocument.title)))
     added = 0
     for document in demo_documents(today):
         if document.title in present:
             continue
-        unit_id = None
-        if document.unit_code:
-            unit_id = db.session.scalar(select(Unit.id).where(Unit.code == document.unit_code))
         add_document(
             NewDocument(
                 kind=document.kind,
@@ -128,7 +124,7 @@ def seed_demo_documents() -> int:
                 document_date=document.day,
                 period_from=document.period[0] if document.period else None,
                 period_to=document.period[1] if document.period else None,
-                unit_id=unit_id,
+                unit_id=unit_id_of(document.unit_code),
                 content=_pdf(document),
                 filename=f"{document.title}.pdf",
             ),

@@ -255,10 +255,6 @@ def _new_document(form: DocumentForm) -> NewDocument:
     upload = form.file.data
     assert form.document_date.data is not None  # DataRequired
     content = upload.read(documents.MAX_DOCUMENT_BYTES + 1)
-    unit_code = form.unit.data or ""
-    unit_id = None
-    if unit_code:
-        unit_id = db.session.scalar(select(Unit.id).where(Unit.code == unit_code))
     return NewDocument(
         kind=form.kind.data or "",
         title=form.title.data or "",
@@ -266,7 +262,7 @@ def _new_document(form: DocumentForm) -> NewDocument:
         document_date=form.document_date.data,
         period_from=form.period_from.data,
         period_to=form.period_to.data,
-        unit_id=unit_id,
+        unit_id=documents.unit_id_of(form.unit.data),
         content=content,
         filename=upload.filename or "",
     )
