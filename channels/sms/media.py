@@ -82,6 +82,10 @@ def _redirect_allowed(url: str, settings: TwilioSettings) -> bool:
 
 
 def read_capped(response: requests.Response) -> bytes:
+    """The body, refused as soon as it (or the length it announces) passes the photo limit."""
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > MAX_PHOTO_BYTES:
+        raise MediaRefused("larger than the photo size limit")
     chunks, size = [], 0
     for chunk in response.iter_content(chunk_size=64 * 1024):
         size += len(chunk)
@@ -115,9 +119,6 @@ def download(url: str, settings: TwilioSettings, session: requests.Session) -> b
                 continue
             if response.status_code != 200:
                 raise MediaRefused(f"HTTP {response.status_code}")
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > MAX_PHOTO_BYTES:
-                raise MediaRefused("larger than the photo size limit")
             return read_capped(response)
     raise MediaRefused("too many redirects")
 

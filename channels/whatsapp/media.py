@@ -77,7 +77,4 @@ def download(ref_url: str, session: requests.Session) -> bytes:
     ) as download_response:
         if download_response.status_code != 200:
             raise MediaRefused(f"media download: HTTP {download_response.status_code}")
-        declared = download_response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > MAX_PHOTO_BYTES:
-            raise MediaRefused("larger than the photo size limit")
         return read_capped(download_response)
