@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from complaints import public, reporter_keys, workflow
-from complaints.attachments import file_response, thumbnail_jpeg
+from complaints.attachments import file_response
 from complaints.codes import complaint_by_code, normalize_code
 from complaints.errors import DomainError, ValidationFailed
 from complaints.extensions import db, limiter
@@ -137,15 +137,8 @@ def track_photo(code: str, photo_id: int) -> Response:
     # track_file when their message is public, never here.
     if photo is None or photo.complaint_id != complaint.id or photo.message_id is not None:
         abort(404)
-    content, content_type = photo.content, photo.content_type
-    small = thumbnail_jpeg(content) if request.args.get("size") == "small" else None
-    if small is not None:
-        content, content_type = small, "image/jpeg"
     # As the staff's attachment view serves it: inline, kept by this browser only.
-    response = Response(content, mimetype=content_type)
-    response.headers["Content-Disposition"] = "inline"
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return file_response(photo, small=request.args.get("size") == "small")
 
 
 @bp.get("/track/<code>/files/<int:file_id>")
