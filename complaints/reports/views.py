@@ -12,17 +12,14 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from functools import wraps
 from typing import IO, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -31,13 +28,14 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, format_time, gettext
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from complaints import metrics
 from complaints.assessment import documents
 from complaints.errors import ValidationFailed
 from complaints.extensions import db
+from complaints.i18n import local_time
 from complaints.models import User
 
 from . import charts, exports, scope, workbook
@@ -100,18 +98,10 @@ def _age_names() -> dict[str, str]:
     }
 
 
-def local_minute(instant: str) -> str:
-    """An ISO instant as people read it: local date and time to the minute, with its zone."""
-    local = datetime.fromisoformat(instant).astimezone(
-        ZoneInfo(current_app.config["ADUAN_TIMEZONE"])
-    )
-    return f"{format_date(local, 'medium')} {format_time(local, 'short')} {local.tzname()}"
-
-
 def _freshness(figures: dict[str, Any], wanted: ReportRequest) -> dict[str, Any]:
     """The "as of" line: when the figures were read, and whether they are stored."""
     return {
-        "as_of": local_minute(figures["as_of"]),
+        "as_of": local_time(figures["as_of"]),
         "stored": metrics.served_from_storage(wanted.start, wanted.end),
         "refresh_minutes": metrics.PREPARE_INTERVAL_SECONDS // 60,
     }
