@@ -13,6 +13,12 @@ against (the threshold is read from the scores, not assumed).
 
 Stored with :func:`skops.io.dumps` and read back with :func:`skops.io.loads`
 against :data:`TRUSTED_TYPES` only: no pickle, ever.
+
+scikit-learn, SciPy and skops are imported inside the functions that fit,
+run or store a model, not at the top: importing them costs about 1.5 s of
+CPU, which every process that loads the app (each web worker, bot and
+``flask`` command) would otherwise pay whether it ever routes or not. A
+process pays it once, when it first trains or loads a model.
 """
 
 from __future__ import annotations
@@ -21,17 +27,15 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import skops.io as sio
-from scipy import sparse
-from sklearn import config_context
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
-from sklearn.pipeline import FeatureUnion
 from threadpoolctl import threadpool_limits
+
+if TYPE_CHECKING:
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion
 
 # Bumped when what is stored changes shape: an older file is then not read.
 FORMAT_VERSION = 1
@@ -79,6 +83,9 @@ def document(
 
 
 def _features(examples: int) -> FeatureUnion:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     # Rare character n-grams are noise once there is enough text to have common ones.
     rare = 2 if examples >= 1000 else 1
     return FeatureUnion(
@@ -110,6 +117,8 @@ def _features(examples: int) -> FeatureUnion:
 
 
 def _classifier() -> LogisticRegression:
+    from sklearn.linear_model import LogisticRegression
+
     # C above the default: TF-IDF rows are unit-length and sparse, and a weak
     # penalty lets a clear text reach a clear score.
     return LogisticRegression(C=20.0, max_iter=2000, random_state=SEED)
@@ -239,6 +248,9 @@ class Router:
         self.category = category
 
     def vectors(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        from scipy import sparse
+        from sklearn import config_context
+
         # The fitted vectorisers one by one: FeatureUnion's own transform goes
         # through joblib and input checks that cost more than the arithmetic.
         with config_context(assume_finite=True, skip_parameter_validation=True):
@@ -253,6 +265,8 @@ class Router:
         return units, categories
 
     def dumps(self) -> bytes:
+        import skops.io as sio
+
         return sio.dumps(
             {
                 "format": FORMAT_VERSION,
@@ -265,6 +279,8 @@ class Router:
     @classmethod
     def loads(cls, blob: bytes) -> Router:
         """Read a stored model; refuses any type outside :data:`TRUSTED_TYPES`."""
+        import skops.io as sio
+
         stored = sio.loads(blob, trusted=TRUSTED_TYPES)
         if stored.get("format") != FORMAT_VERSION:
             raise ValueError(f"routing model format {stored.get('format')!r} is not readable")
@@ -298,6 +314,8 @@ def _fit_classifier(vectors: sparse.csr_matrix, labels: Sequence[str]) -> Logist
 
 def evaluate(texts: Sequence[str], labels: Sequence[str], *, with_threshold: bool) -> Evaluation:
     """Fit on four fifths, score the held-out fifth (see :func:`held_out_split`)."""
+    from sklearn.metrics import f1_score
+
     train, test = held_out_split(labels)
     evaluation = Evaluation(examples=len(labels), held_out=len(test))
     train_labels = [labels[i] for i in train]
