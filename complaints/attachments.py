@@ -182,16 +182,19 @@ def validated_photos(photos: Sequence[NewAttachment], errors: dict[str, str]) ->
         if clean is None:
             errors["photos"] = gettext("Only JPEG, PNG, WebP or GIF photos are accepted.")
             return []
-        stored.append(
-            Attachment(
-                filename=stored_filename(photo.filename, clean.content_type),
-                content_type=clean.content_type,
-                size=len(clean.content),
-                sha256=hashlib.sha256(clean.content).hexdigest(),
-                content=clean.content,
-            )
-        )
+        stored.append(_unsaved(photo.filename, clean.content, clean.content_type))
     return stored
+
+
+def _unsaved(original_name: str | None, content: bytes, content_type: str) -> Attachment:
+    """An attachment row of checked content (not yet in the session)."""
+    return Attachment(
+        filename=stored_filename(original_name, content_type),
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+    )
 
 
 def add_photos(complaint: Complaint, photos: Sequence[NewAttachment], *, now: datetime) -> int:
@@ -271,15 +274,7 @@ def validated_files(files: Sequence[NewAttachment]) -> list[Attachment]:
                     too_large=False,
                 )
             content, content_type = clean.content, clean.content_type
-        stored.append(
-            Attachment(
-                filename=stored_filename(upload.filename, content_type),
-                content_type=content_type,
-                size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
-                content=content,
-            )
-        )
+        stored.append(_unsaved(upload.filename, content, content_type))
     return stored
 
 
