@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -61,6 +61,17 @@ def env_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str 
     if scheme not in schemes or not (parsed.netloc or parsed.path):
         raise ConfigError(f"{name}={raw!r} is not a URL with scheme {' or '.join(schemes)}")
     return url
+
+
+def require_all_or_none(config: Mapping[str, Any], names: Sequence[str], what: str) -> None:
+    """Stop the start when only some of ``names`` are set: ``what`` would be silently off."""
+    given = [name for name in names if config.get(name)]
+    if given and len(given) < len(names):
+        missing = ", ".join(name for name in names if name not in given)
+        raise ConfigError(
+            f"{what} half configured: {', '.join(given)} set but {missing} not; "
+            f"set all {len(names)} or none"
+        )
 
 
 # Telegram's rule for a bot's username: 5–32 letters, digits or underscores.

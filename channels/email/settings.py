@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
-from complaints.config import ConfigError
+from complaints.config import ConfigError, require_all_or_none
 
 EXTENSION_KEY = "aduan_email"
 _IMAP_REQUIRED = ("IMAP_HOST", "IMAP_USERNAME", "IMAP_PASSWORD")
@@ -55,13 +55,7 @@ class MailSettings:
             raise ConfigError("MAIL_USERNAME and MAIL_PASSWORD go together: set both or neither")
         if sender and "@" not in parseaddr(sender)[1]:
             raise ConfigError(f"MAIL_DEFAULT_SENDER={sender!r} is not an e-mail address")
-        given = [name for name in _IMAP_REQUIRED if config.get(name)]
-        if given and len(given) < len(_IMAP_REQUIRED):
-            missing = ", ".join(name for name in _IMAP_REQUIRED if name not in given)
-            raise ConfigError(
-                f"Mailbox half configured: {', '.join(given)} set but {missing} not; "
-                "set all three or none"
-            )
+        require_all_or_none(config, _IMAP_REQUIRED, "Mailbox")
         host, port, ssl = _imap_address(config.get("IMAP_HOST") or None)
         return cls(
             server=server,

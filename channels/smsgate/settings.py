@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
-from complaints.config import ConfigError
+from complaints.config import require_all_or_none
 
 EXTENSION_KEY = "aduan_smsgate"
 WEBHOOK_PATH = "/channels/sms/gateway"
@@ -32,13 +32,7 @@ class GatewaySettings:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> GatewaySettings:
         """Read the settings; raise ConfigError when only some of the three secrets are set."""
-        given = [name for name in _REQUIRED if config.get(name)]
-        if given and len(given) < len(_REQUIRED):
-            missing = ", ".join(name for name in _REQUIRED if name not in given)
-            raise ConfigError(
-                f"SMS gateway half configured: {', '.join(given)} set but {missing} not; "
-                "set all three or none"
-            )
+        require_all_or_none(config, _REQUIRED, "SMS gateway")
         return cls(
             api_url=(config.get("SMSGATE_API_URL") or DEFAULT_API_URL).rstrip("/"),
             username=config.get("SMSGATE_USERNAME") or None,

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
-from complaints.config import ConfigError
+from complaints.config import require_all_or_none
 
 EXTENSION_KEY = "aduan_whatsapp_cloud"
 WEBHOOK_PATH = "/channels/whatsapp/webhook"
@@ -41,13 +41,7 @@ class CloudSettings:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> CloudSettings:
         """Read the settings; raise ConfigError when only some of the four secrets are set."""
-        given = [name for name in _REQUIRED if config.get(name)]
-        if given and len(given) < len(_REQUIRED):
-            missing = ", ".join(name for name in _REQUIRED if name not in given)
-            raise ConfigError(
-                f"WhatsApp Cloud API half configured: {', '.join(given)} set but {missing} "
-                "not; set all four or none"
-            )
+        require_all_or_none(config, _REQUIRED, "WhatsApp Cloud API")
         return cls(
             access_token=config.get("WHATSAPP_ACCESS_TOKEN") or None,
             phone_number_id=config.get("WHATSAPP_PHONE_NUMBER_ID") or None,
