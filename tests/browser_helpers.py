@@ -196,3 +196,11 @@ def assert_fits(page: Any, name: str) -> None:
 def shot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def check_screen(page: Any, name: str) -> None:
+    """A screenshot, then axe, the fit to the screen and no CSP violation so far."""
+    shot(page, name)
+    check_accessibility(page, name)
+    assert_fits(page, name)
+    assert not page.csp_blocked, page.csp_blocked

@@ -15,25 +15,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser_helpers import (
-    ARTIFACTS,
-    LAPTOP,
-    PHONE,
-    assert_fits,
-    check_accessibility,
-    shot,
-    sign_in,
-)
+from tests.browser_helpers import ARTIFACTS, LAPTOP, PHONE, check_screen, sign_in
 from tests.conftest import Cast
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def _check(page: Any, name: str) -> None:
-    shot(page, name)
-    check_accessibility(page, name)
-    assert_fits(page, name)
-    assert not page.csp_blocked, page.csp_blocked
 
 
 def _upload(page: Any, kind: str, title: str, day: str, path: Path, **period: str) -> None:
@@ -64,13 +49,13 @@ def test_a_supervisor_uploads_the_decree_and_the_minutes_for_a_quarter(
     with page.expect_navigation():
         page.get_by_role("link", name="Triwulan ini").click()  # Q4 2026 (today is 25 Nov)
     assert page.locator(".criterion-missing").count() == 5
-    _check(page, "assessment-documents-empty")
+    check_screen(page, "assessment-documents-empty")
 
     with page.expect_navigation():
         page.locator("form.document-form #submit").click()  # nothing filled in
     assert page.locator("#error-summary").is_visible()
     assert "Pilih jenis dokumen." in page.locator("#error-summary").inner_text()
-    _check(page, "assessment-documents-errors")
+    check_screen(page, "assessment-documents-errors")
 
     _upload(
         page,
@@ -91,7 +76,7 @@ def test_a_supervisor_uploads_the_decree_and_the_minutes_for_a_quarter(
     assert "Tersimpan: Notulen Rapat Evaluasi Triwulan IV." in page.inner_text("main")
     assert page.locator(".criterion-met").count() == 2
     assert page.locator(".document-table tbody tr").count() == 2
-    _check(page, "assessment-documents-laptop")
+    check_screen(page, "assessment-documents-laptop")
 
     # The reports dashboard: indicator 27's criteria from the register, then the usage signals.
     page.goto(f"{live_server}/staff/reports?from=2026-10-01&to=2026-12-31&unit=PUPR")
@@ -104,4 +89,4 @@ def test_a_supervisor_uploads_the_decree_and_the_minutes_for_a_quarter(
     phone.context.add_cookies(page.context.cookies())
     phone.goto(f"{live_server}/staff/assessment/documents?from=2026-10-01&to=2026-12-31")
     assert phone.locator(".criterion-met").count() == 2
-    _check(phone, "assessment-documents-phone")
+    check_screen(phone, "assessment-documents-phone")

@@ -17,15 +17,9 @@ from sqlalchemy import func, select
 
 from complaints.extensions import db
 from complaints.models import Complaint
-from tests.browser_helpers import LAPTOP, assert_fits, check_accessibility, shot, sign_in
+from tests.browser_helpers import LAPTOP, check_screen, sign_in
 from tests.conftest import Cast
 from tests.test_lapor_import import BAD_ROW, BPBD, export_xlsx
-
-
-def _screen(page: Any, name: str) -> None:
-    check_accessibility(page, name)
-    assert_fits(page, name)
-    shot(page, name)
 
 
 def _complaints() -> int:
@@ -44,7 +38,7 @@ def test_an_admin_previews_then_imports_a_lapor_export(
 
     page.goto(f"{live_server}/staff/intake/lapor-import")
     assert page.locator("h1").inner_text() == "Impor dari SP4N-LAPOR!"
-    _screen(page, "lapor-import")
+    check_screen(page, "lapor-import")
 
     page.locator("#file").set_input_files(str(export))
     page.get_by_label("Ini laporan lama (riwayat)").check()
@@ -57,7 +51,7 @@ def test_an_admin_previews_then_imports_a_lapor_export(
     assert "18 Jan 2024 15.05 WITA\tanonim, rahasia" in text and "\tSelesai\t" in text
     assert "sudah diimpor" in text and "31 Feb 2024" in text
     assert page.locator("table").last.locator("td").first.inner_text() == str(BAD_ROW)
-    _screen(page, "lapor-import-preview")
+    check_screen(page, "lapor-import-preview")
     assert _complaints() == 0
 
     page.locator("#file").set_input_files(str(export))
@@ -65,6 +59,6 @@ def test_an_admin_previews_then_imports_a_lapor_export(
     page.get_by_role("button", name="Impor", exact=True).click()
     main.get_by_text("Impor selesai").wait_for()
     assert "5 diimpor, 1 sudah ada, 1 tidak diimpor" in main.inner_text()
-    _screen(page, "lapor-import-done")
+    check_screen(page, "lapor-import-done")
     assert _complaints() == 5
     assert page.csp_blocked == []

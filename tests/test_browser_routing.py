@@ -20,25 +20,11 @@ import pytest
 
 from complaints.intake import Contact, submit_complaint
 from complaints.routing import training
-from tests.browser_helpers import (
-    LAPTOP,
-    PHONE,
-    assert_fits,
-    check_accessibility,
-    shot,
-    sign_in,
-)
+from tests.browser_helpers import LAPTOP, PHONE, check_screen, sign_in
 from tests.conftest import Cast, category
 from tests.routing_helpers import write_history
 
 ROADS = "Jalan di Desa Bube rusak parah dan berlubang sejak 3 bulan, mohon segera diperbaiki."
-
-
-def _screen(page: Any, name: str) -> None:
-    check_accessibility(page, name)
-    assert_fits(page, name)
-    shot(page, name)
-    assert not page.csp_blocked, page.csp_blocked
 
 
 def _web_complaint(number: int) -> str:
@@ -75,7 +61,7 @@ def test_staff_meet_the_routing_model_on_the_complaint_and_admin_pages(
     first = offers.first.inner_text()
     # The visible words; screen readers hear "Verifikasi dan teruskan ke" before them.
     assert re.search(r"\nDinas Pekerjaan Umum dan Penataan Ruang — \d+ %$", first), first
-    _screen(page, "routing-suggestions-laptop")
+    check_screen(page, "routing-suggestions-laptop")
     offers.first.click()
     page.wait_for_load_state()
     assert "Diverifikasi dan diteruskan ke Dinas Pekerjaan Umum dan Penataan Ruang" in (
@@ -91,17 +77,17 @@ def test_staff_meet_the_routing_model_on_the_complaint_and_admin_pages(
     move = page.locator("details.more-action", has_text="Alihkan ke instansi lain")
     assert move.get_attribute("open") is not None
     assert "Model disposisi memilih instansi ini sendiri." in move.inner_text()
-    _screen(page, "routing-auto-routed-laptop")
+    check_screen(page, "routing-auto-routed-laptop")
 
     page.goto(f"{live_server}/staff/admin/routing")
     text = page.locator("main").inner_text()
     assert "Latih ulang sekarang" in text and "WITA" in text
-    _screen(page, "routing-admin-laptop")
+    check_screen(page, "routing-admin-laptop")
 
     phone = open_browser(viewport=PHONE)
     sign_in(phone, live_server, cast.admin.email)
     phone.goto(f"{live_server}/staff/complaints/{waiting_on_phone}")
     assert phone.locator(".routing-offers button").count() >= 1
-    _screen(phone, "routing-suggestions-phone")
+    check_screen(phone, "routing-suggestions-phone")
     phone.goto(f"{live_server}/staff/admin/routing")
-    _screen(phone, "routing-admin-phone")
+    check_screen(phone, "routing-admin-phone")

@@ -17,14 +17,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.browser_helpers import (
-    LAPTOP,
-    PHONE,
-    assert_fits,
-    check_accessibility,
-    shot,
-    sign_in,
-)
+from tests.browser_helpers import LAPTOP, PHONE, check_screen, sign_in
 from tests.conftest import Cast
 
 OWN = "pilihan-saya-456"
@@ -32,12 +25,6 @@ OWN = "pilihan-saya-456"
 
 def _submit(page: Any) -> None:
     page.locator("main form input[type=submit], main form button[type=submit]").last.click()
-
-
-def _screen(page: Any, name: str) -> None:
-    check_accessibility(page, name)
-    assert_fits(page, name)
-    shot(page, name)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -58,7 +45,7 @@ def test_an_admin_invites_an_officer_and_sets_the_letterhead(
     admin.locator("#email").fill("nurul@bonebolangokab.go.id")
     admin.locator("#name").fill("Nurul Hasan")
     admin.locator("#unit").select_option(label="Dinas Pekerjaan Umum dan Penataan Ruang")
-    _screen(admin, "admin-user-new")
+    check_screen(admin, "admin-user-new")
     _submit(admin)
     link = admin.locator("#invitation-link").inner_text().strip()
     assert "/staff/invitation/" in link
@@ -69,7 +56,7 @@ def test_an_admin_invites_an_officer_and_sets_the_letterhead(
     admin.mouse.move(0, 0)
     admin.evaluate("document.activeElement.blur()")
     admin.wait_for_timeout(300)
-    _screen(admin, "admin-invitation-link")
+    check_screen(admin, "admin-invitation-link")
     admin.goto(f"{live_server}/staff/admin/users/")
     assert "Undangan belum dipakai (berlaku sampai" in admin.locator("main").inner_text()
 
@@ -77,7 +64,7 @@ def test_an_admin_invites_an_officer_and_sets_the_letterhead(
     officer = open_browser(viewport=PHONE)
     officer.goto(link)
     assert "Selamat datang, Nurul Hasan" in officer.locator("h1").inner_text()
-    _screen(officer, "staff-invitation")
+    check_screen(officer, "staff-invitation")
     officer.locator("#new").fill(OWN)
     officer.locator("#repeat").fill(OWN)
     _submit(officer)
@@ -89,7 +76,7 @@ def test_an_admin_invites_an_officer_and_sets_the_letterhead(
     officer.goto(f"{live_server}/staff/profile/two-step")
     qr = officer.locator("#totp-qr svg")
     assert qr.is_visible() and qr.bounding_box()["width"] >= 150
-    _screen(officer, "staff-two-step-qr")
+    check_screen(officer, "staff-two-step-qr")
 
     # The letterhead, with a logo; the preview shows it as printed.
     admin.goto(f"{live_server}/staff/admin/letterhead")
@@ -108,11 +95,11 @@ def test_an_admin_invites_an_officer_and_sets_the_letterhead(
     admin.get_by_text("Tersimpan.").wait_for()
     assert admin.locator(".letterhead-preview img").count() == 1
     assert "19750312 200003 1 004" in admin.locator(".letterhead-preview").inner_text()
-    _screen(admin, "admin-letterhead")
+    check_screen(admin, "admin-letterhead")
     admin.set_viewport_size(PHONE)
-    _screen(admin, "admin-letterhead-phone")
+    check_screen(admin, "admin-letterhead-phone")
     admin.locator("#signer_nip").fill("1975")
     _submit(admin)
     assert "NIP terdiri dari 18 angka" in admin.locator("#error-summary").inner_text()
-    _screen(admin, "admin-letterhead-error")
+    check_screen(admin, "admin-letterhead-error")
     assert admin.csp_blocked == [] and officer.csp_blocked == []

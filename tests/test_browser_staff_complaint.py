@@ -19,14 +19,7 @@ from flask import Flask
 from PIL import Image
 
 from complaints.extensions import db
-from tests.browser_helpers import (
-    LAPTOP,
-    TABLET,
-    assert_fits,
-    check_accessibility,
-    shot,
-    sign_in,
-)
+from tests.browser_helpers import LAPTOP, TABLET, assert_fits, check_accessibility, shot, sign_in
 from tests.conftest import Cast, MakeComplaint, unit
 
 

@@ -18,14 +18,7 @@ from complaints import workflow
 from complaints.extensions import db
 from complaints.models import Complaint
 from complaints.workflow import Actor
-from tests.browser_helpers import (
-    LAPTOP,
-    TABLET,
-    assert_fits,
-    check_accessibility,
-    shot,
-    sign_in,
-)
+from tests.browser_helpers import LAPTOP, TABLET, check_screen, shot, sign_in
 from tests.conftest import Cast, MakeComplaint
 
 SIZES = {"laptop": LAPTOP, "tablet": TABLET}
@@ -54,13 +47,6 @@ def busy_office(
     assert first_due is not None
     set_now(first_due + timedelta(hours=2))  # one overdue, the others at risk or in time
     return complaints
-
-
-def check_screen(page: Any, name: str) -> None:
-    shot(page, name)
-    check_accessibility(page, name)
-    assert_fits(page, name)
-    assert not page.csp_blocked, page.csp_blocked
 
 
 # The layout does not depend on the database: SQLite only (the HTTP tests cover both).
