@@ -147,7 +147,5 @@ def parse_row(row: Row, *, history: bool) -> LaporRow:
         desa=desa,
         address=_address(row),
         contact=_contact(row),
-        lapor={
-            field: values.text(row.get(field)) for field in _KEPT if values.text(row.get(field))
-        },
+        lapor=_kept(row),
     )
