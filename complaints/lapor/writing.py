@@ -39,6 +39,7 @@ from complaints.models import (
     ReporterKey,
     Status,
 )
+from complaints.routing.examples import ROUTED_BY_HISTORY
 from complaints.workflow import Actor
 from sla.deadlines import apply_deadlines
 
@@ -46,7 +47,6 @@ from .rows import LaporRow
 
 # The event that carries a history row's final status over from LAPOR!.
 HISTORY_EVENT = "lapor_history"
-ROUTED_BY_HISTORY = "history"
 DEADLINES = ("verify_due_at", "response_due_at", "resolve_due_at", "confirm_due_at")
 
 _COMPLAINTS: Table = Complaint.__table__  # type: ignore[assignment]
