@@ -30,6 +30,7 @@ from complaints import clock, units
 from complaints.extensions import db
 from complaints.models import Category, Channel, Complaint, Unit, UnitAlias
 from complaints.routing.auto import route_new_many
+from complaints.routing.examples import ROUTED_BY_HISTORY
 from complaints.workflow import Actor
 
 from . import writing
@@ -263,7 +264,7 @@ class _Importer:
             )
             .values(
                 unit_id=unit_id,
-                routed_by=writing.ROUTED_BY_HISTORY,
+                routed_by=ROUTED_BY_HISTORY,
                 version=Complaint.version + 1,
             )
             .execution_options(synchronize_session=False)
