@@ -274,31 +274,26 @@ class _Importer:
         if not fresh:
             return
         try:
-            with db.session.begin_nested():
-                reports = self._reports(fresh)
-                writing.store(reports, acknowledge=not self.options.history)
+            self._store_in_savepoint(fresh)
         except SQLAlchemyError:
             logger.warning("LAPOR! import: a batch was refused; writing it row by row")
             for one in fresh:
                 self._store_one(one)
-        else:
-            self.summary.imported += len(fresh)
-            self._written(reports)
 
     def _store_one(self, one: Fresh) -> None:
         try:
-            with db.session.begin_nested():
-                reports = self._reports([one])
-                writing.store(reports, acknowledge=not self.options.history)
+            self._store_in_savepoint([one])
         except SQLAlchemyError as error:
             logger.warning("LAPOR! import: row %d refused: %s", one[0].number, error)
             self.seen.discard(one[0].lapor_id)
             self._error(one[0].number, gettext("The database refused this row."))
-        else:
-            self.summary.imported += 1
-            self._written(reports)
 
-    def _written(self, reports: list[writing.Report]) -> None:
+    def _store_in_savepoint(self, fresh: list[Fresh]) -> None:
+        """Write ``fresh`` in one savepoint; once it is released, count them as imported."""
+        with db.session.begin_nested():
+            reports = self._reports(fresh)
+            writing.store(reports, acknowledge=not self.options.history)
+        self.summary.imported += len(fresh)
         if not self.options.history:
             self.new_ids.extend(report.ids["complaint"] for report in reports)
 
