@@ -56,11 +56,7 @@ def days_by_channel(
     period: Period, scope: Scope, now: datetime, *, fresh: bool = False
 ) -> stored.Served:
     """[local day number, channel, complaints received] rows of the period's cohort."""
-    zone = ZoneInfo(period.timezone)
-    dialect = db.session.get_bind().dialect.name
-    offset = fixed_offset(zone, (period.start, period.end))
-    seconds = local_seconds(Complaint.created_at, dialect, zone, offset)
-    day = local_day(seconds, dialect).label("day")
+    day = received_day(period).label("day")
     query = (
         select(day, Complaint.channel, func.count())
         .where(cohort(period, scope))
@@ -71,6 +67,14 @@ def days_by_channel(
         return [[int(number), channel, int(n)] for number, channel, n in db.session.execute(query)]
 
     return stored.read(stored.Part(DAYS_PART, period, scope), compute, now=now, fresh=fresh)
+
+
+def received_day(period: Period) -> Any:
+    """SQL for the local day (days since 1970-01-01) a complaint of ``period`` was received."""
+    zone = ZoneInfo(period.timezone)
+    dialect = db.session.get_bind().dialect.name
+    offset = fixed_offset(zone, (period.start, period.end))
+    return local_day(local_seconds(Complaint.created_at, dialect, zone, offset), dialect)
 
 
 def fixed_offset(zone: ZoneInfo, span: tuple[date, date]) -> int | None:

@@ -44,7 +44,7 @@ from complaints import clock, metrics
 from complaints.extensions import db, limiter
 from complaints.labels import staff_status_label
 from complaints.metrics.periods import cohort, completed
-from complaints.metrics.volume import fixed_offset, local_day, local_seconds
+from complaints.metrics.volume import received_day
 from complaints.models import Complaint, MessageKind, StatsPublication
 from complaints.redact import redact
 
@@ -201,10 +201,7 @@ def monthly_counts(start: date, end: date) -> list[dict[str, Any]]:
     them): grouped by local day in SQL (at most 366 rows), added into months here.
     """
     period = metrics.Period.of(start, end)
-    zone = ZoneInfo(period.timezone)
-    dialect = db.session.get_bind().dialect.name
-    offset = fixed_offset(zone, (period.start, period.end))
-    day = local_day(local_seconds(Complaint.created_at, dialect, zone, offset), dialect)
+    day = received_day(period)
     done = func.sum(case((completed(period), 1), else_=0))
     query = (
         select(day.label("day"), func.count(), done)
