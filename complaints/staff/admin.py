@@ -71,7 +71,7 @@ from .admin_forms import (
     UnitForm,
     UserForm,
 )
-from .invitation import invitation_page, public_url
+from .invitation import invitation_page, link_page
 from .views import _visible_complaint as visible_complaint
 from .views import audit, bp, staff_user
 
@@ -507,12 +507,13 @@ def admin_reset_link(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("staff.admin_edit", section_name="users", item_id=user.id))
-    token = issue_password_reset(user)
-    audit("admin_password_reset_issued", staff_user(), user)
-    db.session.commit()
-    link = public_url("staff.reset_password", token=token)
-    response = render_template("staff/admin/reset_link.html", user=user, link=link)
-    return response, 200, {"Cache-Control": "no-store"}
+    return link_page(
+        user,
+        issue_password_reset(user),
+        "admin_password_reset_issued",
+        "staff.reset_password",
+        "staff/admin/reset_link.html",
+    )
 
 
 @bp.post("/admin/users/<int:user_id>/invitation")

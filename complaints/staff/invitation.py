@@ -40,17 +40,30 @@ def public_url(endpoint: str, **values: Any) -> str:
     return base.rstrip("/") + path if base else url_for(endpoint, _external=True, **values)
 
 
-def invitation_page(user: User) -> ResponseReturnValue:
-    """Issue a new invitation for ``user`` and show its link to the admin, once.
+def link_page(
+    user: User, token: str, action: str, endpoint: str, template: str
+) -> ResponseReturnValue:
+    """Show the admin, once, the one-time link just issued to ``user`` (an invitation or a
+    password reset), after auditing ``action``.
 
     Committed here: the link must not be shown unless it was stored.
     """
-    token = issue_invitation(user)
-    audit("admin_invitation_issued", staff_user(), user)
+    audit(action, staff_user(), user)
     db.session.commit()
-    link = public_url("staff.accept_invitation", token=token)
-    page = render_template("staff/admin/invitation_link.html", user=user, link=link)
+    link = public_url(endpoint, token=token)
+    page = render_template(template, user=user, link=link)
     return page, 200, {"Cache-Control": "no-store"}
+
+
+def invitation_page(user: User) -> ResponseReturnValue:
+    """Issue a new invitation for ``user`` and show its link to the admin, once."""
+    return link_page(
+        user,
+        issue_invitation(user),
+        "admin_invitation_issued",
+        "staff.accept_invitation",
+        "staff/admin/invitation_link.html",
+    )
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
