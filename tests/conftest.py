@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -249,6 +250,30 @@ def unit(code: str) -> Unit:
     found = db.session.scalar(sa.select(Unit).where(Unit.code == code))
     assert found is not None
     return found
+
+
+def run_at_once(app: Flask, work: Callable[[], object], copies: int = 2) -> list[BaseException]:
+    """Run ``work`` in ``copies`` threads released together, each in its own app context.
+
+    Returns what the threads raised (a race test asserts there is nothing).
+    """
+    start = threading.Barrier(copies)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                start.wait()
+                work()
+            except BaseException as error:
+                errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import threading
 import zipfile
 from typing import Any
 
@@ -39,7 +38,7 @@ from complaints.routing.model import (
 from complaints.routing.suggest import suggest
 from complaints.workflow import Actor
 from tests.api_helpers import bearer
-from tests.conftest import Cast, category, unit
+from tests.conftest import Cast, category, run_at_once, unit
 from tests.routing_helpers import write_history
 from tests.staff_helpers import session_csrf, signed_in
 
@@ -372,23 +371,7 @@ def test_two_schedulers_racing_train_exactly_once(app: Flask) -> None:
         if db.engine.dialect.name != "postgresql":
             pytest.skip("SQLite serialises writers; the claim is tested step by step above")
         write_history(100)
-    barrier = threading.Barrier(2)
-    failures: list[BaseException] = []
-
-    def scheduler() -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                training.train_if_due()
-            except BaseException as error:
-                failures.append(error)
-
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not failures
+    assert not run_at_once(app, training.train_if_due)
     with app.app_context():
         models = db.session.scalars(sa.select(RoutingModel)).all()
         assert len(models) == 1 and models[0].active and models[0].trained_on == 100

@@ -11,7 +11,6 @@ due at 75 % of the 24.5 working hours in between, Friday 27 November
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -37,7 +36,15 @@ from complaints.models import (
 )
 from complaints.workflow import Actor
 from sla.sweep import RETRY_DELAY, SweepSummary, sweep
-from tests.conftest import DEFAULT_NOW, STAFF_PASSWORD, Cast, MakeComplaint, category, unit
+from tests.conftest import (
+    DEFAULT_NOW,
+    STAFF_PASSWORD,
+    Cast,
+    MakeComplaint,
+    category,
+    run_at_once,
+    unit,
+)
 
 WITA = ZoneInfo("Asia/Makassar")
 SECOND = timedelta(seconds=1)
@@ -488,23 +495,8 @@ def test_two_sweeps_racing_on_postgresql_fire_each_step_exactly_once(
         pytest.skip("SQLite serialises writers, so sweeps cannot race there; PostgreSQL only")
     total = 2000
     _insert_due_complaints(total)
-    barrier = threading.Barrier(2)
     summaries: list[SweepSummary] = []
-    failures: list[BaseException] = []
-
-    def sweeper() -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                summaries.append(sweep(VERIFY_DUE, batch_size=200))
-            except BaseException as error:
-                failures.append(error)
-
-    threads = [threading.Thread(target=sweeper) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    failures = run_at_once(app, lambda: summaries.append(sweep(VERIFY_DUE, batch_size=200)))
 
     assert not failures and len(summaries) == 2
     # No sweep hit the unique key: the claims alone kept the steps apart.
