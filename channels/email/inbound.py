@@ -38,6 +38,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
+from channels.receipts import receipt_seen, remember_receipt
 from channels.sms.category_guess import guess_category
 from complaints import clock, workflow
 from complaints.attachments import (
@@ -209,21 +210,11 @@ def message_id_of(message: MailMessage) -> str:
 
 
 def _seen(external_id: str) -> bool:
-    return (
-        db.session.scalar(
-            select(InboundReceipt.id).where(
-                InboundReceipt.channel == CHANNEL, InboundReceipt.external_id == external_id
-            )
-        )
-        is not None
-    )
+    return receipt_seen(CHANNEL, external_id)
 
 
 def _remember(external_id: str) -> None:
-    if not _seen(external_id):
-        db.session.add(
-            InboundReceipt(channel=CHANNEL, external_id=external_id, received_at=clock.now())
-        )
+    remember_receipt(CHANNEL, external_id, clock.now())
 
 
 def replied_complaint(message: MailMessage, sender: str) -> Complaint | None:

@@ -22,13 +22,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from channels.receipts import receipt_seen, remember_receipt
 from complaints import clock, workflow
 from complaints.attachments import MAX_PHOTOS, NewAttachment, add_photos
 from complaints.codes import complaint_by_code
 from complaints.errors import ConcurrentChange, ValidationFailed
 from complaints.extensions import db
 from complaints.intake import MAX_DESCRIPTION, MIN_DESCRIPTION, Contact, submit_complaint
-from complaints.models import Complaint, InboundReceipt, OutboundMessage, OutboxStatus, Status
+from complaints.models import Complaint, OutboundMessage, OutboxStatus, Status
 from complaints.public import public_view
 from complaints.workflow import Actor
 
@@ -134,23 +135,12 @@ def _continues(command: Command) -> bool:
 
 
 def _seen(message: InboundMessage) -> bool:
-    return (
-        db.session.scalar(
-            select(InboundReceipt.id).where(
-                InboundReceipt.channel == message.channel,
-                InboundReceipt.external_id == message.sid,
-            )
-        )
-        is not None
-    )
+    return receipt_seen(message.channel, message.sid)
 
 
 def _remember(message: InboundMessage, now: datetime) -> None:
     """Record the MessageSid in the current transaction (once)."""
-    if not _seen(message):
-        db.session.add(
-            InboundReceipt(channel=message.channel, external_id=message.sid, received_at=now)
-        )
+    remember_receipt(message.channel, message.sid, now)
 
 
 def _replay(message: InboundMessage) -> Reply:

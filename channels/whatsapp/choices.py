@@ -31,6 +31,7 @@ from typing import Any
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
+from channels.receipts import receipt_seen
 from channels.sms.conversation import Mode, lock_sender
 from complaints import clock, workflow
 from complaints.categories import active_categories
@@ -58,15 +59,7 @@ def _receipt_id(incoming: Incoming) -> str:
 
 
 def _seen(incoming: Incoming) -> bool:
-    return (
-        db.session.scalar(
-            select(InboundReceipt.id).where(
-                InboundReceipt.channel == "whatsapp",
-                InboundReceipt.external_id == _receipt_id(incoming),
-            )
-        )
-        is not None
-    )
+    return receipt_seen("whatsapp", _receipt_id(incoming))
 
 
 def seen_before(incoming: Incoming) -> bool:
