@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from flask_babel import get_locale
 from sqlalchemy import select
@@ -22,6 +24,8 @@ from complaints.models import Category, RoutingModel, Unit
 from .model import TOP, Router, document
 
 logger = logging.getLogger(__name__)
+
+Labelled = TypeVar("Labelled", Unit, Category)
 
 
 class NoModel(Exception):
@@ -139,33 +143,29 @@ def suggest(
 
 
 def _units(scores: list[tuple[str, float]]) -> list[Choice]:
-    codes = [code for code, _ in scores]
-    found = {
-        unit.code: unit
-        for unit in db.session.scalars(
-            select(Unit).where(Unit.code.in_(codes), Unit.active.is_(True))
-        )
-    }
-    return [
-        Choice(code, found[code].name, score, found[code].id)
-        for code, score in scores
-        if code in found
-    ][:TOP]
+    return _choices(Unit, scores, lambda unit: unit.name)
 
 
 def _categories(scores: list[tuple[str, float]]) -> list[Choice]:
     if not scores:
         return []
     locale = str(get_locale() or "id")
+    return _choices(Category, scores, lambda category: category.name(locale))
+
+
+def _choices(
+    model: type[Labelled], scores: list[tuple[str, float]], name: Callable[[Labelled], str]
+) -> list[Choice]:
+    """The first :data:`TOP` of ``scores`` whose unit or category is still active, named."""
     codes = [code for code, _ in scores]
     found = {
-        category.code: category
-        for category in db.session.scalars(
-            select(Category).where(Category.code.in_(codes), Category.active.is_(True))
+        row.code: row
+        for row in db.session.scalars(
+            select(model).where(model.code.in_(codes), model.active.is_(True))
         )
     }
     return [
-        Choice(code, found[code].name(locale), score, found[code].id)
+        Choice(code, name(found[code]), score, found[code].id)
         for code, score in scores
         if code in found
     ][:TOP]
