@@ -58,12 +58,16 @@ def _named(codes: set[str]) -> dict[str, str]:
     return dict(rows.tuples().all())
 
 
-def _held_out(figures: dict[str, Any]) -> list[Figure]:
-    held = ngettext(
+def _held_out_note(figures: dict[str, Any]) -> str:
+    return ngettext(
         "on %(num)d complaint held out of training",
         "on %(num)d complaints held out of training",
         figures.get("held_out") or 0,
     )
+
+
+def _held_out(figures: dict[str, Any]) -> list[Figure]:
+    held = _held_out_note(figures)
     return [
         Figure(gettext("Right unit first"), share(figures.get("accuracy")), held),
         Figure(gettext("Right unit among the first three"), share(figures.get("top3")), held),
@@ -79,11 +83,7 @@ def _held_out(figures: dict[str, Any]) -> list[Figure]:
 
 
 def _categories(figures: dict[str, Any]) -> list[Figure]:
-    held = ngettext(
-        "on %(num)d complaint held out of training",
-        "on %(num)d complaints held out of training",
-        figures.get("held_out") or 0,
-    )
+    held = _held_out_note(figures)
     return [
         Figure(gettext("Right category first"), share(figures.get("accuracy")), held),
         Figure(gettext("Right category among the first three"), share(figures.get("top3")), held),
