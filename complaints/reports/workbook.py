@@ -205,7 +205,7 @@ def write_report(report: Mapping[str, Any], target: IO[bytes] | Path) -> None:
                 *_breakdown_values(name, row),
                 row["backlog"],
                 ikm_figures["value"],
-                _grade(ikm_figures),
+                _grade(ikm_figures, style),
                 ikm_figures["respondents"],
             ]
         )
@@ -234,12 +234,12 @@ def write_complaints(
 def _summary_sheet(book: Workbook, report: Mapping[str, Any], style: Style) -> None:
     columns = [Column(gettext("Item"), 62), Column(gettext("Value"), 26)]
     sheet = Sheet(book, "summary", columns, style)
-    for label, value, kind in summary_rows(report):
+    for label, value, kind in summary_rows(report, style):
         sheet.append([label, value], [SECTION if kind == SECTION else TEXT, kind])
     sheet.close()
 
 
-def summary_rows(report: Mapping[str, Any]) -> Iterator[tuple[str, Any, str]]:
+def summary_rows(report: Mapping[str, Any], style: Style) -> Iterator[tuple[str, Any, str]]:
     """(label, value, kind) of the summary: the period, the totals, indicator 28, IKM."""
     totals = report["totals"]
     spent = totals["durations"]
@@ -276,7 +276,7 @@ def summary_rows(report: Mapping[str, Any]) -> Iterator[tuple[str, Any, str]]:
     yield gettext("Mean working hours to resolve"), spent["resolve"]["mean_working_hours"], HOURS
     yield gettext("Backlog at the end of the period"), report["backlog"]["total"], INTEGER
     yield gettext("Escalations"), report["escalations"]["total"], INTEGER
-    yield from _indicator_rows(report)
+    yield from _indicator_rows(report, style)
     rejections = report.get("rejected_by_reason") or []
     if rejections:
         yield gettext("Rejected, by reason"), None, SECTION
@@ -284,7 +284,7 @@ def summary_rows(report: Mapping[str, Any]) -> Iterator[tuple[str, Any, str]]:
             yield rejection["reason"], rejection["count"], INTEGER
 
 
-def _indicator_rows(report: Mapping[str, Any]) -> Iterator[tuple[str, Any, str]]:
+def _indicator_rows(report: Mapping[str, Any], style: Style) -> Iterator[tuple[str, Any, str]]:
     follow_up = report["indicator_28"]
     yield gettext("Indicator 28: follow-up of complaints"), None, SECTION
     yield gettext("Via SP4N-LAPOR!: to handle"), follow_up["received_lapor"], INTEGER
@@ -308,16 +308,16 @@ def _indicator_rows(report: Mapping[str, Any]) -> Iterator[tuple[str, Any, str]]
     satisfaction = report["ikm"]
     yield gettext("Satisfaction index (IKM)"), None, SECTION
     yield gettext("IKM (25 to 100)"), satisfaction["value"], DECIMAL
-    yield gettext("Grade"), _grade(satisfaction) or "—", TEXT
+    yield gettext("Grade"), _grade(satisfaction, style) or "—", TEXT
     yield gettext("Respondents"), satisfaction["respondents"], INTEGER
 
 
-def _grade(satisfaction: Mapping[str, Any]) -> str | None:
+def _grade(satisfaction: Mapping[str, Any], style: Style) -> str | None:
     """ "A (Sangat Baik)"; the regulation's name in Indonesian, its translation in English."""
     letter = satisfaction.get("grade")
     if not letter:
         return None
-    name = satisfaction.get("grade_name") if Style.current().locale == "id" else None
+    name = satisfaction.get("grade_name") if style.locale == "id" else None
     return f"{letter} ({name or ikm.grade_label(letter)})"
 
 
@@ -407,7 +407,7 @@ def _skm_sheet(book: Workbook, satisfaction: Mapping[str, Any], style: Style) ->
         sheet.append([str(label), count, mean, weighted, converted])
     sheet.end_of_table()
     sheet.append([gettext("IKM (25 to 100)"), None, None, None, satisfaction["value"]])
-    sheet.append([gettext("Grade"), _grade(satisfaction) or "—"], [TEXT, TEXT])
+    sheet.append([gettext("Grade"), _grade(satisfaction, style) or "—"], [TEXT, TEXT])
     sheet.append([gettext("Respondents"), satisfaction["respondents"]], [TEXT, INTEGER])
     sheet.close()
 
