@@ -69,7 +69,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 import seed as bench_seed  # noqa: E402
-from routing_corpus import Example, history  # noqa: E402
+from routing_corpus import Example, history, write_history  # noqa: E402
 
 UNITS = 8
 SUGGEST_GOAL_MS = 20.0
@@ -176,38 +176,6 @@ def accuracy_table(sizes: list[int]) -> None:
             )
 
 
-def _write_history(size: int) -> None:
-    import sqlalchemy as sa
-
-    from complaints import clock
-    from complaints.extensions import db
-    from complaints.models import Category, Complaint, Unit
-
-    units = dict(db.session.execute(sa.select(Unit.code, Unit.id)).tuples().all())
-    categories = dict(db.session.execute(sa.select(Category.code, Category.id)).tuples().all())
-    now = clock.now()
-    rows = [
-        {
-            "code": f"ADU-RB{number:06d}",
-            "kind": "complaint",
-            "channel": "lapor",
-            "status": "closed",
-            "priority": "normal",
-            "category_id": categories[example.category],
-            "unit_id": units[example.unit],
-            "routed_by": "history",
-            "title": example.title,
-            "description": example.description,
-            "address": example.address,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for number, example in enumerate(_corpus(size))
-    ]
-    db.session.execute(sa.insert(Complaint), rows)
-    db.session.commit()
-
-
 def _percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[max(0, round(len(ordered) * 0.95) - 1)]
@@ -240,7 +208,7 @@ def _latency(app: Any, size: int, suggestions: int, backend: str) -> None:
     from complaints.seed import seed_reference_data
 
     seed_reference_data()
-    _write_history(size)
+    write_history(_corpus(size), code_prefix="ADU-RB")
     trained = training.train()
     assert trained is not None
     print(

@@ -11,6 +11,7 @@ different unit routed it), as in any real history. Deterministic for a seed.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 PLACES = [
@@ -209,3 +210,40 @@ def history(
         address = rng.choice(PLACES) if rng.random() < 0.5 else None
         examples.append(Example(title, description, address, unit, matter.category))
     return examples
+
+
+def write_history(examples: Iterable[Example], *, code_prefix: str) -> None:
+    """Insert ``examples`` as closed LAPOR! complaints routed by history, in one statement; commit.
+
+    Needs an app context; the app is imported here, not above, so that the
+    benchmark's worker processes that only read texts do not load it.
+    """
+    import sqlalchemy as sa
+
+    from complaints import clock
+    from complaints.extensions import db
+    from complaints.models import Category, Complaint, Unit
+
+    now = clock.now()
+    unit_ids = dict(db.session.execute(sa.select(Unit.code, Unit.id)).tuples().all())
+    category_ids = dict(db.session.execute(sa.select(Category.code, Category.id)).tuples().all())
+    rows = [
+        {
+            "code": f"{code_prefix}{number:06d}",
+            "kind": "complaint",
+            "channel": "lapor",
+            "status": "closed",
+            "priority": "normal",
+            "category_id": category_ids[example.category],
+            "unit_id": unit_ids[example.unit],
+            "routed_by": "history",
+            "title": example.title,
+            "description": example.description,
+            "address": example.address,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for number, example in enumerate(examples)
+    ]
+    db.session.execute(sa.insert(Complaint), rows)
+    db.session.commit()
