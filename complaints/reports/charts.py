@@ -211,10 +211,7 @@ def monthly(months: Sequence[Mapping[str, Any]]) -> Chart:
     slot = (PHONE_WIDTH - left - 4) / max(len(months), 1)
     bar = max(min(slot / 2 - 1, 16), 1)
     scale = (height - top - bottom) / peak
-    series = (
-        ("received", RECEIVED_COLOUR, gettext("received")),
-        ("completed", COMPLETED_COLOUR, gettext("completed")),
-    )
+    series = _received_and_completed_series()
     for index, month in enumerate(months):
         x = left + index * slot + (slot - 2 * bar) / 2
         name = local_date(month["month"], "LLLL yyyy")
@@ -250,6 +247,7 @@ def unit_totals(units: Sequence[Mapping[str, Any]]) -> Chart:
     chart = Chart(gettext("Complaints received and completed per unit"), 0, width=PHONE_WIDTH)
     peak = max((unit["received"] for unit in units), default=0) or 1
     span = PHONE_WIDTH - left - 40
+    series = _received_and_completed_series()
     y = 2.0
     for unit in units:
         name = unit["unit_name"] or gettext("No unit")
@@ -257,10 +255,7 @@ def unit_totals(units: Sequence[Mapping[str, Any]]) -> Chart:
             y += LINE_HEIGHT
             chart.labels.append(Label(left, y, line))
         y += 4
-        for key, colour, word in (
-            ("received", RECEIVED_COLOUR, gettext("received")),
-            ("completed", COMPLETED_COLOUR, gettext("completed")),
-        ):
+        for key, colour, word in series:
             count = int(unit[key])
             width = span * count / peak
             chart.bars.append(
@@ -272,6 +267,14 @@ def unit_totals(units: Sequence[Mapping[str, Any]]) -> Chart:
     chart.height = max(y, 20)
     chart.legend = _received_and_completed()
     return chart
+
+
+def _received_and_completed_series() -> tuple[tuple[str, str, str], ...]:
+    """(key of the figures, colour, word in a bar's title) of the public page's two series."""
+    return (
+        ("received", RECEIVED_COLOUR, gettext("received")),
+        ("completed", COMPLETED_COLOUR, gettext("completed")),
+    )
 
 
 def _received_and_completed() -> list[tuple[str, str]]:
