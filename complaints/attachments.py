@@ -72,13 +72,23 @@ class NewAttachment:
     content_type: str = "application/octet-stream"
 
 
+def has_too_many_pixels(image: Image.Image) -> bool:
+    """True when an opened (not yet decoded) image declares more than ``MAX_PIXELS``.
+
+    Check it before decoding: a decompression bomb declares billions of pixels
+    in a few hundred bytes and would inflate to gigabytes in memory. Pillow
+    itself refuses only twice as many (``Image.DecompressionBombError``).
+    """
+    width, height = image.size
+    return width * height > MAX_PIXELS
+
+
 def image_content_type(content: bytes) -> str | None:
     """The content type if ``content`` really is an accepted image, else None."""
     try:
         with Image.open(io.BytesIO(content)) as image:
             image_format = image.format or ""
-            width, height = image.size
-            if width * height > MAX_PIXELS:
+            if has_too_many_pixels(image):
                 return None  # a decompression bomb: it would inflate to gigabytes when shown
             image.verify()  # reads the whole structure: catches truncated or fake files
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import io
 import os
+import struct
+import zlib
 
 import pytest
 from flask import Flask
@@ -137,6 +139,55 @@ def test_a_logo_over_one_megabyte_is_refused_with_its_size(app: Flask, cast: Cas
     response = _post(admin, logo=b"%PDF-1.4 not a picture")
     assert response.status_code == 422
     assert "Logo harus berupa gambar PNG atau JPEG." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Letterhead, 1) is None
+
+
+def _blank_png(width: int, height: int) -> bytes:
+    """A genuine black-and-white PNG of ``width`` x ``height`` white pixels, a few KB in all.
+
+    Written chunk by chunk rather than by Pillow, which would hold every pixel in memory.
+    """
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        checksum = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", checksum)
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1 bit, greyscale
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)  # filter byte, then the row's bits
+    pixels = zlib.compressobj(9)
+    compressed = b"".join(pixels.compress(row) for _ in range(height)) + pixels.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", compressed)
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [
+        (10_000, 10_000),  # past our limit, short of the twice-as-many Pillow itself refuses
+        (20_000, 20_000),  # past both
+    ],
+)
+# Pillow warns on opening such a file: expected here, it is the attack being refused.
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_a_logo_declaring_too_many_pixels_is_refused_before_it_is_decoded(
+    app: Flask, cast: Cast, width: int, height: int
+) -> None:
+    bomb = _blank_png(width, height)
+    assert len(bomb) < 100 * 1024  # small on the wire, hundreds of MB once decoded
+    assert struct.unpack(">II", bomb[16:24]) == (width, height)  # what its header declares
+    admin = signed_in(app, cast.admin.email)
+
+    response = _post(admin, logo=bomb)
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Logo memiliki terlalu banyak piksel untuk dibuka dengan aman" in page
+    assert "paling banyak 89 juta" in page
     with app.app_context():
         assert db.session.get(Letterhead, 1) is None
 

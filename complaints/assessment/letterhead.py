@@ -21,6 +21,7 @@ from flask_babel import format_decimal, gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .. import clock
+from ..attachments import MAX_PIXELS, has_too_many_pixels
 from ..extensions import db
 from ..models import Letterhead, User
 
@@ -113,9 +114,10 @@ class Logo:
 def clean_logo(content: bytes) -> Logo:
     """The logo as stored: a PNG or JPEG of at most 1 MB, re-encoded, long side <= 600 px.
 
-    Raises LogoRefused for a bigger file, another format or a picture that
-    does not decode. Re-encoding from the pixels drops EXIF and anything else
-    the file carried.
+    Raises LogoRefused for a bigger file, another format, a picture declaring
+    more pixels than ``attachments.MAX_PIXELS`` (checked before decoding: a
+    decompression bomb) or one that does not decode. Re-encoding from the
+    pixels drops EXIF and anything else the file carried.
     """
     if len(content) > MAX_LOGO_BYTES:
         raise LogoRefused(
@@ -130,9 +132,13 @@ def clean_logo(content: bytes) -> Logo:
             kind = image.format or ""
             if kind not in _LOGO_FORMATS:
                 raise LogoRefused(gettext("The logo must be a PNG or JPEG picture."))
+            if has_too_many_pixels(image):
+                raise _too_many_pixels()
             image.load()
             picture = ImageOps.exif_transpose(image)
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise _too_many_pixels() from None  # Pillow's own refusal, at twice our limit
+    except (UnidentifiedImageError, OSError, SyntaxError):
         raise LogoRefused(gettext("The logo must be a PNG or JPEG picture.")) from None
     picture.thumbnail((MAX_LOGO_SIDE, MAX_LOGO_SIDE))  # shrinks only, keeps the ratio
     buffer = io.BytesIO()
@@ -141,6 +147,16 @@ def clean_logo(content: bytes) -> Logo:
     else:
         picture.save(buffer, "PNG", optimize=True)
     return Logo(buffer.getvalue(), _LOGO_FORMATS[kind])
+
+
+def _too_many_pixels() -> LogoRefused:
+    return LogoRefused(
+        gettext(
+            "The logo has more pixels than can be opened safely (at most %(limit)s million). "
+            "Save it smaller (for example at 600 pixels wide) and upload it again.",
+            limit=format_decimal(MAX_PIXELS // 1_000_000),
+        )
+    )
 
 
 def _megabytes(size: int) -> str:
