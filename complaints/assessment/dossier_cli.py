@@ -8,7 +8,6 @@ message and write nothing.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
@@ -19,17 +18,9 @@ from complaints.errors import ValidationFailed
 from complaints.extensions import db
 from complaints.models import Unit
 from complaints.reports import scope
+from complaints.reports.cli import date_option
 
 from . import dossier, dossier_numbers
-
-
-def _date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date like 2026-01-31", param_hint=option
-        ) from None
 
 
 @click.command("dossier")
@@ -47,7 +38,7 @@ def _date(value: str, option: str) -> date:
 )
 def dossier_command(start_text: str, end_text: str, unit_code: str | None, out: Path) -> None:
     """Write the PEKPPP evidence dossier of a period (A4 PDF) with its new document number."""
-    start, end = _date(start_text, "--from"), _date(end_text, "--to")
+    start, end = date_option(start_text, "--from"), date_option(end_text, "--to")
     if out.suffix.lower() != ".pdf":
         raise click.BadParameter("the dossier is a PDF: name the file FILE.pdf", param_hint="--out")
     try:

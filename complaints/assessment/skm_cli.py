@@ -8,7 +8,6 @@ non-zero with a message and write nothing.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
@@ -16,17 +15,9 @@ from flask import current_app
 
 from complaints.errors import ValidationFailed
 from complaints.reports import scope
+from complaints.reports.cli import date_option
 
 from . import skm, skm_document, skm_workbook
-
-
-def _date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date like 2026-01-31", param_hint=option
-        ) from None
 
 
 @click.command("skm")
@@ -49,7 +40,7 @@ def skm_command(
     start_text: str, end_text: str, unit_code: str | None, output: str, out: Path
 ) -> None:
     """Write the SKM report of a period (PermenPAN-RB 14/2017) as XLSX or an A4 PDF."""
-    start, end = _date(start_text, "--from"), _date(end_text, "--to")
+    start, end = date_option(start_text, "--from"), date_option(end_text, "--to")
     try:
         start, end = scope.parse_period({"from": start.isoformat(), "to": end.isoformat()})
         report = skm.build(start, end, unit_code or None)

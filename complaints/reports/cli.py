@@ -21,7 +21,12 @@ from complaints.lapor import cli as lapor_cli
 from . import exports, workbook
 
 
-def _date(value: str, option: str) -> date:
+def date_option(value: str, option: str) -> date:
+    """The day an option such as ``--from`` names (YYYY-MM-DD); a bad one is a usage error.
+
+    Every command taking a period (``report``, ``assessment dossier``,
+    ``assessment skm``) reads its dates with this.
+    """
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -64,7 +69,7 @@ def report_command(
     _required(context, "kind", kind)
     _required(context, "out", out)
     assert start_text and end_text and kind and out
-    start, end = _date(start_text, "--from"), _date(end_text, "--to")
+    start, end = date_option(start_text, "--from"), date_option(end_text, "--to")
     try:
         # Fresh: an operator's file must hold every change, even one made outside Aduan.
         figures = metrics.report(start, end, unit_code, fresh=True)
