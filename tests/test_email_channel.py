@@ -20,6 +20,7 @@ from complaints.models import Message as ComplaintMessage
 from complaints.workflow import Actor
 from tests.conftest import MakeComplaint, csrf_token_from
 from tests.fakes.mail_servers import FakeImapServer, FakeSmtpServer
+from tests.outage_helpers import assert_delivered_once_after_outage
 
 CITIZEN = "sari.citizen@example.id"
 
@@ -157,6 +158,12 @@ def deliver_mail(
     return imap.deliver(mail)
 
 
+MARKET_REPORT = (
+    "Sampah di belakang pasar Kabila sudah seminggu tidak diangkut dan mulai berbau.\n"
+    "Mohon segera ditangani."
+)
+
+
 def poll(app: Flask) -> str:
     result = app.test_cli_runner().invoke(args=["mail", "poll"])
     assert result.exit_code == 0, result.output
@@ -212,6 +219,26 @@ def test_mail_poll_files_a_complaint_trims_it_and_acknowledges_by_mail(
     assert inbound.complaint_id == complaint.id and inbound.channel == "email"
     assert inbound.body == "Lampunya sekarang berkedip-kedip, tolong dicek juga kabelnya."
     assert db.session.scalar(select(func.count(Complaint.id))) == 1
+
+
+@pytest.mark.parametrize("outage", ["refuse", "error", "reject"])
+def test_an_acknowledgement_queued_while_the_mail_server_is_down_arrives_once_when_it_is_back(
+    app: Flask, app_ctx: Flask, imap: FakeImapServer, smtp: FakeSmtpServer, outage: str
+) -> None:
+    """Refused connections, a 451 to every mail, a server refusing all mail (554 at the
+    greeting): the acknowledgement waits and leaves once the server is well again."""
+    smtp.go_down(outage)
+    deliver_mail(imap, subject="Sampah menumpuk di pasar Kabila", body=MARKET_REPORT)
+    assert "filed 1" in poll(app)
+    code = db.session.scalars(select(Complaint)).one().code
+    assert_delivered_once_after_outage(
+        app,
+        go_down=lambda: smtp.go_down(outage),
+        come_back=smtp.recover,
+        received=lambda: smtp.mails_to(CITIZEN),
+    )
+    (ack,) = smtp.mails_to(CITIZEN)
+    assert code in ack["Subject"]
 
 
 def test_auto_replies_and_bounces_file_nothing(

@@ -24,6 +24,7 @@ from complaints.extensions import db
 from complaints.models import Complaint, Conversation, InboundReceipt, OutboundMessage
 from tests.fakes.smsgate_api import FakeSmsGateway, signed_event
 from tests.fakes.twilio_api import FakeTwilioApi
+from tests.outage_helpers import assert_delivered_once_after_outage
 from tests.sms_helpers import twilio_api_fixture, twilio_server_fixture  # noqa: F401 -- fixtures
 from tests.staff_helpers import signed_in
 
@@ -221,6 +222,24 @@ def test_a_number_the_gateway_refuses_fails_for_good_and_an_outage_waits(
     drain(app)
     db.session.expire_all()
     assert db.session.get(OutboundMessage, row.id).status == "failed"
+
+
+@pytest.mark.parametrize("outage", ["refuse", "error"])
+def test_an_answer_queued_while_the_phone_is_unreachable_arrives_once_when_it_is_back(
+    app: Flask, client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask, outage: str
+) -> None:
+    gateway.go_down(outage)  # the phone lost its signal, or the cloud server fails
+    assert send_sms(client, REPORT).status_code == 204  # the webhook files it regardless
+    code = db.session.scalars(select(Complaint)).one().code
+    rows = assert_delivered_once_after_outage(
+        app,
+        go_down=lambda: gateway.go_down(outage),
+        come_back=gateway.recover,
+        received=lambda: gateway.sent,
+    )
+    (answer,) = gateway.sent
+    assert answer.phone_numbers == [CITIZEN] and code in answer.text
+    assert [row.provider_message_id for row in rows] == [answer.id]
 
 
 def test_register_adds_the_four_webhooks_once(app: Flask, gateway: FakeSmsGateway) -> None:

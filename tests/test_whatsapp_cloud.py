@@ -35,6 +35,7 @@ from tests.fakes.whatsapp_api import (
     message,
     notification,
 )
+from tests.outage_helpers import assert_delivered_once_after_outage
 from tests.sms_helpers import (  # noqa: F401 -- fixtures
     reply_to,
     twilio_api_fixture,
@@ -252,6 +253,30 @@ def test_a_re_engagement_error_falls_back_to_the_template(
     assert template["template"]["name"] == "aduan_diterima"
     row = reply_row()
     assert row.status == "sent"
+
+
+@pytest.mark.parametrize("outage", ["refuse", "error"])
+def test_an_answer_queued_while_the_graph_api_is_down_arrives_once_when_it_is_back(
+    app: Flask,
+    client: FlaskClient,
+    graph: FakeGraphApi,
+    twilio_api: FakeTwilioApi,
+    app_ctx: Flask,
+    outage: str,
+) -> None:
+    graph.go_down(outage)
+    assert post(client, text(REPORT)).status_code == 200  # Meta's webhook still reaches us
+    code = db.session.scalars(select(Complaint)).one().code
+    rows = assert_delivered_once_after_outage(
+        app,
+        go_down=lambda: graph.go_down(outage),
+        come_back=graph.recover,
+        received=lambda: graph.sent,
+    )
+    (answer,) = graph.sent
+    assert answer["to"] == CITIZEN_DIGITS and code in answer["text"]["body"]
+    assert all(row.transport == "cloud" for row in rows)
+    assert twilio_api.accepted == []  # the other WhatsApp provider never stood in
 
 
 def test_statuses_update_the_outbox_row(

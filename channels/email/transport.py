@@ -73,6 +73,14 @@ def build_message(settings: MailSettings, address: str, mail: Envelope) -> Email
 
 
 def _classify(error: smtplib.SMTPException) -> TemporaryFailure | PermanentFailure:
+    """The outbox's retry decision for an SMTP error.
+
+    Only a refusal of this mail is permanent: every recipient refused with a 5xx
+    (no such mailbox), or a 5xx to its content (too large, rejected as spam). A
+    server that refuses everyone — 5xx to the greeting, HELO, STARTTLS, our login
+    or our sender — refuses every queued mail alike: that is the server's trouble
+    or our settings', so the mails wait while an admin sees to it, and none is lost.
+    """
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         if codes and all(500 <= code < 600 for code in codes):
@@ -82,12 +90,10 @@ def _classify(error: smtplib.SMTPException) -> TemporaryFailure | PermanentFailu
         logger.error("the mail server refused MAIL_USERNAME/MAIL_PASSWORD")
         return TemporaryFailure("authentication refused")
     code = getattr(error, "smtp_code", None)
-    if (
-        isinstance(code, int)
-        and 500 <= code < 600
-        and not isinstance(error, smtplib.SMTPSenderRefused)
-    ):
-        return PermanentFailure(f"SMTP {code}")
+    if isinstance(error, smtplib.SMTPDataError) and isinstance(code, int) and 500 <= code < 600:
+        return PermanentFailure(f"SMTP {code}: the server refused this mail")
+    if isinstance(code, int) and 500 <= code < 600:
+        logger.error("the mail server refuses all mail (SMTP %s): %s", code, error)
     return TemporaryFailure(f"{type(error).__name__}: {error}"[:500])
 
 

@@ -1,5 +1,12 @@
 """Fake mail servers on 127.0.0.1: aiosmtpd as the SMTP server, and a small IMAP4rev1 server.
 
+The SMTP server has the outage knobs of the other fakes
+(:class:`tests.fakes.server.FakeServer`): ``refuse`` stops it (connection
+refused) and :meth:`FakeSmtpServer.recover` starts it again on the same
+port; ``error`` answers every mail ``451`` (try again later); ``reject``
+answers the greeting's EHLO and HELO ``554`` (a server refusing all mail,
+as one does while misconfigured or blocklisted).
+
 The IMAP server speaks what imap-tools sends (CAPABILITY, LOGIN, SELECT, UID
 SEARCH, UID FETCH, UID STORE, EXPUNGE, NOOP, LOGOUT) over one mailbox of
 messages held in memory, each with its UID and flags, so a test sees which
@@ -23,11 +30,37 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 # --- SMTP -----------------------------------------------------------------------------------
 
 
+REFUSING = "554 5.3.2 fake server refuses all mail"
+
+
 class _Collect:
     def __init__(self, box: FakeSmtpServer) -> None:
         self.box = box
 
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        if self.box.outage == "reject":
+            return [REFUSING]
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str
+    ) -> str:
+        if self.box.outage == "reject":
+            return REFUSING
+        session.host_name = hostname
+        return f"250 {server.hostname}"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.box.outage == "error":
+            return "451 4.3.0 fake server: try again later"
         content = envelope.content if isinstance(envelope.content, bytes) else b""
         with self.box.lock:
             self.box.received.append((list(envelope.rcpt_tos), email.message_from_bytes(content)))
@@ -40,24 +73,47 @@ class FakeSmtpServer:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.received: list[tuple[list[str], Message]] = []
+        self.outage: str | None = None
         # aiosmtpd checks its server by connecting to the port it was given: give it a real one.
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self._port = int(probe.getsockname()[1])
-        self._controller = Controller(_Collect(self), hostname="127.0.0.1", port=self._port)
+        self._controller = self._new_controller()
+        self._running = False
+
+    def _new_controller(self) -> Controller:
+        return Controller(_Collect(self), hostname="127.0.0.1", port=self._port)
 
     def start(self) -> FakeSmtpServer:
         self._controller.start()
+        self._running = True
         return self
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._running:
+            self._controller.stop()
+            self._running = False
+
+    def go_down(self, mode: str) -> None:
+        """An outage: ``refuse`` connections, answer mail ``error`` (451) or ``reject`` (554)."""
+        self.recover()
+        self.outage = mode
+        if mode == "refuse":
+            self.stop()
+
+    def recover(self) -> None:
+        """The outage ends: listen again on the same port, accept mail."""
+        self.outage = None
+        if not self._running:
+            self._controller = self._new_controller()
+            self.start()
 
     @property
     def port(self) -> int:
         return self._port
 
     def reset(self) -> None:
+        self.recover()
         with self.lock:
             self.received.clear()
 
