@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+
 from .ratelimit import CODE_LOOKUPS_PER_DAY
 
 
@@ -87,6 +89,20 @@ def env_telegram_username(env: Mapping[str, str], name: str) -> str | None:
     if not _TELEGRAM_USERNAME.fullmatch(username):
         raise ConfigError(f"{name}={raw!r} is not a Telegram username (5-32 letters, digits, _)")
     return username
+
+
+def env_phone(env: Mapping[str, str], name: str) -> str | None:
+    """A phone number people write to (Indonesian unless it has a country code), in E.164."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, "ID")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ConfigError(f"{name}={raw!r} is not a phone number (e.g. 0812-3456-7890)")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def env_roles(env: Mapping[str, str], name: str) -> frozenset[str]:
@@ -186,12 +202,18 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "SMSGATE_USERNAME": env.get("SMSGATE_USERNAME") or None,
         "SMSGATE_PASSWORD": env.get("SMSGATE_PASSWORD") or None,
         "SMSGATE_SIGNING_KEY": env.get("SMSGATE_SIGNING_KEY") or None,
+        # The number of the SIM in the gateway phone, shown to citizens on the home page
+        # (the gateway's API does not tell it); without it the page names no SMS number.
+        "SMSGATE_PHONE_NUMBER": env_phone(env, "SMSGATE_PHONE_NUMBER"),
         # WhatsApp Cloud API (channels/whatsapp): token, phone number id, app secret and
         # verify token all set, or none (half configured stops the start with a message).
         "WHATSAPP_ACCESS_TOKEN": env.get("WHATSAPP_ACCESS_TOKEN") or None,
         "WHATSAPP_PHONE_NUMBER_ID": env.get("WHATSAPP_PHONE_NUMBER_ID") or None,
         "WHATSAPP_APP_SECRET": env.get("WHATSAPP_APP_SECRET") or None,
         "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN") or None,
+        # The Cloud API number as citizens know it, for the home page (Meta's phone
+        # number id is not a number anyone can write to).
+        "WHATSAPP_DISPLAY_NUMBER": env_phone(env, "WHATSAPP_DISPLAY_NUMBER"),
         "WHATSAPP_API_BASE_URL": env_url(env, "WHATSAPP_API_BASE_URL", ("http", "https"))
         or "https://graph.facebook.com",
         "WHATSAPP_API_VERSION": (env.get("WHATSAPP_API_VERSION") or "").strip() or "v21.0",

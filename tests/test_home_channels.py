@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from typing import Any
 
 import pytest
 from flask import Flask
 
-from channels import sms, telegram
-from complaints.config import ConfigError, load_config
+from channels import sms, smsgate, telegram, whatsapp
+from complaints.config import ConfigError, env_phone, load_config
+from tests.browser_helpers import PHONE, check_screen
 
 SMS_NUMBER = "+6281100002222"
 WHATSAPP_NUMBER = "+6285200003333"
 BOT = "AduanBoneBolangoBot"
+GATEWAY_SIM = "0812-3456-7890"
+CLOUD_NUMBER = "+62 811-4400-5566"
 
 
 def visible_text(html: str) -> str:
@@ -46,6 +50,31 @@ def sms_on(app: Flask, **extra: str) -> None:
     }
     app.config.update({**settings, **extra})
     sms.init_app(app)
+
+
+def gateway_on(app: Flask, number: str | None = GATEWAY_SIM) -> None:
+    """The Android phone gateway on (nothing is sent: its API is never called)."""
+    app.config.update(
+        SMSGATE_API_URL="http://127.0.0.1:9/3rdparty/v1",
+        SMSGATE_USERNAME="GATEWAYUSER",
+        SMSGATE_PASSWORD="gateway-password",
+        SMSGATE_SIGNING_KEY="gateway-signing-key",
+        SMSGATE_PHONE_NUMBER=env_phone({"NUMBER": number or ""}, "NUMBER"),
+    )
+    smsgate.init_app(app)
+
+
+def cloud_on(app: Flask, number: str | None = CLOUD_NUMBER) -> None:
+    """WhatsApp's Cloud API on (nothing is sent)."""
+    app.config.update(
+        WHATSAPP_ACCESS_TOKEN="token",
+        WHATSAPP_PHONE_NUMBER_ID="106540352242922",
+        WHATSAPP_APP_SECRET="secret",
+        WHATSAPP_VERIFY_TOKEN="verify",
+        WHATSAPP_API_BASE_URL="http://127.0.0.1:9",
+        WHATSAPP_DISPLAY_NUMBER=env_phone({"NUMBER": number or ""}, "NUMBER"),
+    )
+    whatsapp.init_app(app)
 
 
 def telegram_on(app: Flask, username: str | None) -> None:
@@ -135,3 +164,71 @@ def test_the_bots_username_is_read_strictly(tmp_path) -> None:
     assert load_config(tmp_path, {"SECRET_KEY": "x"})["TELEGRAM_BOT_USERNAME"] is None
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_USERNAME"):
         load_config(tmp_path, {"SECRET_KEY": "x", "TELEGRAM_BOT_USERNAME": "t.me/bad bot"})
+
+
+def test_with_the_phone_gateway_on_the_home_page_gives_its_sim_number(app: Flask) -> None:
+    gateway_on(app)
+    html = home(app)
+    shown = visible_text(html)
+    assert "Kirim SMS ke 0812-3456-7890" in shown and "LAPOR diikuti isi laporan Anda" in shown
+    assert 'href="sms:+6281234567890"' in html
+    assert "WhatsApp" not in shown  # its own sender is not on
+
+
+def test_the_gateways_sim_comes_before_twilios_number(app: Flask) -> None:
+    sms_on(app)
+    gateway_on(app)
+    shown = visible_text(home(app))
+    assert "Kirim SMS ke 0812-3456-7890" in shown and "0811-0000-2222" not in shown
+
+
+def test_a_gateway_without_its_sim_number_names_no_number(app: Flask) -> None:
+    gateway_on(app, None)
+    shown = visible_text(home(app))
+    assert "Kirim SMS ke" not in shown and "LAPOR" not in shown
+    # The form still promises SMS updates: the phone can send them.
+    assert "lewat SMS" in visible_text(form(app))
+
+
+def test_the_sim_number_is_not_shown_while_the_gateway_is_off(app: Flask) -> None:
+    app.config["SMSGATE_PHONE_NUMBER"] = "+6281234567890"
+    app.config["WHATSAPP_DISPLAY_NUMBER"] = "+6281144005566"
+    shown = visible_text(home(app))
+    assert "0812-3456-7890" not in shown and "WhatsApp" not in shown
+
+
+def test_with_the_cloud_api_on_the_home_page_gives_its_whatsapp_number(app: Flask) -> None:
+    sms_on(app, TWILIO_WHATSAPP_FROM=f"whatsapp:{WHATSAPP_NUMBER}")
+    cloud_on(app)
+    html = home(app)
+    assert "lewat WhatsApp ke 0811-4400-5566" in visible_text(html)
+    assert 'href="https://wa.me/6281144005566"' in html and "0852-0000-3333" not in html
+    english = visible_text(home(app, "en"))
+    assert "by WhatsApp to 0811-4400-5566" in english
+
+
+def test_the_numbers_people_write_to_are_read_strictly(tmp_path) -> None:
+    env = {"SECRET_KEY": "x", "SMSGATE_PHONE_NUMBER": "0812-3456-7890"}
+    env["WHATSAPP_DISPLAY_NUMBER"] = "+62 811 4400 5566"
+    read = load_config(tmp_path, env)
+    assert read["SMSGATE_PHONE_NUMBER"] == "+6281234567890"
+    assert read["WHATSAPP_DISPLAY_NUMBER"] == "+6281144005566"
+    assert load_config(tmp_path, {"SECRET_KEY": "x"})["SMSGATE_PHONE_NUMBER"] is None
+    for name in ("SMSGATE_PHONE_NUMBER", "WHATSAPP_DISPLAY_NUMBER"):
+        with pytest.raises(ConfigError, match=name):
+            load_config(tmp_path, {"SECRET_KEY": "x", name: "LAPOR-1234"})
+
+
+def test_with_the_gateway_and_the_cloud_api_on_the_home_page_fits_a_phone(
+    app: Flask, live_server: str, open_browser: Any
+) -> None:
+    gateway_on(app)
+    cloud_on(app)
+    telegram_on(app, BOT)
+    for lang in ("id", "en"):
+        page = open_browser(viewport=PHONE)
+        page.goto(f"{live_server}/?lang={lang}")
+        ways = page.locator(".ways").inner_text()
+        assert "0812-3456-7890" in ways and "0811-4400-5566" in ways and "LAPOR" in ways
+        check_screen(page, f"home-gateway-cloud-{lang}")
+        assert page.csp_blocked == []

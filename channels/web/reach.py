@@ -12,14 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import phonenumbers
 from flask import Flask
 
 import channels
+from channels import sms
+from channels.smsgate.settings import settings_of as smsgate_settings
+from channels.whatsapp.settings import settings_of as cloud_settings
 from complaints.models import Complaint
 from complaints.notify import citizen_address
 
 WHATSAPP_PREFIX = "whatsapp:"
-_INDONESIAN = re.compile(r"\+62(\d{3})(\d{3,4})(\d{3,5})")
+INDONESIA = 62
 
 
 @dataclass(frozen=True)
@@ -65,13 +69,17 @@ class CitizenChannels:
 def phone_for_people(number: str) -> str:
     """An E.164 number as people dial it: +6281234567890 reads 0812-3456-7890.
 
-    An Indonesian number is written the domestic way (0…), others as they are.
+    An Indonesian number is written the domestic way (phonenumbers' national
+    format), others as they are.
     """
     digits = number.removeprefix(WHATSAPP_PREFIX).replace(" ", "")
-    found = _INDONESIAN.fullmatch(digits)
-    if found is None:
+    try:
+        parsed = phonenumbers.parse(digits, None)
+    except phonenumbers.NumberParseException:
         return digits
-    return "0" + "-".join(found.groups())
+    if parsed.country_code != INDONESIA or not phonenumbers.is_valid_number(parsed):
+        return digits
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _phone_sender(sender: str | None) -> str | None:
@@ -89,14 +97,33 @@ def citizen_channels(app: Flask) -> CitizenChannels:
     sending = frozenset(
         name for name in registered if name in on or name == "email" or _rides_on_sms(name, on)
     )
-    sms_on, telegram_on = "sms" in on, "telegram" in on
+    telegram_on = "telegram" in on
     return CitizenChannels(
-        sms_sender=_phone_sender(app.config.get("TWILIO_FROM_NUMBER")) if sms_on else None,
-        whatsapp_sender=_phone_sender(app.config.get("TWILIO_WHATSAPP_FROM")) if sms_on else None,
+        sms_sender=_sms_number(app),
+        whatsapp_sender=_whatsapp_number(app),
         telegram=telegram_on,
         telegram_username=app.config.get("TELEGRAM_BOT_USERNAME") if telegram_on else None,
         sending=sending,
     )
+
+
+def _sms_number(app: Flask) -> str | None:
+    """The number people text: the gateway phone's SIM (a local number, which Indonesian
+    phones can reach both ways) when the gateway is on, else Twilio's sender."""
+    if smsgate_settings(app).configured and app.config.get("SMSGATE_PHONE_NUMBER"):
+        return _phone_sender(app.config["SMSGATE_PHONE_NUMBER"])
+    if sms.channel_status(app)["configured"]:
+        return _phone_sender(app.config.get("TWILIO_FROM_NUMBER"))
+    return None
+
+
+def _whatsapp_number(app: Flask) -> str | None:
+    """The WhatsApp number: the Cloud API's when it is on, else Twilio's WhatsApp sender."""
+    if cloud_settings(app).configured and app.config.get("WHATSAPP_DISPLAY_NUMBER"):
+        return _phone_sender(app.config["WHATSAPP_DISPLAY_NUMBER"])
+    if sms.channel_status(app)["configured"]:
+        return _phone_sender(app.config.get("TWILIO_WHATSAPP_FROM"))
+    return None
 
 
 def _rides_on_sms(transport: str, on: set[str]) -> bool:
