@@ -11,16 +11,13 @@ is recorded as a report run of kind "skm".
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -30,7 +27,7 @@ from complaints.errors import ValidationFailed
 from complaints.models import User
 from complaints.reports import scope
 from complaints.reports.scope import ReportRequest
-from complaints.reports.views import XLSX_TYPE, bp, report_user
+from complaints.reports.views import XLSX_TYPE, bp, report_view
 
 from . import skm, skm_document, skm_workbook
 
@@ -45,23 +42,6 @@ class PlanForm(FlaskForm):
         _l("Follow-up plan (what the unit will do, who, by when)"),
         validators=[Optional(), Length(max=skm.MAX_PLAN)],
     )
-
-
-def with_skm_request(view: Callable[[User, ReportRequest], ResponseReturnValue]) -> Any:
-    """Sign-in, the supervisor/admin check and the period/unit of every SKM view."""
-
-    @wraps(view)
-    def run() -> ResponseReturnValue:
-        user = report_user()
-        try:
-            wanted = scope.report_request(user, request.args)
-        except PermissionError:
-            abort(403)
-        except ValidationFailed as failure:
-            return _page(user, None, None, failure.fields), 400
-        return view(user, wanted)
-
-    return login_required(run)
 
 
 def _page(
@@ -84,6 +64,13 @@ def _page(
         args=request.args,
         **context,
     )
+
+
+def _page_with_errors(user: User, errors: dict[str, str]) -> str:
+    return _page(user, None, None, errors)
+
+
+with_skm_request = report_view(_page_with_errors)
 
 
 def _plan_form(report: skm.SkmReport, element: str) -> PlanForm:

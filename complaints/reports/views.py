@@ -56,26 +56,38 @@ def report_user() -> User:
     return user
 
 
-def with_report(view: Callable[[User, ReportRequest], ResponseReturnValue]) -> Any:
-    """Sign-in, the supervisor/admin check and the period/unit parsing of every report view."""
+ReportView = Callable[[User, ReportRequest], ResponseReturnValue]
 
-    @wraps(view)
-    def run() -> ResponseReturnValue:
-        user = report_user()
-        try:
-            wanted = scope.report_request(user, request.args)
-        except PermissionError:
-            abort(403)
-        except ValidationFailed as failure:
-            return render_template(
-                "reports/dashboard.html",
-                errors=failure.fields,
-                figures=None,
-                **_filter_context(user, None),
-            ), 400
-        return view(user, wanted)
 
-    return login_required(run)
+def report_view(error_page: Callable[[User, dict[str, str]], str]) -> Callable[[ReportView], Any]:
+    """A decorator for the views of one report page: sign-in, the supervisor/admin
+    check and the period/unit parsing; a bad period or unit shows ``error_page``
+    (the page with those errors, by field) with status 400."""
+
+    def decorate(view: ReportView) -> Any:
+        @wraps(view)
+        def run() -> ResponseReturnValue:
+            user = report_user()
+            try:
+                wanted = scope.report_request(user, request.args)
+            except PermissionError:
+                abort(403)
+            except ValidationFailed as failure:
+                return error_page(user, failure.fields), 400
+            return view(user, wanted)
+
+        return login_required(run)
+
+    return decorate
+
+
+def _dashboard_with_errors(user: User, errors: dict[str, str]) -> str:
+    return render_template(
+        "reports/dashboard.html", errors=errors, figures=None, **_filter_context(user, None)
+    )
+
+
+with_report = report_view(_dashboard_with_errors)
 
 
 def _filter_context(user: User, wanted: ReportRequest | None) -> dict[str, Any]:
