@@ -294,6 +294,7 @@ AUDIT_ACTIONS: dict[str, LazyString] = {
     "admin_sender_unblocked": _l("Unblocked a sender"),
     "admin_password_reset_issued": _l("Issued a password-reset link"),
     "password_reset_used": _l("Chose a new password with a reset link"),
+    "password_reset_requested": _l("Asked for a password-reset link by e-mail"),
     "admin_invitation_issued": _l("Issued an invitation link"),
     "invitation_accepted": _l("Accepted the invitation and chose a password"),
     "admin_two_step_removed": _l("Turned off someone's two-step sign-in"),

@@ -11,8 +11,9 @@ than trust every logger, every log record is masked when it is created:
 - e-mail addresses keep their first letter and domain: ``s***@example.com``;
 - a reporter's key in a link (``/track/<code>?key=…``, in an access log or a
   logged message) becomes ``key=[secret]``;
-- a staff password-reset link's token (``/staff/reset/<token>``) becomes
-  ``/staff/reset/[secret]``.
+- a staff password-reset or invitation link's token (``/staff/reset/<token>``,
+  ``/staff/invitation/<token>``) becomes ``/staff/reset/[secret]`` (or
+  ``/staff/invitation/[secret]``).
 
 A record factory, not a handler filter: filters on a logger see only that
 logger's own records, and the handlers belong to whoever runs the app
@@ -43,7 +44,7 @@ _MIN_SECRET_LENGTH = 8
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0|62)(?:[ .-]?\d){8,13}(?!\w)")
 _EMAIL = re.compile(r"\b([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)\b")
 _REPORTER_KEY = re.compile(r"([?&]key=)[\w-]+")
-_RESET_TOKEN = re.compile(r"(/staff/reset/)[\w-]+")
+_RESET_TOKEN = re.compile(r"(/staff/(?:reset|invitation)/)[\w-]+")
 
 # Replaced, never changed in place: threads logging meanwhile read a consistent tuple.
 _secrets: tuple[str, ...] = ()

@@ -9,6 +9,9 @@ and audience in the outbox row (``channels.email.envelope``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from flask import current_app, has_app_context
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -27,7 +30,7 @@ from .models import (
     Supporter,
     User,
 )
-from .outbox import enqueue, enqueue_new
+from .outbox import QueuedMessage, enqueue, enqueue_new
 
 EMAIL = "email"
 
@@ -63,7 +66,7 @@ def citizen_address(complaint: Complaint) -> tuple[str, str] | None:
     return None
 
 
-def _subject(code: str, what: str) -> str:
+def subject_line(code: str, what: str) -> str:
     """A mail's subject line: the complaint code first, so a reply finds its complaint."""
     return f"[{code}] {what}"
 
@@ -167,7 +170,7 @@ def acknowledge(complaint: Complaint, event: ComplaintEvent, reporter_key: str) 
             code=complaint.code,
             url=tracking_url(complaint.code, reporter_key),
         )
-        subject = _subject(complaint.code, gettext("Your complaint has been received"))
+        subject = subject_line(complaint.code, gettext("Your complaint has been received"))
     # Intake wrote the event a moment ago: no message can carry its key yet.
     _send(complaint, event, body, new_key=True, subject=subject)
 
@@ -176,7 +179,7 @@ def status_changed(complaint: Complaint, event: ComplaintEvent) -> None:
     """Queue the news of a status change, in plain words."""
     with force_locale(complaint.locale):
         body = _status_text(complaint, event)
-        subject = _subject(complaint.code, status_label(complaint.status))
+        subject = subject_line(complaint.code, status_label(complaint.status))
     _send(complaint, event, body, subject=subject)
     _tell_duplicates(complaint, event)
     _tell_supporters(complaint, event)
@@ -201,17 +204,28 @@ def _tell_duplicates(original: Complaint, event: ComplaintEvent) -> None:
                 status=mirrored_label(original),
                 url=tracking_url(duplicate.code),
             )
-        _send(duplicate, event, body, key=f"event-{event.id}-duplicate-{duplicate.id}")
+            subject = subject_line(
+                duplicate.code, gettext("News of the report yours was combined with")
+            )
+        key = f"event-{event.id}-duplicate-{duplicate.id}"
+        _send(duplicate, event, body, key=key, subject=subject)
 
 
 def reporter_address(reporter: Reporter | None) -> tuple[str, str] | None:
-    """Where a citizen without a complaint of their own is reached: Telegram, else SMS."""
+    """Where a citizen without a complaint of their own (a supporter) is reached.
+
+    On the contact they gave, in :func:`citizen_address`'s order when the
+    channel they came by cannot answer: Telegram, then SMS to their phone, then
+    e-mail to their address (while outbound mail is on).
+    """
     if reporter is None or reporter.erased_at is not None:
         return None
     if reporter.telegram_chat_id:
         return "telegram", reporter.telegram_chat_id
     if reporter.phone:
         return "sms", reporter.phone
+    if reporter.email and mail_on():
+        return EMAIL, reporter.email
     return None
 
 
@@ -232,14 +246,18 @@ def _tell_supporters(complaint: Complaint, event: ComplaintEvent) -> None:
         if target is None:
             continue
         assert supporter.reporter is not None  # it has an address
-        with force_locale(supporter.reporter.locale):
+        locale = supporter.reporter.locale
+        with force_locale(locale):
             body = gettext(
                 "Complaint %(code)s, which you also reported, is now %(status)s. Details: %(url)s",
                 code=complaint.code,
                 status=mirrored_label(complaint),
                 url=tracking_url(complaint.code),
             )
+            subject = subject_line(complaint.code, gettext("News of a report you support"))
         channel, address = target
+        if channel == EMAIL:
+            body = wrap(subject, body, locale=locale, audience=CITIZEN)
         key = f"event-{event.id}-supporter-{supporter.id}"
         enqueue(channel, address, body, key, complaint_id=complaint.id)
 
@@ -248,7 +266,7 @@ def staff_replied(complaint: Complaint, event: ComplaintEvent, reply: str) -> No
     """Queue a public staff reply."""
     with force_locale(complaint.locale):
         body = gettext("Reply to complaint %(code)s: %(reply)s", code=complaint.code, reply=reply)
-        subject = _subject(complaint.code, gettext("A reply to your complaint"))
+        subject = subject_line(complaint.code, gettext("A reply to your complaint"))
     _send(complaint, event, body, subject=subject)
 
 
@@ -267,7 +285,7 @@ def _send(
     channel, address = target
     if channel == EMAIL:
         body = wrap(
-            subject or _subject(complaint.code, "Aduan"),
+            subject or subject_line(complaint.code, "Aduan"),
             body,
             locale=complaint.locale,
             audience=CITIZEN,
@@ -281,19 +299,24 @@ def _send(
         enqueue(channel, address, body, key, complaint_id=complaint.id, transport=transport)
 
 
-def staff_channel(telegram_chat_id: str | None, phone: str | None) -> tuple[str, str] | None:
-    """Where a staff member gets copies outside the app: Telegram if linked, else SMS."""
-    if telegram_chat_id:
-        return "telegram", telegram_chat_id
-    if phone:
-        return "sms", phone
-    return None
-
-
 STAFF_NOTICE_CHANNELS = ("telegram", "sms", EMAIL)
 
 
-def staff_reachable(user: User) -> list[str]:
+class StaffAddresses(Protocol):
+    """Where a staff member can be reached and where they chose to be: a :class:`User`, or
+    the sweep's detached copy of one (``sla.escalation.StaffContact``)."""
+
+    @property
+    def telegram_chat_id(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def notice_channels(self) -> Sequence[str] | None: ...
+
+
+def staff_reachable(user: StaffAddresses) -> list[str]:
     """The channels ``user`` can be reached on: Telegram if linked, SMS with a phone,
     e-mail while outbound mail is on."""
     reachable = []
@@ -306,7 +329,7 @@ def staff_reachable(user: User) -> list[str]:
     return reachable
 
 
-def staff_targets(user: User) -> list[tuple[str, str]]:
+def staff_targets(user: StaffAddresses) -> list[tuple[str, str]]:
     """Every (channel, address) ``user`` gets their notices on.
 
     Their choice on the profile page (``users.notice_channels``), among the
@@ -321,37 +344,72 @@ def staff_targets(user: User) -> list[tuple[str, str]]:
     return [(channel, str(addresses[channel])) for channel in chosen]
 
 
+def staff_copies(
+    user: StaffAddresses,
+    body: str,
+    key: str,
+    *,
+    user_id: int,
+    locale: str,
+    subject: str,
+    complaint_id: int | None = None,
+) -> list[QueuedMessage]:
+    """The outbox messages that copy a staff notice to where ``user`` chose (none queued here).
+
+    One per chosen channel. The first keeps the notice's own ``key`` and each
+    further one ``key:channel``, so the same notice queued again (a retried
+    transaction, a second sweep) adds no row; an e-mail carries ``subject``.
+    """
+    copies = []
+    for index, (channel, address) in enumerate(staff_targets(user)):
+        text = body
+        if channel == EMAIL:
+            text = wrap(subject, body, locale=locale, audience=STAFF)
+        copies.append(
+            QueuedMessage(
+                channel,
+                address,
+                text,
+                key if index == 0 else f"{key}:{channel}",
+                complaint_id=complaint_id,
+                user_id=user_id,
+            )
+        )
+    return copies
+
+
 def notify_staff(
     user: User, kind: str, body: str, key: str, complaint: Complaint | None = None
 ) -> None:
     """An in-app notice for ``user``, copied where they chose (Telegram, SMS, e-mail; not
     committed)."""
+    complaint_id = complaint.id if complaint else None
     db.session.add(
         Notification(
             user_id=user.id,
-            complaint_id=complaint.id if complaint else None,
+            complaint_id=complaint_id,
             kind=kind,
             body=body,
             created_at=clock.now(),
         )
     )
-    for index, (channel, address) in enumerate(staff_targets(user)):
-        text = body
-        if channel == EMAIL:
-            with force_locale(user.locale):
-                what = gettext("Notice from Aduan")
-            text = wrap(
-                _subject(complaint.code, what) if complaint else what,
-                body,
-                locale=user.locale,
-                audience=STAFF,
-            )
+    with force_locale(user.locale):
+        what = gettext("Notice from Aduan")
+    subject = subject_line(complaint.code, what) if complaint else what
+    for copy in staff_copies(
+        user,
+        body,
+        key,
+        user_id=user.id,
+        locale=user.locale,
+        subject=subject,
+        complaint_id=complaint_id,
+    ):
         enqueue(
-            channel,
-            address,
-            text,
-            # The first channel keeps the notice's own key; each further one its own.
-            key=key if index == 0 else f"{key}:{channel}",
-            complaint_id=complaint.id if complaint else None,
-            user_id=user.id,
+            copy.channel,
+            copy.address,
+            copy.body,
+            copy.key,
+            complaint_id=copy.complaint_id,
+            user_id=copy.user_id,
         )

@@ -1,8 +1,9 @@
 """Add my support: a citizen says "me too" on an open public report instead of filing another.
 
 The supporter is counted on the complaint (shown on its tracking page and to
-staff) and, when they left a phone, told of its progress with the reporter's
-news (:func:`complaints.notify.status_changed`). Their contact is a
+staff) and, when they left a phone or an e-mail address, told of its progress
+with the reporter's news (:func:`complaints.notify.status_changed`), by SMS or
+by e-mail (:func:`complaints.notify.reporter_address`). Their contact is a
 ``reporters`` row of its own, so it is kept and masked like any reporter's.
 A ``support`` event in the complaint's history is the staff's audit trail; it
 changes no status. Idempotent per form submission: the same form sent twice

@@ -4,7 +4,8 @@ A fired step leaves, in the caller's transaction: one ``escalations`` row (its
 unique key on complaint, deadline and level is the last line of defence
 against firing twice), one internal ``complaint_events`` row by the actor
 ``sla``, an in-app notification per person told, and an outbox message per
-person who linked Telegram or a phone.
+person told and channel they chose on their profile (Telegram, SMS, e-mail:
+:func:`complaints.notify.staff_targets`, as for every other staff notice).
 
 Who is told, by level:
 
@@ -42,7 +43,7 @@ from complaints.models import (
     Unit,
     User,
 )
-from complaints.notify import staff_channel
+from complaints.notify import staff_copies, subject_line
 from complaints.outbox import QueuedMessage, enqueue_many
 from complaints.workflow import Actor
 
@@ -78,10 +79,9 @@ class StaffContact:
     locale: str
     telegram_chat_id: str | None
     phone: str | None
-
-    def outbound_address(self) -> tuple[str, str] | None:
-        """(channel, address) for a Telegram or SMS copy, Telegram first; None without either."""
-        return staff_channel(self.telegram_chat_id, self.phone)
+    email: str | None
+    # Where they chose to get notices (``users.notice_channels``); None: not chosen.
+    notice_channels: tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,16 @@ class StaffDirectory:
         for user in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)):
             # A locale the catalogs do not have would fail every text for this person.
             locale = user.locale if user.locale in LOCALES else LOCALES[0]
+            chosen = user.notice_channels
             person = StaffContact(
-                user.id, user.unit_id, user.role, locale, user.telegram_chat_id, user.phone
+                user.id,
+                user.unit_id,
+                user.role,
+                locale,
+                user.telegram_chat_id,
+                user.phone,
+                user.email,
+                tuple(chosen) if chosen is not None else None,
             )
             self._people[person.user_id] = person
             self._by_unit_role[(person.unit_id, person.role)].append(person)
@@ -188,6 +196,12 @@ def _staff_template(level: int) -> str:
     )
 
 
+def _subject_words(level: int) -> str:
+    if level == REMINDER:
+        return gettext("Deadline reminder")
+    return gettext("Escalated complaint")
+
+
 def _note_template(level: int) -> str:
     if level == REMINDER:
         return gettext("Reminder sent: the %(deadline)s deadline is %(due)s.")
@@ -229,6 +243,12 @@ class StepWording:
         template = self._memo(locale, "staff", level, lambda: _staff_template(level))
         return template % {"code": complaint.code, **self._fields(locale, step)}
 
+    def staff_subject(self, locale: str, complaint: StepSubject, step: EscalationStep) -> str:
+        """The subject of the e-mail copy of :meth:`staff_text`."""
+        level = step.level
+        words = self._memo(locale, "subject", level, lambda: _subject_words(level))
+        return subject_line(complaint.code, words)
+
     def event_note(self, step: EscalationStep) -> str:
         """The event's note, in the service's default language: every staff member reads it."""
         locale = self._default_locale
@@ -244,8 +264,9 @@ class PreparedStep:
     step: EscalationStep
     audience: Audience
     note: str
-    # The staff text per locale of the people told.
+    # The staff text per locale of the people told, and its e-mail subject.
     texts: dict[str, str]
+    subjects: dict[str, str]
 
 
 def prepare_step(
@@ -257,11 +278,10 @@ def prepare_step(
     so a sweep can drop the complaint without undoing half a step.
     """
     audience = directory.audience(complaint, step.level)
-    texts = {
-        locale: wording.staff_text(locale, complaint, step)
-        for locale in {person.locale for person in audience.staff}
-    }
-    return PreparedStep(step, audience, wording.event_note(step), texts)
+    locales = {person.locale for person in audience.staff}
+    texts = {locale: wording.staff_text(locale, complaint, step) for locale in locales}
+    subjects = {locale: wording.staff_subject(locale, complaint, step) for locale in locales}
+    return PreparedStep(step, audience, wording.event_note(step), texts, subjects)
 
 
 def record_steps(fired: Sequence[tuple[StepSubject, PreparedStep]], now: datetime) -> None:
@@ -271,7 +291,7 @@ def record_steps(fired: Sequence[tuple[StepSubject, PreparedStep]], now: datetim
        level stops a second firing);
     2. an internal event per step by the actor ``sla``;
     3. an in-app notification per person told;
-    4. an outbox message for each person told who has Telegram or a phone.
+    4. an outbox message for each person told and each channel they get notices on.
 
     Each is one bulk write however many steps there are (the sweep passes a
     whole chunk); the outbox's idempotency keys are checked with one query
@@ -304,9 +324,9 @@ def record_steps(fired: Sequence[tuple[StepSubject, PreparedStep]], now: datetim
                     "body": body,
                 }
             )
-            copy = _copy_outside_the_app(complaint, step, person, body)
-            if copy is not None:
-                messages.append(copy)
+            messages.extend(
+                _copies_outside_the_app(complaint, step, person, body, prepared.subjects)
+            )
         if not audience.staff:
             logger.warning(
                 "complaint %s: %s step %s/%d has nobody to notify",
@@ -347,13 +367,25 @@ def _event_row(complaint: StepSubject, prepared: PreparedStep) -> dict[str, Any]
     }
 
 
-def _copy_outside_the_app(
-    complaint: StepSubject, step: EscalationStep, person: StaffContact, body: str
-) -> QueuedMessage | None:
-    """The Telegram or SMS copy of a staff text, None when the person linked neither."""
-    address = person.outbound_address()
-    if address is None:
-        return None
-    channel, to = address
+def _copies_outside_the_app(
+    complaint: StepSubject,
+    step: EscalationStep,
+    person: StaffContact,
+    body: str,
+    subjects: dict[str, str],
+) -> list[QueuedMessage]:
+    """The copies of a staff text on the channels ``person`` chose (none without any).
+
+    Keyed by complaint, deadline, level and person (the first channel; the
+    others add their name), so a step queued again adds no row.
+    """
     key = f"sla-{complaint.id}-{step.stored_deadline}-{step.level}-user-{person.user_id}"
-    return QueuedMessage(channel, to, body, key, complaint_id=complaint.id, user_id=person.user_id)
+    return staff_copies(
+        person,
+        body,
+        key,
+        user_id=person.user_id,
+        locale=person.locale,
+        subject=subjects[person.locale],
+        complaint_id=complaint.id,
+    )

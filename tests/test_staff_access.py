@@ -39,6 +39,7 @@ RULES: dict[str, set[str]] = {
     "staff.login_code": set(ROLES),  # without a pending sign-in: back to the sign-in page
     "staff.reset_password": set(ROLES),  # the one-time link is the credential
     "staff.accept_invitation": set(ROLES),  # likewise (a reset token: sent to its own page)
+    "staff.request_password_reset": set(ROLES),  # asking for a link by e-mail
     "staff.logout": ALL_STAFF,
     "staff.password": ALL_STAFF,
     "staff.home": ALL_STAFF,
@@ -105,7 +106,12 @@ RULES: dict[str, set[str]] = {
     "assessment_documents.delete": SUPERVISORS,  # without the confirmation: nothing deleted
 }
 # Open without signing in (everything else sends the anonymous to the sign-in page).
-PUBLIC = {"staff.login", "staff.reset_password", "staff.accept_invitation"}
+PUBLIC = {
+    "staff.login",
+    "staff.reset_password",
+    "staff.accept_invitation",
+    "staff.request_password_reset",
+}
 
 
 def staff_routes(app: Flask) -> list[tuple[str, str, str]]:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from complaints import clock
 from complaints.extensions import db
-from complaints.models import Unit, User
+from complaints.models import OutboundMessage, Unit, User
 from tests.conftest import DEFAULT_NOW, STAFF_PASSWORD, Cast, csrf_token_from
 from tests.staff_helpers import signed_in
 
@@ -377,3 +377,17 @@ def test_the_two_step_page_shows_the_apps_qr_code_beside_the_key(app: Flask, cas
     assert '<figure class="totp-qr" id="totp-qr"><svg role="img"' in page
     assert f'd="{drawn.group(1)}"' in page
     assert "Kode QR untuk aplikasi autentikator Anda" in page  # its name for screen readers
+
+
+def test_without_outbound_mail_a_forgotten_password_is_a_matter_for_an_admin(
+    app: Flask, cast: Cast
+) -> None:
+    """No mail can leave: the sign-in page offers no reset by e-mail, the reset page says
+    to ask an administrator and asks for no address (tests/test_notice_channels.py has the
+    same with mail on)."""
+    client = app.test_client()
+    assert "Lupa kata sandi?" not in client.get("/staff/login").get_data(as_text=True)
+    page = client.get("/staff/reset").get_data(as_text=True)
+    assert "Mintalah tautan atur ulang kata sandi kepada administrator" in page
+    assert 'name="email"' not in page  # nothing to send, so nothing to ask
+    assert db.session.scalar(select(OutboundMessage.id)) is None

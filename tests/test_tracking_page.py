@@ -236,7 +236,9 @@ def test_with_sms_on_the_reporter_who_gave_a_phone_is_told_of_sms(
     open_as_reporter(client, with_phone.code)
     open_as_reporter(client, without.code)
     shown = visible_text(page(client, with_phone.code))
-    assert "Kabar terbaru kami kirim lewat SMS ke nomor HP yang Anda berikan." in shown
+    # The number masked: the page is open to anyone holding the code.
+    assert "Kabar terbaru kami kirim lewat SMS ke 0812****890." in shown
+    assert "3456" not in shown and "7890" not in shown
     assert "Simpan kode pelacakan Anda" in visible_text(page(client, without.code))
     # Someone else holding the code is not told how the reporter is reached.
     stranger = visible_text(page(app.test_client(), with_phone.code))

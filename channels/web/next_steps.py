@@ -13,6 +13,8 @@ from complaints.i18n import local_time
 from complaints.models import Status
 from complaints.public import PublicComplaint
 
+from .reach import masked_contact
+
 
 def next_step(view: PublicComplaint, is_reporter: bool) -> str:
     """The next step of the complaint ``view`` and its deadline, for the tracking page."""
@@ -75,20 +77,28 @@ def _waiting_for_confirmation(view: PublicComplaint, is_reporter: bool) -> str:
 OPEN_STATUSES = (Status.RECEIVED, Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED)
 
 
-def how_updates_arrive(view: PublicComplaint, channel: str | None, is_reporter: bool) -> str | None:
+def how_updates_arrive(
+    view: PublicComplaint, target: tuple[str, str] | None, is_reporter: bool
+) -> str | None:
     """How news of this complaint will reach the reader; None once it is finished.
 
-    ``channel`` is the reporter's own channel that can send now, or None. Only
-    the reporter is told which one: anyone else holding the code reads the page.
+    ``target`` is the reporter's own (channel, address) that can send now, or
+    None. Only the reporter is told which one, and the address only masked
+    (:func:`channels.web.reach.masked_contact`): anyone holding the code reads the page.
     """
     if Status(view.status) not in OPEN_STATUSES:
         return None
-    if is_reporter and channel == "sms":
-        return gettext("We will send updates by SMS to the phone number you gave.")
-    if is_reporter and channel == "whatsapp":
-        return gettext("We will send updates by WhatsApp to the number you wrote from.")
-    if is_reporter and channel == "telegram":
-        return gettext("We will send updates in your Telegram chat with our bot.")
-    if is_reporter and channel == "email":
-        return gettext("We will send updates by e-mail to the address you gave.")
-    return gettext("Keep your tracking code and check this page: every update appears here.")
+    if not is_reporter or target is None:
+        return gettext("Keep your tracking code and check this page: every update appears here.")
+    channel, address = target
+    if channel == "sms":
+        return gettext("We will send updates by SMS to %(number)s.", number=masked_contact(address))
+    if channel == "whatsapp":
+        return gettext(
+            "We will send updates by WhatsApp to %(number)s.", number=masked_contact(address)
+        )
+    if channel == "email":
+        return gettext(
+            "We will send updates by e-mail to %(address)s.", address=masked_contact(address)
+        )
+    return gettext("We will send updates in your Telegram chat with our bot.")

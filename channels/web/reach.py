@@ -131,8 +131,9 @@ def _rides_on_sms(transport: str, on: set[str]) -> bool:
     return transport == "whatsapp" and "sms" in on
 
 
-def update_channel(complaint: Complaint, available: CitizenChannels) -> str | None:
-    """How updates reach this complaint's reporter: "sms", "whatsapp", "telegram", "email" or None.
+def update_channel(complaint: Complaint, available: CitizenChannels) -> tuple[str, str] | None:
+    """How updates reach this complaint's reporter: ("sms", address), ("whatsapp", …),
+    ("telegram", …), ("email", …) or None.
 
     The reporter's own contact, as :func:`complaints.notify.citizen_address`
     picks it, and only when that channel can send now.
@@ -140,4 +141,16 @@ def update_channel(complaint: Complaint, available: CitizenChannels) -> str | No
     target = citizen_address(complaint)
     if target is None or target[0] not in available.sending:
         return None
-    return target[0]
+    return target
+
+
+def masked_contact(address: str) -> str:
+    """An address updates go to, masked for a page anyone with the code may read.
+
+    ``r***@gmail.com`` for an e-mail, ``0812****890`` for a phone number.
+    """
+    if "@" in address:
+        local, _, domain = address.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = phone_for_people(address).replace("-", "")
+    return f"{digits[:4]}****{digits[-3:]}"

@@ -90,13 +90,13 @@ def _tracking_page(complaint: Complaint) -> str:
     is_reporter = reporter_keys.is_remembered(complaint.code)
     is_new = request.args.get("new") == "1" and is_reporter
     view = public.public_view(complaint, _locale())
-    channel = reach.update_channel(complaint, reach.citizen_channels(current_app))
+    target = reach.update_channel(complaint, reach.citizen_channels(current_app))
     return render_template(
         "web/track.html",
         complaint=complaint,
         view=view,
         next_step=next_steps.next_step(view, is_reporter),
-        updates=next_steps.how_updates_arrive(view, channel, is_reporter),
+        updates=next_steps.how_updates_arrive(view, target, is_reporter),
         photos=list(complaint.attachments) if is_reporter else [],
         confirm_form=ConfirmForm(),
         rate_form=RateForm(),

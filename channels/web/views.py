@@ -28,6 +28,7 @@ from complaints.extensions import limiter
 from complaints.form_errors import show_on_form
 from complaints.intake import Contact, submit_complaint
 from complaints.nearby import NearbyReport, nearby_reports, supporter_count, supporters_words
+from complaints.notify import reporter_address
 from complaints.support import NotSupportable, add_supporter, supportable_complaint
 
 from . import held_photos, reach
@@ -197,12 +198,22 @@ def _support(form: ComplaintForm, token: str) -> Response | tuple[str, int]:
     except NotSupportable as refusal:
         flash(refusal.message, "danger")
         return _form_page(form, 422, nearby=_nearby_for(form))
-    has_phone = supporter.reporter is not None and supporter.reporter.phone
-    if has_phone and reach.citizen_channels(current_app).sms_updates:
+    target = reporter_address(supporter.reporter)
+    sending = reach.citizen_channels(current_app).sending
+    channel = target[0] if target is not None and target[0] in sending else None
+    if channel == "sms":
         flash(
             gettext(
                 "Thank you. Your support is recorded; we will send you the report's "
                 "progress by SMS."
+            ),
+            "success",
+        )
+    elif channel == "email":
+        flash(
+            gettext(
+                "Thank you. Your support is recorded; we will send you the report's "
+                "progress by e-mail."
             ),
             "success",
         )

@@ -31,7 +31,6 @@ from complaints import clock, labels, units, workflow
 from complaints.auth import (
     NO_PASSWORD_YET,
     invitation_pending,
-    issue_password_reset,
     revoke_sessions,
     set_password,
 )
@@ -71,7 +70,7 @@ from .admin_forms import (
     UnitForm,
     UserForm,
 )
-from .invitation import invitation_page, link_page
+from .invitation import invitation_page, reset_link_page
 from .views import _visible_complaint as visible_complaint
 from .views import audit, bp, staff_user
 
@@ -503,17 +502,11 @@ def _invitation_words(item: Any) -> str | None:
 @bp.post("/admin/users/<int:user_id>/reset-link")
 @admin_only
 def admin_reset_link(user_id: int) -> ResponseReturnValue:
-    """Issue a one-time password-reset link for a user, shown to the admin once."""
+    """Issue a one-time password-reset link: mailed to the user, or shown to the admin once."""
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("staff.admin_edit", section_name="users", item_id=user.id))
-    return link_page(
-        user,
-        issue_password_reset(user),
-        "admin_password_reset_issued",
-        "staff.reset_password",
-        "staff/admin/reset_link.html",
-    )
+    return reset_link_page(user)
 
 
 @bp.post("/admin/users/<int:user_id>/invitation")

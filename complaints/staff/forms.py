@@ -27,6 +27,13 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
+class ResetRequestForm(FlaskForm):
+    """Asking for a password-reset link by e-mail (the sign-in page's "forgot password")."""
+
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Email()])
+    submit = SubmitField(_l("Send me a link"))
+
+
 class NewPasswordForm(FlaskForm):
     """Choosing a password through a one-time reset link (no current password)."""
 

@@ -2,17 +2,16 @@
 
 An admin creating an account may send an invitation instead of typing a
 temporary password. The invitation is a one-time link (the reset-link
-mechanism of ``complaints.auth``, good for seven days) shown to the admin once
-to pass on; the person opening it sees that it is an invitation, with their
+mechanism of ``complaints.auth``, good for seven days): mailed to the person
+while outbound mail is on (:mod:`.link_mail`), else shown to the admin once
+to pass on. The person opening it sees that it is an invitation, with their
 name, chooses a password and is signed in (then, if their role requires it,
 sets up two-step sign-in). A new invitation replaces the earlier one.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from werkzeug.wrappers import Response
@@ -21,49 +20,57 @@ from complaints.auth import (
     expired_link_owner,
     invitation_pending,
     issue_invitation,
+    issue_password_reset,
     revoke_sessions,
     set_password,
     user_for_reset_token,
 )
 from complaints.extensions import db
 from complaints.models import User
+from complaints.notify import EMAIL
 
 from .forms import NewPasswordForm
+from .link_mail import LinkKind, mail_link, mails_links, public_url
 from .session import _complete_sign_in as complete_sign_in
 from .views import audit, bp, staff_user
 
-
-def public_url(endpoint: str, **values: Any) -> str:
-    """The address of a page as a person outside opens it (``PUBLIC_BASE_URL``)."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for(endpoint, **values)
-    return base.rstrip("/") + path if base else url_for(endpoint, _external=True, **values)
+_LINKS = {
+    LinkKind.RESET: ("staff.reset_password", "staff/admin/reset_link.html"),
+    LinkKind.INVITATION: ("staff.accept_invitation", "staff/admin/invitation_link.html"),
+}
 
 
-def link_page(
-    user: User, token: str, action: str, endpoint: str, template: str
-) -> ResponseReturnValue:
-    """Show the admin, once, the one-time link just issued to ``user`` (an invitation or a
-    password reset), after auditing ``action``.
+def link_page(user: User, token: str, action: str, kind: LinkKind) -> ResponseReturnValue:
+    """Bring ``user`` the one-time link just issued (an invitation or a password reset),
+    after auditing ``action``.
 
-    Committed here: the link must not be shown unless it was stored.
+    While outbound mail is on the link goes to the person's own address and the
+    admin reads only that it was sent; otherwise it is shown to the admin, once,
+    to pass on. Committed here: the link must not leave unless it was stored.
     """
-    audit(action, staff_user(), user)
-    db.session.commit()
+    endpoint, template = _LINKS[kind]
     link = public_url(endpoint, token=token)
-    page = render_template(template, user=user, link=link)
+    mailed = mails_links(user)
+    if mailed:
+        mail_link(user, kind, link)
+        audit(action, staff_user(), user, channel=EMAIL)
+    else:
+        audit(action, staff_user(), user)
+    db.session.commit()
+    page = render_template(template, user=user, link=None if mailed else link)
     return page, 200, {"Cache-Control": "no-store"}
 
 
-def invitation_page(user: User) -> ResponseReturnValue:
-    """Issue a new invitation for ``user`` and show its link to the admin, once."""
+def reset_link_page(user: User) -> ResponseReturnValue:
+    """Issue a password-reset link for ``user`` and bring it to them (see :func:`link_page`)."""
     return link_page(
-        user,
-        issue_invitation(user),
-        "admin_invitation_issued",
-        "staff.accept_invitation",
-        "staff/admin/invitation_link.html",
+        user, issue_password_reset(user), "admin_password_reset_issued", LinkKind.RESET
     )
+
+
+def invitation_page(user: User) -> ResponseReturnValue:
+    """Issue a new invitation for ``user`` and bring it to them (see :func:`link_page`)."""
+    return link_page(user, issue_invitation(user), "admin_invitation_issued", LinkKind.INVITATION)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

@@ -24,11 +24,15 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, logout_user
 from limits import parse as parse_limit
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from complaints import clock, two_step
 from complaints.auth import (
     check_sign_in,
+    invitation_pending,
+    issue_invitation,
+    issue_password_reset,
     revoke_sessions,
     set_password,
     sign_in,
@@ -37,9 +41,11 @@ from complaints.auth import (
 )
 from complaints.extensions import db, limiter, login_manager
 from complaints.models import User
+from complaints.notify import mail_on
 from complaints.ratelimit import client_address
 
-from .forms import CodeForm, LoginForm, NewPasswordForm, PasswordForm
+from .forms import CodeForm, LoginForm, NewPasswordForm, PasswordForm, ResetRequestForm
+from .link_mail import LinkKind, mail_link, public_url
 from .views import audit, bp, staff_user
 
 logger = logging.getLogger(__name__)
@@ -82,7 +88,12 @@ def _failed_sign_in(response: Response) -> bool:
 def _sign_in_refused(_limit: RequestLimit) -> FlaskResponse:
     """The answer past a limit: the same page for every e-mail, known or not."""
     flash(gettext("Too many failed attempts. Try again in a few minutes."), "danger")
-    return make_response(render_template("staff/login.html", form=LoginForm()), 429)
+    return make_response(_login_page(LoginForm()), 429)
+
+
+def _login_page(form: LoginForm) -> str:
+    """The sign-in page; it offers a reset link by e-mail while mail can leave."""
+    return render_template("staff/login.html", form=form, forgot_link=mail_on())
 
 
 def _forget_failed_sign_ins() -> None:
@@ -112,16 +123,14 @@ def _forget_failed_sign_ins() -> None:
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if not form.validate_on_submit():
-        return render_template(
-            "staff/login.html", form=form
-        ), 422 if request.method == "POST" else 200
+        return _login_page(form), 422 if request.method == "POST" else 200
     email = _typed_email(form.email.data)
     attempt = check_sign_in(email, form.password.data or "")
     if not attempt.accepted or attempt.account is None:
         audit("login_failed", attempt.account, email=email)
         db.session.commit()
         flash(gettext("Wrong e-mail or password."), "danger")
-        return render_template("staff/login.html", form=form), 401
+        return _login_page(form), 401
     user = attempt.account
     if user.uses_two_step:
         _renew_session()
@@ -220,7 +229,13 @@ def login_code() -> ResponseReturnValue:
 
 # Pages open to a staff member who must first change a temporary password or
 # set up a required second step (besides that page itself).
-_ALWAYS_OPEN = {"staff.logout", "staff.login", "staff.login_code", "staff.reset_password"}
+_ALWAYS_OPEN = {
+    "staff.logout",
+    "staff.login",
+    "staff.login_code",
+    "staff.reset_password",
+    "staff.request_password_reset",
+}
 
 
 @bp.before_app_request
@@ -313,3 +328,49 @@ def reset_password(token: str) -> ResponseReturnValue:
         return redirect(url_for("staff.login"))
     status = 422 if request.method == "POST" else 200
     return render_template("staff/reset.html", form=form, user=user), status
+
+
+# Each request may send a mail: a stranger may not fill a staff member's inbox.
+RESET_REQUESTS_PER_ADDRESS = "5 per 15 minutes;20/day"
+
+
+def _reset_requests_refused(_limit: RequestLimit) -> FlaskResponse:
+    flash(gettext("Too many requests. Try again in a few minutes."), "danger")
+    page = render_template("staff/reset_request.html", form=ResetRequestForm(), mail=True)
+    return make_response(page, 429)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(RESET_REQUESTS_PER_ADDRESS, methods=["POST"], on_breach=_reset_requests_refused)
+def request_password_reset() -> ResponseReturnValue:
+    """Forgot the password: a link to choose a new one, by e-mail to the account's address.
+
+    The answer is the same whether or not an account has the address typed (no
+    list of staff e-mails can be probed), and only an active account's own
+    address gets a mail. Without outbound mail the page says to ask an admin.
+    """
+    if not mail_on():
+        return render_template("staff/reset_request.html", form=None, mail=False)
+    form = ResetRequestForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("staff/reset_request.html", form=form, mail=True), status
+    email = _typed_email(form.email.data)
+    user = db.session.scalar(select(User).where(User.email == email, User.active.is_(True)))
+    if user is not None:
+        _mail_reset_link(user)
+        audit("password_reset_requested", user)
+    else:
+        audit("password_reset_requested", None, email=email)
+    db.session.commit()
+    return render_template("staff/reset_request.html", form=None, mail=True, sent=True)
+
+
+def _mail_reset_link(user: User) -> None:
+    """Mail ``user`` a reset link, or a new invitation while they have not used theirs."""
+    if invitation_pending(user):
+        token = issue_invitation(user)
+        mail_link(user, LinkKind.INVITATION, public_url("staff.accept_invitation", token=token))
+    else:
+        token = issue_password_reset(user)
+        mail_link(user, LinkKind.RESET, public_url("staff.reset_password", token=token))
