@@ -63,7 +63,7 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
 
 
-def _bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
     """(south, north, west, east) around the point; a little larger than the circle."""
     dlat = radius_m / METRES_PER_DEGREE
     # Near the poles a degree of longitude shrinks to nothing: cap the widening.
@@ -78,7 +78,7 @@ def _candidates(
 
     The name is read only to mask it in the excerpt.
     """
-    south, north, west, east = _bounding_box(lat, lon, RADIUS_M)
+    south, north, west, east = bounding_box(lat, lon, RADIUS_M)
     rows = db.session.execute(
         select(Complaint, Reporter.name)
         .join(Category, Category.id == Complaint.category_id)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -36,7 +35,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from complaints import attachments, clock, ikm, labels, workflow
+from complaints import attachments, clock, duplicates, ikm, labels, workflow
 from complaints.codes import complaint_by_code
 from complaints.erasure import same_person
 from complaints.errors import ConcurrentChange, DomainError, ValidationFailed
@@ -52,6 +51,7 @@ from complaints.models import (
     ComplaintEvent,
     Notification,
     Role,
+    Status,
     SurveyResponse,
     Unit,
     User,
@@ -113,21 +113,11 @@ def _visible_complaint(code: str, *loads: ORMOption) -> Complaint:
     return complaint
 
 
-def _likely_duplicates(complaint: Complaint) -> list[Complaint]:
-    """Same category in the last 30 days, still open; nearest first when located."""
-    query = select(Complaint).where(
-        Complaint.id != complaint.id,
-        Complaint.category_id == complaint.category_id,
-        Complaint.created_at >= complaint.created_at - timedelta(days=30),
-        Complaint.status.in_(["received", "verified", "in_progress"]),
-        access.visible_filter(staff_user()),
+def _likely_duplicates(complaint: Complaint) -> list[duplicates.LikelyDuplicate]:
+    """Open complaints this one may repeat, by text and place, among those the officer sees."""
+    return duplicates.likely_duplicates(
+        complaint, access.visible_filter(staff_user()), str(get_locale() or "id")
     )
-    if complaint.lat is not None and complaint.lon is not None:
-        distance = (Complaint.lat - complaint.lat) * (Complaint.lat - complaint.lat) + (
-            Complaint.lon - complaint.lon
-        ) * (Complaint.lon - complaint.lon)
-        query = query.order_by(Complaint.lat.is_(None), distance)
-    return list(db.session.scalars(query.order_by(Complaint.created_at.desc()).limit(5)))
 
 
 def _choices(items: list[tuple[str, str]]) -> list[SelectChoice]:
@@ -209,6 +199,7 @@ def _complaint_page(
     people = {u.id: u for u in officers}
     people.update({e.actor.id: e.actor for e in complaint.events if e.actor is not None})
     people.update(_assigned_people(complaint, people))
+    allowed = {status.value for status in workflow.allowed_moves(complaint.status)}
     return render_template(
         "staff/complaint.html",
         complaint=complaint,
@@ -220,7 +211,7 @@ def _complaint_page(
         accept_files=ACCEPTED_FILES,
         survey=_survey(complaint),
         show_reporter=access.can_see_reporter(user, complaint),
-        allowed={status.value for status in workflow.allowed_moves(complaint.status)},
+        allowed=allowed,
         verify_form=verify_form,
         assign_form=assign_form,
         reroute_form=reroute_form,
@@ -228,7 +219,8 @@ def _complaint_page(
         note_form=NoteForm(),
         merge_form=MergeForm(),
         priority_form=PriorityForm(priority=complaint.priority),
-        duplicates=_likely_duplicates(complaint) if complaint.is_open else [],
+        # Listed only where they can be acted on: beside the merge action.
+        duplicates=_likely_duplicates(complaint) if Status.MERGED.value in allowed else [],
         canned=canned_replies(complaint),
         deadline=queue.current_deadline(complaint),
         now=clock.now(),
