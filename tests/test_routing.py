@@ -260,24 +260,42 @@ def test_a_new_sms_is_routed_automatically_and_staff_overturn_it_in_one_step(
     assert examples.supply().examples == examples_before + 1
 
 
+# Street lights: a matter the toy history never saw (no DISHUB example), worded with "jalan",
+# so the first model is sure they are the roads unit's.
+STREET_LIGHTS = (
+    "lampu penerangan jalan di desa huntu mati total, gelap gulita malam hari",
+    "lampu jalan di depan masjid desa bube padam sejak seminggu, rawan kecelakaan",
+    "lampu PJU di kelurahan padengo tidak menyala, jalan gelap sekali",
+)
+
+
 def test_an_overturn_changes_the_next_models_answer_for_that_text(app_ctx: Flask) -> None:
-    write_history(150)
+    write_history(200)
     assert train_cli(app_ctx).exit_code == 0
-    text = "lampu penerangan jalan umum di desa huntu mati total, gelap gulita malam hari"
-    complaint = sms_complaint(text)
     before = training.active_model()
     assert before is not None
-    # Staff route it (verified by hand, or moved after an automatic routing): DISHUB.
+    # Each street-light SMS is routed by the model on its own, to the wrong unit.
+    complaints = [
+        sms_complaint(text, number=f"+62812345670{20 + number}")
+        for number, text in enumerate(STREET_LIGHTS)
+    ]
+    for complaint in complaints:
+        assert (complaint.status, complaint.routed_by) == ("verified", "model")
+        assert complaint.unit.code == "PUPR"
+    # Officers overturn the three: street lights are the transport office's (DISHUB).
     actor = Actor.system("test")
-    if complaint.status == "received":
-        workflow.verify_complaint(complaint, actor, unit=unit("DISHUB"))
-    else:
+    for complaint in complaints:
         workflow.reroute_complaint(complaint, unit("DISHUB"), actor, "Lampu jalan: Dishub.")
     workflow.commit()
+
     assert train_cli(app_ctx).exit_code == 0
     after = training.active_model()
     assert after is not None and after.id != before.id
-    assert suggest(text).units[0].code == "DISHUB"
+    # Only the overturns can teach DISHUB: no other complaint of the history went there.
+    for text in STREET_LIGHTS:
+        assert suggest(text).units[0].code == "DISHUB", text
+    # What it knew stays: a road is still the roads unit's.
+    assert suggest("jalan di desa bube rusak parah dan berlubang").units[0].code == "PUPR"
 
 
 def test_a_chosen_category_is_not_routed_automatically_and_staff_accept_a_suggestion(
