@@ -152,5 +152,5 @@ def masked_contact(address: str) -> str:
     if "@" in address:
         local, _, domain = address.rpartition("@")
         return f"{local[:1]}***@{domain}"
-    digits = phone_for_people(address).replace("-", "")
+    digits = re.sub(r"[^\d+]", "", phone_for_people(address))
     return f"{digits[:4]}****{digits[-3:]}"
