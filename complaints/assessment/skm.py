@@ -34,7 +34,7 @@ from complaints.errors import ValidationFailed
 from complaints.extensions import db
 from complaints.metrics.indicators import survey_columns, survey_scope, survey_totals
 from complaints.metrics.periods import Period, Scope, scope_of
-from complaints.models import ReportRun, SkmFollowUp, SurveyResponse, User
+from complaints.models import SkmFollowUp, SurveyResponse, User
 
 logger = logging.getLogger(__name__)
 
@@ -273,25 +273,6 @@ def unit_id_of(unit_code: str | None) -> int | None:
     """The id of the report's unit (None: the whole regency); ValidationFailed if unknown."""
     found = scope_of(unit_code).unit
     return found.id if found else None
-
-
-def record_run(
-    user: User | None, start: date, end: date, unit_id: int | None, output: str
-) -> ReportRun:
-    """Note that an SKM report was made (a periodic report, indicator 27's evidence); commits."""
-    run = ReportRun(
-        generated_at=clock.now(),
-        user_id=user.id if user else None,
-        period_from=start,
-        period_to=end,
-        unit_id=unit_id,
-        format=output,
-        kind=RUN_KIND,
-    )
-    db.session.add(run)
-    db.session.commit()
-    logger.info("SKM report %s..%s unit=%s made as %s", start, end, unit_id, output)
-    return run
 
 
 def as_float(value: Fraction | Decimal | None, places: int) -> float | None:

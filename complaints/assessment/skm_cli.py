@@ -14,7 +14,7 @@ import click
 from flask import current_app
 
 from complaints.errors import ValidationFailed
-from complaints.reports import scope
+from complaints.reports import exports, scope
 from complaints.reports.cli import date_option
 
 from . import skm, skm_document, skm_workbook
@@ -55,7 +55,7 @@ def skm_command(
     else:
         content = skm_workbook.workbook_bytes(report)
     out.write_bytes(content)
-    skm.record_run(None, start, end, report.unit_id, output)
+    exports.record_run(None, start, end, unit_code or None, output, kind=skm.RUN_KIND)
     summary = skm.describe(report)
     click.echo(
         f"wrote {out}: {summary['respondents']} respondents, IKM {summary['ikm']} "

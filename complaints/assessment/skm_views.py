@@ -25,7 +25,7 @@ from wtforms.validators import Length, Optional
 from complaints import ikm
 from complaints.errors import ValidationFailed
 from complaints.models import User
-from complaints.reports import scope
+from complaints.reports import exports, scope
 from complaints.reports.scope import ReportRequest
 from complaints.reports.views import XLSX_TYPE, bp, report_view
 
@@ -125,7 +125,7 @@ def skm_follow_up(user: User, wanted: ReportRequest) -> ResponseReturnValue:
 def skm_pdf(user: User, wanted: ReportRequest) -> ResponseReturnValue:
     report = _build(wanted)
     pdf = skm_document.render_pdf(report, scope.today())
-    skm.record_run(user, wanted.start, wanted.end, report.unit_id, "pdf")
+    exports.record_run(user, wanted.start, wanted.end, wanted.unit_code, "pdf", kind=skm.RUN_KIND)
     return _attachment(pdf, "application/pdf", _file_name(wanted, "pdf"))
 
 
@@ -134,7 +134,7 @@ def skm_pdf(user: User, wanted: ReportRequest) -> ResponseReturnValue:
 def skm_xlsx(user: User, wanted: ReportRequest) -> ResponseReturnValue:
     report = _build(wanted)
     content = skm_workbook.workbook_bytes(report)
-    skm.record_run(user, wanted.start, wanted.end, report.unit_id, "xlsx")
+    exports.record_run(user, wanted.start, wanted.end, wanted.unit_code, "xlsx", kind=skm.RUN_KIND)
     return _attachment(content, XLSX_TYPE, _file_name(wanted, "xlsx"))
 
 

@@ -142,8 +142,20 @@ def complaints_csv(query: Select[Any], engine: Engine, zone: ZoneInfo) -> Iterat
         yield from csv_lines(metrics.COMPLAINT_COLUMNS, rows, zone)
 
 
-def record_run(user: User | None, start: date, end: date, unit_code: str | None, kind: str) -> None:
-    """Note that a periodic report was generated (indicator 27's evidence); commits."""
+def record_run(
+    user: User | None,
+    start: date,
+    end: date,
+    unit_code: str | None,
+    output: str,
+    *,
+    kind: str = "report",
+) -> None:
+    """Note that a periodic report was generated (indicator 27's evidence); commits.
+
+    ``output`` is the file type (csv, xlsx, json, api, pdf); ``kind`` what was
+    made: "report" (the figures) or "skm" (the SKM report).
+    """
     unit_id = (
         db.session.scalar(db.select(Unit.id).where(Unit.code == unit_code)) if unit_code else None
     )
@@ -154,8 +166,9 @@ def record_run(user: User | None, start: date, end: date, unit_code: str | None,
             period_from=start,
             period_to=end,
             unit_id=unit_id,
-            format=kind,
+            format=output,
+            kind=kind,
         )
     )
     db.session.commit()
-    logger.info("report %s..%s unit=%s generated as %s", start, end, unit_code, kind)
+    logger.info("%s %s..%s unit=%s generated as %s", kind, start, end, unit_code, output)
