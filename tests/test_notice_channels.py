@@ -212,6 +212,7 @@ def test_an_invitation_is_mailed_to_the_new_person_who_accepts_it(
 ) -> None:
     admin = signed_in(app, cast.admin.email)
     form = admin.get("/staff/admin/users/new").get_data(as_text=True)
+    assert "tautan yang kami kirim lewat e-mail kepada orang tersebut" in form
     invited = "nurul.baru@bonebolangokab.go.id"
     response = admin.post(
         "/staff/admin/users/new",

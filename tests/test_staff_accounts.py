@@ -390,4 +390,7 @@ def test_without_outbound_mail_a_forgotten_password_is_a_matter_for_an_admin(
     page = client.get("/staff/reset").get_data(as_text=True)
     assert "Mintalah tautan atur ulang kata sandi kepada administrator" in page
     assert 'name="email"' not in page  # nothing to send, so nothing to ask
+    admin = signed_in(app, cast.admin.email)
+    new_user = admin.get("/staff/admin/users/new").get_data(as_text=True)
+    assert "tautan yang ditampilkan kepada Anda satu kali" in new_user
     assert db.session.scalar(select(OutboundMessage.id)) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -32,6 +33,7 @@ from wtforms.validators import (
 from complaints.assessment.letterhead import nip_problem
 from complaints.auth import MIN_PASSWORD_LENGTH
 from complaints.models import Role
+from complaints.notify import mail_on
 
 from .forms import kind_choices
 
@@ -95,6 +97,23 @@ class PolicyForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+def _access_help() -> str:
+    """How the first sign-in choices work, as things are now: an invitation is mailed to
+    the person while outbound mail is on (complaints.staff.link_mail), else shown to the
+    admin to pass on."""
+    if mail_on():
+        return gettext(
+            "An invitation is a link we e-mail to the person: they choose their own password "
+            "with it within 7 days. A temporary password you give them yourself; they must "
+            "replace it at their first sign-in."
+        )
+    return gettext(
+        "An invitation is a link, shown to you once, that you pass on to the person: they "
+        "choose their own password with it within 7 days. A temporary password you give "
+        "them yourself; they must replace it at their first sign-in."
+    )
+
+
 class UserForm(FlaskForm):
     INVITE = "invite"
     TEMPORARY = "temporary"
@@ -119,11 +138,7 @@ class UserForm(FlaskForm):
             SelectChoice(TEMPORARY, _l("Set a temporary password")),
         ],
         default=INVITE,
-        description=_l(
-            "An invitation is a link, shown to you once, that you pass on to the person: they "
-            "choose their own password with it within 7 days. A temporary password you give "
-            "them yourself; they must replace it at their first sign-in."
-        ),
+        description=LazyString(lambda: _access_help()),
     )
     password = PasswordField(
         _l("Password (leave empty to keep)"),
