@@ -9,7 +9,6 @@ one-page PDF made here; dates follow today's date. Idempotent by title.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,6 +21,7 @@ from complaints.models import AssessmentDocument, DocumentKind
 from complaints.reports import scope
 
 from .documents import NewDocument, add_document, unit_id_of
+from .dossier_periods import quarter_of
 from .pdf import html_to_pdf
 
 _PAGE = """<!doctype html><html lang="id"><head><meta charset="utf-8"><style>
@@ -48,16 +48,10 @@ class DemoDocument:
     unit_code: str | None = None
 
 
-def _quarter_of(day: date) -> tuple[date, date]:
-    first = (day.month - 1) // 3 * 3 + 1
-    last = first + 2
-    return date(day.year, first, 1), date(day.year, last, calendar.monthrange(day.year, last)[1])
-
-
 def demo_documents(today: date) -> list[DemoDocument]:
     """The demo's documents, dated so that they count for the running quarter."""
-    quarter_start, _ = _quarter_of(today)
-    last_start, last_end = _quarter_of(quarter_start - timedelta(days=1))
+    quarter_start, _ = quarter_of(today)
+    last_start, last_end = quarter_of(quarter_start - timedelta(days=1))
     year_start = date(today.year, 1, 1)
     return [
         DemoDocument(

@@ -10,7 +10,6 @@ Inspektorat). A document out of reach answers 404, as a complaint does.
 
 from __future__ import annotations
 
-import calendar
 import io
 import logging
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from complaints.staff.access import unit_and_descendants
 from . import document_files, documents
 from .documents import DocumentTooLarge, NewDocument
 from .documents_forms import DocumentForm
+from .dossier_periods import quarter_of
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("assessment_documents", __name__, url_prefix="/staff/assessment/documents")
@@ -104,16 +104,10 @@ def _visible_document(document_id: int, reach: Reach) -> AssessmentDocument:
 # --- the page --------------------------------------------------------------------------------
 
 
-def _quarter(day: date) -> tuple[date, date]:
-    first = (day.month - 1) // 3 * 3 + 1
-    last = first + 2
-    return date(day.year, first, 1), date(day.year, last, calendar.monthrange(day.year, last)[1])
-
-
 def period_presets(today: date) -> list[tuple[str, date, date]]:
     """Quick periods: this and last quarter, this semester, this and last year."""
-    this_start, this_end = _quarter(today)
-    last_start, last_end = _quarter(date.fromordinal(this_start.toordinal() - 1))
+    this_start, this_end = quarter_of(today)
+    last_start, last_end = quarter_of(date.fromordinal(this_start.toordinal() - 1))
     half = date(today.year, 1, 1) if today.month <= 6 else date(today.year, 7, 1)
     half_end = date(today.year, 6, 30) if today.month <= 6 else date(today.year, 12, 31)
     return [
@@ -150,7 +144,7 @@ def _filters(user: User) -> Filters:
     own unit, or the regency for an admin); ValidationFailed, or 403 for a unit out of reach."""
     args = dict(request.args.items())
     if not args.get("from") and not args.get("to"):
-        start, end = _quarter(scope.today())
+        start, end = quarter_of(scope.today())
         args.update({"from": start.isoformat(), "to": end.isoformat()})
     try:
         wanted = scope.report_request(user, args)
@@ -200,7 +194,7 @@ def _page(
         filters = _filters(user)
     except ValidationFailed as failure:
         errors = {**failure.fields, **(errors or {})}
-        start, end = _quarter(scope.today())
+        start, end = quarter_of(scope.today())
         unit = user.unit if reach.unit_ids is not None else None
         filters = Filters(start, end, unit, None, everything=False)
     unit_id = filters.unit.id if filters.unit is not None else None
@@ -308,7 +302,7 @@ def _register_url_showing(document: AssessmentDocument, user: User, reach: Reach
         start, end = (
             (document.period_from, document.period_to)
             if document.period_from and document.period_to
-            else _quarter(document.document_date)
+            else quarter_of(document.document_date)
         )
         unit = document.unit or (filters.unit if filters else None)
         filters = Filters(start, end, unit, None, False)

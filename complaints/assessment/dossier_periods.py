@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import format_date, gettext
 
@@ -41,6 +41,20 @@ def _months(year: int, first: int, last: int) -> tuple[date, date]:
     return date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1])
 
 
+def _quarter(year: int, quarter: int) -> tuple[date, date]:
+    return _months(year, quarter * 3 - 2, quarter * 3)
+
+
+def quarter_number(day: date) -> int:
+    """The calendar quarter (1..4) holding ``day``."""
+    return (day.month - 1) // 3 + 1
+
+
+def quarter_of(day: date) -> tuple[date, date]:
+    """The first and last day of the calendar quarter holding ``day``."""
+    return _quarter(day.year, quarter_number(day))
+
+
 def named_period(key: str) -> DossierPeriod:
     """The period of a key (``2026-12``, ``2026-Q4``, ``2026-S2``, ``2026``); ValidationFailed."""
     found = _KEY.match(key.strip())
@@ -55,7 +69,7 @@ def named_period(key: str) -> DossierPeriod:
         return DossierPeriod(key, start, end, format_date(start, "MMMM yyyy"))
     if found["quarter"]:
         quarter = int(found["quarter"])
-        start, end = _months(year, quarter * 3 - 2, quarter * 3)
+        start, end = _quarter(year, quarter)
         name = gettext("Quarter %(number)s %(year)d", number=roman(quarter), year=year)
         return DossierPeriod(key, start, end, name)
     if found["half"]:
@@ -105,7 +119,5 @@ def choices(today: date, years: int = 3) -> list[tuple[str, list[tuple[str, str]
 
 def default_key(today: date) -> str:
     """The quarter that ended last: what a supervisor most often prints."""
-    quarter = (today.month - 1) // 3  # the running quarter's index (0..3)
-    if quarter == 0:
-        return f"{today.year - 1}-Q4"
-    return f"{today.year}-Q{quarter}"
+    last_day = quarter_of(today)[0] - timedelta(days=1)
+    return f"{last_day.year}-Q{quarter_number(last_day)}"
