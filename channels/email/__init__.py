@@ -25,6 +25,10 @@ from .transport import MailTransport
 
 logger = logging.getLogger(__name__)
 
+# The admin page's phrases for a half that is off (complaints.staff.admin puts them in words).
+OUTBOUND_OFF = "off (MAIL_SERVER and MAIL_DEFAULT_SENDER not set)"
+MAILBOX_OFF = "off (IMAP_HOST, IMAP_USERNAME and IMAP_PASSWORD not set)"
+
 
 def init_app(app: Flask) -> None:
     """Read the settings, register the unsubscribe route, the CLI and (when on) the sender."""
@@ -50,8 +54,10 @@ def channel_status(app: Flask) -> dict[str, object]:
     return {
         "channel": "email",
         "configured": settings.sending or settings.polling,
-        "outbound": f"{settings.server}:{settings.port}" if settings.sending else "off",
-        "mailbox": f"{settings.imap_host} ({settings.imap_folder})" if settings.polling else "off",
+        "outbound": f"{settings.server}:{settings.port}" if settings.sending else OUTBOUND_OFF,
+        "mailbox": f"{settings.imap_host} ({settings.imap_folder})"
+        if settings.polling
+        else MAILBOX_OFF,
     }
 
 

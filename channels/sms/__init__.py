@@ -24,7 +24,14 @@ from complaints.extensions import csrf
 from complaints.outbox import register_transport
 
 from . import flood, views
-from .settings import EXTENSION_KEY, STATUS_CALLBACK_PATH, WEBHOOK_PATH, TwilioSettings, store
+from .settings import (
+    EXTENSION_KEY,
+    STATUS_CALLBACK_PATH,
+    WEBHOOK_PATH,
+    WHATSAPP_PREFIX,
+    TwilioSettings,
+    store,
+)
 from .transport import TwilioTransport, build_client
 
 logger = logging.getLogger(__name__)
@@ -79,7 +86,9 @@ def channel_status(app: Flask) -> dict[str, object]:
             if base
             else "off (no PUBLIC_BASE_URL)",
             "SMS sender": settings.sms_from or "none: outbound SMS wait (set TWILIO_FROM_NUMBER)",
-            "WhatsApp sender": settings.whatsapp_from or "none",
+            # The number, without Twilio's "whatsapp:" address prefix.
+            "WhatsApp sender": (settings.whatsapp_from or "").removeprefix(WHATSAPP_PREFIX)
+            or "none",
             "API": settings.api_netloc,
         }
     )

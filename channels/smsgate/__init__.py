@@ -34,6 +34,8 @@ from .transport import GatewayTransport, build_client
 
 logger = logging.getLogger(__name__)
 
+PROVIDER_NAME = "SMS Gateway for Android"
+
 
 def init_app(app: Flask) -> None:
     """Register the webhook and the transport when the gateway is configured (after Twilio)."""
@@ -68,13 +70,16 @@ def channel_status(app: Flask, *, probe: bool = False) -> dict[str, object]:
     callers only want to know whether the channel is on.
     """
     settings = settings_of(app)
-    status: dict[str, object] = {"channel": "sms", "configured": settings.configured}
+    status: dict[str, object] = {
+        "channel": "sms",
+        "configured": settings.configured,
+        "provider": PROVIDER_NAME,
+    }
     if not settings.configured:
         return status
     default = app.extensions.get("aduan_transports", {}).get("sms")
     status.update(
         {
-            "provider": "SMS Gateway for Android",
             "webhook": settings.webhook_url or "off (no PUBLIC_BASE_URL)",
             "API": settings.api_netloc,
             "default sender": "twilio"

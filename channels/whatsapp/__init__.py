@@ -35,6 +35,8 @@ from .transport import CloudTransport
 
 logger = logging.getLogger(__name__)
 
+PROVIDER_NAME = "WhatsApp Cloud API (Meta)"
+
 
 def init_app(app: Flask) -> None:
     """Register the webhook and the transport when the Cloud API is configured (after Twilio)."""
@@ -62,12 +64,15 @@ def init_app(app: Flask) -> None:
 def channel_status(app: Flask) -> dict[str, object]:
     """What the admin page shows about the Cloud API (never a credential)."""
     settings = settings_of(app)
-    status: dict[str, object] = {"channel": "whatsapp", "configured": settings.configured}
+    status: dict[str, object] = {
+        "channel": "whatsapp",
+        "configured": settings.configured,
+        "provider": PROVIDER_NAME,
+    }
     if not settings.configured:
         return status
     status.update(
         {
-            "provider": "WhatsApp Cloud API (Meta)",
             "webhook": settings.webhook_url or "off (no PUBLIC_BASE_URL)",
             "WhatsApp sender": settings.phone_number_id or "none",
             "API": settings.api_netloc,

@@ -25,7 +25,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from channels import channel_status
+from channels import channel_status, smsgate, whatsapp
+from channels import email as mail
 from channels.sms.blocklist import block_address, blocked_addresses, unblock_address
 from complaints import clock, labels, units, workflow
 from complaints.auth import (
@@ -387,6 +388,8 @@ CHANNEL_DETAIL_NAMES = {
     "provider": _l("Provider"),
     "default sender": _l("Sends staff notices and messages of no channel"),
     "gateway health": _l("Gateway health"),
+    "outbound": _l("Outgoing mail (SMTP server)"),
+    "mailbox": _l("Mailbox read for complaints (IMAP)"),
 }
 CHANNEL_DETAIL_VALUES = {
     "set": _l("set"),
@@ -400,6 +403,15 @@ CHANNEL_DETAIL_VALUES = {
     "none": _l("none"),
     "twilio": _l("Twilio (citizens who wrote to the phone are answered by the phone)"),
     "gateway": _l("the Android phone gateway"),
+    smsgate.PROVIDER_NAME: _l("SMS Gateway for Android (an Android phone with a local SIM)"),
+    whatsapp.PROVIDER_NAME: _l("WhatsApp Cloud API (Meta)"),
+    mail.OUTBOUND_OFF: _l(
+        "off: MAIL_SERVER and MAIL_DEFAULT_SENDER are not set, so no mail is sent"
+    ),
+    mail.MAILBOX_OFF: _l(
+        "off: IMAP_HOST, IMAP_USERNAME and IMAP_PASSWORD are not set, "
+        "so no complaint is read from mail"
+    ),
 }
 
 
