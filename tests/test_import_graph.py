@@ -10,6 +10,9 @@ packages are already being imported, so they are no edge.
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,3 +131,29 @@ def test_no_import_hides_inside_a_function() -> None:
 
 def test_the_circle_detector_sees_a_circle() -> None:
     assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# What loading the app must not load: the routing model's libraries cost about 1.5 s of
+# CPU, which every web worker, bot and ``flask`` command would pay without ever routing.
+MODEL_LIBRARIES = ("sklearn", "scipy", "skops", "threadpoolctl")
+LOADED_BY_THE_APP = """
+import json, sys
+from complaints import create_app
+create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "ADUAN_SCHEDULER": False})
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_building_the_app_leaves_the_routing_model_libraries_unloaded() -> None:
+    finished = subprocess.run(
+        [sys.executable, "-c", LOADED_BY_THE_APP],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded = set(json.loads(finished.stdout.splitlines()[-1]))
+    packages = {name.split(".")[0] for name in loaded}
+    assert "complaints.routing.model" in loaded  # the model's own module is there…
+    assert packages & set(MODEL_LIBRARIES) == set()  # …and none of its libraries

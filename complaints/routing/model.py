@@ -14,11 +14,11 @@ against (the threshold is read from the scores, not assumed).
 Stored with :func:`skops.io.dumps` and read back with :func:`skops.io.loads`
 against :data:`TRUSTED_TYPES` only: no pickle, ever.
 
-scikit-learn, SciPy and skops are imported inside the functions that fit,
-run or store a model, not at the top: importing them costs about 1.5 s of
-CPU, which every process that loads the app (each web worker, bot and
-``flask`` command) would otherwise pay whether it ever routes or not. A
-process pays it once, when it first trains or loads a model.
+scikit-learn, SciPy, skops, NumPy and threadpoolctl are imported inside the
+functions that fit, run or store a model, not at the top: importing them
+costs about 1.5 s of CPU, which every process that loads the app (each web
+worker, bot and ``flask`` command) would otherwise pay whether it ever routes
+or not. A process pays it once, when it first trains or loads a model.
 """
 
 from __future__ import annotations
@@ -29,10 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from threadpoolctl import threadpool_limits
-
 if TYPE_CHECKING:
+    import numpy as np
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion
@@ -83,6 +81,7 @@ def document(
 
 
 def _features(examples: int) -> FeatureUnion:
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion
 
@@ -170,6 +169,8 @@ def held_out_split(labels: Sequence[str], *, seed: int = SEED) -> tuple[list[int
     A label with one example is only trained on; every other keeps at least
     one example on each side. Deterministic for a given ``seed``.
     """
+    import numpy as np
+
     by_label: dict[str, list[int]] = {}
     for index, label in enumerate(labels):
         by_label.setdefault(label, []).append(index)
@@ -289,6 +290,8 @@ class Router:
 
 def probabilities(classifier: LogisticRegression, vectors: sparse.csr_matrix) -> np.ndarray:
     """predict_proba without sklearn's per-call checks (the scores are the same)."""
+    import numpy as np
+
     scores = vectors @ classifier.coef_.T + classifier.intercept_
     if scores.shape[1] == 1:  # two classes: one column of log-odds
         positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
@@ -301,6 +304,8 @@ def probabilities(classifier: LogisticRegression, vectors: sparse.csr_matrix) ->
 def _ranked(
     classifier: LogisticRegression, vector: sparse.csr_matrix, top: int
 ) -> list[tuple[str, float]]:
+    import numpy as np
+
     row = probabilities(classifier, vector)[0]
     order = np.argsort(-row, kind="stable")[:top]
     return [(str(classifier.classes_[i]), float(row[i])) for i in order]
@@ -314,6 +319,7 @@ def _fit_classifier(vectors: sparse.csr_matrix, labels: Sequence[str]) -> Logist
 
 def evaluate(texts: Sequence[str], labels: Sequence[str], *, with_threshold: bool) -> Evaluation:
     """Fit on four fifths, score the held-out fifth (see :func:`held_out_split`)."""
+    import numpy as np
     from sklearn.metrics import f1_score
 
     train, test = held_out_split(labels)
@@ -367,6 +373,8 @@ def fit(texts: Sequence[str], units: Sequence[str], categories: Sequence[str | N
     :mod:`complaints.routing.examples`); the category classifier learns from the
     rest, when they name at least two categories.
     """
+    from threadpoolctl import threadpool_limits
+
     # One BLAS thread: several threads fighting for two busy cores made a fit 40 times
     # slower on the production machine, and the web workers are processes already.
     with threadpool_limits(limits=1):
