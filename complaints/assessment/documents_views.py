@@ -31,7 +31,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -150,9 +149,7 @@ def _filters(user: User) -> Filters:
         wanted = scope.report_request(user, args)
     except PermissionError:
         abort(403)
-    unit = None
-    if wanted.unit_code:
-        unit = db.session.scalar(select(Unit).where(Unit.code == wanted.unit_code))
+    unit = scope.unit_by_code(wanted.unit_code)
     kind = args.get("kind") or None
     if kind not in {member.value for member in DocumentKind}:
         kind = None

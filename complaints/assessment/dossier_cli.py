@@ -12,11 +12,8 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy import select
 
 from complaints.errors import ValidationFailed
-from complaints.extensions import db
-from complaints.models import Unit
 from complaints.reports import scope
 from complaints.reports.cli import date_option
 
@@ -45,11 +42,9 @@ def dossier_command(start_text: str, end_text: str, unit_code: str | None, out: 
         start, end = scope.parse_period({"from": start.isoformat(), "to": end.isoformat()})
     except ValidationFailed as failure:
         raise click.UsageError("; ".join(str(m) for m in failure.fields.values())) from None
-    unit = None
-    if unit_code:
-        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-        if unit is None:
-            raise click.BadParameter(f"no unit has the code {unit_code!r}", param_hint="--unit")
+    unit = scope.unit_by_code(unit_code)
+    if unit_code and unit is None:
+        raise click.BadParameter(f"no unit has the code {unit_code!r}", param_hint="--unit")
     # The page refers to its stylesheet by URL: render it as a request would.
     with current_app.test_request_context("/staff/reports/dossier"):
         run = dossier_numbers.issue(None, start, end, unit, "pdf")

@@ -20,7 +20,6 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from complaints.errors import ValidationFailed
@@ -125,11 +124,7 @@ def dossier_issue() -> ResponseReturnValue:
         return _form_page(form, 400)
     except PermissionError:
         abort(403)
-    unit = (
-        db.session.scalar(select(Unit).where(Unit.code == wanted.unit_code))
-        if wanted.unit_code
-        else None
-    )
+    unit = scope.unit_by_code(wanted.unit_code)
     output = "pdf" if form.pdf.data else "html"
     run = dossier_numbers.issue(user, wanted.start, wanted.end, unit, output)
     signer_args = {

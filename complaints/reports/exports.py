@@ -30,7 +30,9 @@ from sqlalchemy import Engine, Select
 
 from complaints import clock, metrics
 from complaints.extensions import db
-from complaints.models import ReportRun, Unit, User
+from complaints.models import ReportRun, User
+
+from . import scope
 
 logger = logging.getLogger(__name__)
 
@@ -156,16 +158,14 @@ def record_run(
     ``output`` is the file type (csv, xlsx, json, api, pdf); ``kind`` what was
     made: "report" (the figures) or "skm" (the SKM report).
     """
-    unit_id = (
-        db.session.scalar(db.select(Unit.id).where(Unit.code == unit_code)) if unit_code else None
-    )
+    unit = scope.unit_by_code(unit_code)
     db.session.add(
         ReportRun(
             generated_at=clock.now(),
             user_id=user.id if user else None,
             period_from=start,
             period_to=end,
-            unit_id=unit_id,
+            unit_id=unit.id if unit else None,
             format=output,
             kind=kind,
         )

@@ -121,9 +121,14 @@ def report_request(user: User, args: MultiDict[str, str] | dict[str, str]) -> Re
 
 
 def _unit_exists(code: str) -> bool:
-    if "\x00" in code:
-        return False  # no code holds one, and PostgreSQL would fail the query on it
-    return db.session.scalar(select(Unit.id).where(Unit.code == code)) is not None
+    return unit_by_code(code) is not None
+
+
+def unit_by_code(code: str | None) -> Unit | None:
+    """The unit with ``code``; None without a code (the whole regency) or when none has it."""
+    if not code or "\x00" in code:
+        return None  # no code holds a NUL, and PostgreSQL would fail the query on it
+    return db.session.scalar(select(Unit).where(Unit.code == code))
 
 
 def presets() -> list[tuple[str, date, date]]:
