@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from complaints import clock
@@ -21,6 +22,9 @@ from tests.conftest import DEFAULT_NOW, STAFF_PASSWORD, MakeComplaint
 from tests.test_duplicates import LIGHT, NEW_LAMP_WANTED, PIN, SAME_LIGHT_REWORDED, east, north
 
 
+# The screens (the one-click merge is also tested over HTTP on both databases in
+# test_duplicates.py).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_officer_reads_the_likely_duplicates_and_merges_with_one_click(
     app: Flask, app_ctx: Flask, make_complaint: MakeComplaint, live_server: str, open_browser: Any
 ) -> None:

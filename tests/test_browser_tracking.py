@@ -55,6 +55,8 @@ def without_our_scripts(open_browser: Any) -> Any:
     return page
 
 
+# Layout only (the confirm-and-rate flow below runs on both databases).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_the_tracking_page_fits_a_phone_in_every_status(
@@ -163,6 +165,7 @@ def test_choosing_no_asks_for_the_reason_and_hides_the_survey(
     assert page.csp_blocked == []
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # layout only
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_the_home_page_with_every_channel_on_fits_a_phone(
     app: Flask, live_server: str, open_browser: Any, lang: str
