@@ -22,15 +22,18 @@ from complaints import clock
 from complaints.config import ConfigError
 from complaints.extensions import db
 from complaints.models import Complaint, Conversation, InboundReceipt, OutboundMessage
+from tests.conftest import unit
 from tests.fakes.smsgate_api import FakeSmsGateway, signed_event
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.outage_helpers import assert_delivered_once_after_outage
 from tests.sms_helpers import twilio_api_fixture, twilio_server_fixture  # noqa: F401 -- fixtures
-from tests.staff_helpers import signed_in
+from tests.staff_helpers import act_on_complaint_page, signed_in
 
 WEBHOOK = "/channels/sms/gateway"
 CITIZEN = "+6281234567890"
 REPORT = "LAPOR Jalan berlubang besar di depan SDN 3 Kabila, sudah sebulan tidak diperbaiki"
+STAFF_REPLY = "Tim PUPR akan menambal lubang itu hari Kamis."
+INTERNAL_NOTE = "Pakai anggaran pemeliharaan rutin."
 
 
 @pytest.fixture(scope="session")
@@ -312,3 +315,45 @@ def test_with_twilio_on_too_the_citizen_is_answered_by_the_phone_and_staff_notic
     assert [request.value("To") for request in twilio_api.accepted] == ["+6285298765432"]
     page = signed_in(app, cast.admin.email).get("/staff/admin/").get_data(as_text=True)
     assert "Twilio (warga yang mengirim ke ponsel dijawab lewat ponsel)" in page
+
+
+def test_a_staff_reply_reaches_the_citizen_by_sms_and_status_is_answered_by_the_phone(
+    app: Flask, client: FlaskClient, gateway: FakeSmsGateway, cast: Any
+) -> None:
+    """Issue #22 for a basic phone: file by SMS, staff answer on their page, follow by SMS."""
+    assert send_sms(client, REPORT).status_code == 204
+    complaint = db.session.scalars(select(Complaint)).one()
+    code, category_id = complaint.code, str(complaint.category_id)
+    drain(app)
+    gateway.sent.clear()
+
+    admin = signed_in(app, cast.admin.email)
+    pupr = str(unit("PUPR").id)
+    act_on_complaint_page(admin, code, "verify", unit=pupr, category=category_id, kind="complaint")
+    officer = signed_in(app, cast.officer_a.email)  # an officer of the unit it went to
+    page = act_on_complaint_page(officer, code, "reply", body=STAFF_REPLY)
+    assert "Balasan sudah dikirim ke warga." in page
+    act_on_complaint_page(officer, code, "note", body=INTERNAL_NOTE)
+    drain(app)
+
+    to_citizen = [m.text for m in gateway.sent if m.phone_numbers == [CITIZEN]]
+    assert len(to_citizen) == len(gateway.sent) == 2  # verified, then the reply
+    assert any(STAFF_REPLY in text for text in to_citizen)
+    assert not any("anggaran" in text.lower() for text in to_citizen)
+    db.session.expire_all()
+    reply = db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.body.contains(STAFF_REPLY))
+    ).one()
+    assert (reply.transport, reply.status, reply.address) == ("smsgate", "sent", CITIZEN)
+    assert not db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.body.contains("anggaran"))
+    ).all()
+
+    gateway.sent.clear()
+    clock.set_now(clock.now() + timedelta(minutes=5))  # past the joining window
+    assert send_sms(client, f"STATUS {code}").status_code == 204
+    drain(app)
+    (answer,) = gateway.sent
+    assert answer.phone_numbers == [CITIZEN] and code in answer.text
+    assert "Diperiksa dan diteruskan ke instansi terkait." in answer.text  # verified, in words
+    assert STAFF_REPLY in answer.text and "anggaran" not in answer.text.lower()
