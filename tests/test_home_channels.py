@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from channels import sms, smsgate, telegram, whatsapp
+from channels import email, sms, smsgate, telegram, whatsapp
 from complaints.config import ConfigError, env_phone, load_config
 from tests.browser_helpers import PHONE, check_screen
 
@@ -23,6 +23,7 @@ WHATSAPP_NUMBER = "+6285200003333"
 BOT = "AduanBoneBolangoBot"
 GATEWAY_SIM = "0812-3456-7890"
 CLOUD_NUMBER = "+62 811-4400-5566"
+MAILBOX = "pengaduan@bonebolangokab.go.id"
 
 
 def visible_text(html: str) -> str:
@@ -75,6 +76,14 @@ def cloud_on(app: Flask, number: str | None = CLOUD_NUMBER) -> None:
         WHATSAPP_DISPLAY_NUMBER=env_phone({"NUMBER": number or ""}, "NUMBER"),
     )
     whatsapp.init_app(app)
+
+
+def mailbox_on(app: Flask, username: str = MAILBOX, **extra: str) -> None:
+    """The mailbox read for complaints (never opened here: nothing is polled)."""
+    app.config.update(
+        IMAP_HOST="imap://127.0.0.1:9", IMAP_USERNAME=username, IMAP_PASSWORD="secret", **extra
+    )
+    email.init_app(app)
 
 
 def telegram_on(app: Flask, username: str | None) -> None:
@@ -225,10 +234,47 @@ def test_with_the_gateway_and_the_cloud_api_on_the_home_page_fits_a_phone(
     gateway_on(app)
     cloud_on(app)
     telegram_on(app, BOT)
+    mailbox_on(app)
     for lang in ("id", "en"):
         page = open_browser(viewport=PHONE)
         page.goto(f"{live_server}/?lang={lang}")
         ways = page.locator(".ways").inner_text()
         assert "0812-3456-7890" in ways and "0811-4400-5566" in ways and "LAPOR" in ways
+        assert MAILBOX in ways
         check_screen(page, f"home-gateway-cloud-{lang}")
         assert page.csp_blocked == []
+
+
+def test_with_the_mailbox_read_the_home_page_gives_its_address(app: Flask) -> None:
+    mailbox_on(app)
+    html = home(app)
+    assert f"Kirim aduan Anda lewat e-mail ke {MAILBOX}" in visible_text(html)
+    assert f'href="mailto:{MAILBOX}"' in html
+    # Outbound mail is off: no promise of an answer by e-mail.
+    assert "kami kirim lewat e-mail" not in visible_text(html)
+    english = visible_text(home(app, "en"))
+    assert f"Send your report by e-mail to {MAILBOX}" in english
+
+
+def test_with_outbound_mail_on_too_the_home_page_says_the_answer_comes_by_mail(
+    app: Flask,
+) -> None:
+    mailbox_on(app, MAIL_SERVER="127.0.0.1", MAIL_DEFAULT_SENDER=f"Aduan <{MAILBOX}>")
+    shown = visible_text(home(app))
+    assert "Jawabannya, beserta kode pelacakan, kami kirim lewat e-mail." in shown
+    assert "The answer, with your tracking code, comes back by e-mail." in visible_text(
+        home(app, "en")
+    )
+
+
+def test_no_mailbox_address_is_shown_while_the_mailbox_is_off_or_its_login_is_no_address(
+    app: Flask,
+) -> None:
+    # Outbound mail alone: its sender is where notices come from, not a mailbox we read.
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_DEFAULT_SENDER=MAILBOX)
+    email.init_app(app)
+    html = home(app)
+    assert MAILBOX not in html and "mailto:" not in html and "way-email" not in html
+    mailbox_on(app, "pengaduan")  # a bare login name tells citizens nothing
+    html = home(app)
+    assert "lewat e-mail ke" not in visible_text(html) and "mailto:" not in html

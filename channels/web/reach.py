@@ -13,10 +13,12 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 
 import channels
 from channels import sms
+from channels.email.settings import settings_of as mail_settings
 from channels.smsgate.settings import settings_of as smsgate_settings
 from channels.whatsapp.settings import settings_of as cloud_settings
 from complaints.models import Complaint
@@ -34,6 +36,8 @@ class CitizenChannels:
     whatsapp_sender: str | None  # E.164 number of the WhatsApp sender, when set
     telegram: bool
     telegram_username: str | None
+    # The mailbox people write complaints to, when it is read and its login is an address.
+    email_address: str | None = None
     # The channels a message to a citizen can leave by now ("sms", "telegram", …).
     sending: frozenset[str] = frozenset()
 
@@ -56,6 +60,10 @@ class CitizenChannels:
     @property
     def telegram_link(self) -> str | None:
         return f"https://t.me/{self.telegram_username}" if self.telegram_username else None
+
+    @property
+    def email_link(self) -> str | None:
+        return f"mailto:{self.email_address}" if self.email_address else None
 
     @property
     def sms_updates(self) -> bool:
@@ -103,6 +111,7 @@ def citizen_channels(app: Flask) -> CitizenChannels:
         whatsapp_sender=_whatsapp_number(app),
         telegram=telegram_on,
         telegram_username=app.config.get("TELEGRAM_BOT_USERNAME") if telegram_on else None,
+        email_address=_mailbox_address(app),
         sending=sending,
     )
 
@@ -124,6 +133,20 @@ def _whatsapp_number(app: Flask) -> str | None:
     if sms.channel_status(app)["configured"]:
         return _phone_sender(app.config.get("TWILIO_WHATSAPP_FROM"))
     return None
+
+
+def _mailbox_address(app: Flask) -> str | None:
+    """The address citizens can mail a complaint to: the mailbox's login when the mailbox
+    is read and that login is an e-mail address (a bare user name such as ``aduan``
+    tells people nothing, so no address is shown)."""
+    settings = mail_settings(app)
+    if not settings.polling or not settings.imap_username:
+        return None
+    try:
+        checked = validate_email(settings.imap_username, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return checked.normalized
 
 
 def _rides_on_sms(transport: str, on: set[str]) -> bool:
