@@ -24,10 +24,11 @@ from typing import Any, TypeGuard
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from telegram import Update
 
+from channels.receipts import receipt_seen, remember_receipt
+from complaints import clock
 from complaints.extensions import db
 from complaints.models import InboundReceipt
 
@@ -46,15 +47,6 @@ def telegram_client() -> TelegramClient | None:
     return client
 
 
-def _has_receipt(update_id: str) -> bool:
-    found = db.session.scalar(
-        select(InboundReceipt.id).where(
-            InboundReceipt.channel == CHANNEL, InboundReceipt.external_id == update_id
-        )
-    )
-    return found is not None
-
-
 def _claim(update_id: str) -> bool:
     """Insert the receipt (uncommitted); False when another worker already has it."""
     db.session.add(InboundReceipt(channel=CHANNEL, external_id=update_id))
@@ -68,8 +60,7 @@ def _claim(update_id: str) -> bool:
 
 def _ensure_receipt(update_id: str) -> None:
     # An intake retry rolls the session back, taking our uncommitted receipt with it.
-    if not _has_receipt(update_id):
-        db.session.add(InboundReceipt(channel=CHANNEL, external_id=update_id))
+    remember_receipt(CHANNEL, update_id, clock.now())
 
 
 def _apology(chat: dict[str, Any], sender: dict[str, Any]) -> list[Reply]:
@@ -90,7 +81,7 @@ def _apology_for(update: Update) -> list[Reply]:
 def process_update(update: Update, client: TelegramClient) -> bool:
     """Handle ``update`` exactly once; False when it had been processed already."""
     update_id = str(update.update_id)
-    if _has_receipt(update_id) or not _claim(update_id):
+    if receipt_seen(CHANNEL, update_id) or not _claim(update_id):
         logger.info("telegram update %s already processed", update_id)
         return False
     try:
@@ -143,7 +134,7 @@ def _without_nul(value: Any) -> Any:
 
 def _process_unreadable(payload: dict[str, Any], client: TelegramClient) -> bool:
     update_id = str(payload["update_id"])
-    if _has_receipt(update_id) or not _claim(update_id):
+    if receipt_seen(CHANNEL, update_id) or not _claim(update_id):
         return False
     db.session.commit()
     message = payload.get("message")
