@@ -6,6 +6,7 @@ The real ``android-sms-gateway`` client talks to a fake gateway on
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -18,14 +19,23 @@ from werkzeug.test import TestResponse
 
 from channels.smsgate import health
 from channels.smsgate.settings import GatewaySettings
+from channels.smsgate.views import MAX_WEBHOOK_BYTES
 from complaints import clock
+from complaints.attachments import MAX_PHOTO_BYTES
 from complaints.config import ConfigError
 from complaints.extensions import db
-from complaints.models import Complaint, Conversation, InboundReceipt, OutboundMessage
+from complaints.models import (
+    Attachment,
+    Complaint,
+    Conversation,
+    InboundReceipt,
+    OutboundMessage,
+)
 from tests.conftest import unit
 from tests.fakes.smsgate_api import FakeSmsGateway, signed_event
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.outage_helpers import assert_delivered_once_after_outage
+from tests.photo_helpers import as_stored, photo_with_metadata
 from tests.sms_helpers import twilio_api_fixture, twilio_server_fixture  # noqa: F401 -- fixtures
 from tests.staff_helpers import act_on_complaint_page, signed_in
 
@@ -245,21 +255,23 @@ def test_an_answer_queued_while_the_phone_is_unreachable_arrives_once_when_it_is
     assert [row.provider_message_id for row in rows] == [answer.id]
 
 
-def test_register_adds_the_four_webhooks_once(app: Flask, gateway: FakeSmsGateway) -> None:
+def test_register_adds_the_five_webhooks_once(app: Flask, gateway: FakeSmsGateway) -> None:
     runner = app.test_cli_runner()
     url = "https://aduan.test/channels/sms/gateway"
     first = runner.invoke(args=["sms", "gateway", "register", url])
     assert first.exit_code == 0, first.output
     assert sorted(hook["event"] for hook in gateway.webhooks) == [
+        "mms:downloaded",
         "sms:delivered",
         "sms:failed",
         "sms:received",
         "sms:sent",
     ]
     assert {hook["url"] for hook in gateway.webhooks} == {url}
+    assert "mms:downloaded: registered -> https://aduan.test/" in first.output
     again = runner.invoke(args=["sms", "gateway", "register", url])
-    assert again.exit_code == 0 and again.output.count("already registered") == 4
-    assert len(gateway.webhooks) == 4
+    assert again.exit_code == 0 and again.output.count("already registered") == 5
+    assert len(gateway.webhooks) == 5
 
 
 def test_register_and_status_exit_non_zero_when_the_gateway_cannot_be_reached(
@@ -357,3 +369,141 @@ def test_a_staff_reply_reaches_the_citizen_by_sms_and_status_is_answered_by_the_
     assert answer.phone_numbers == [CITIZEN] and code in answer.text
     assert "Diperiksa dan diteruskan ke instansi terkait." in answer.text  # verified, in words
     assert STAFF_REPLY in answer.text and "anggaran" not in answer.text.lower()
+
+
+# --- photos sent by MMS (mms:downloaded) ------------------------------------------------------
+
+MMS_REPORT = "LAPOR jalan rusak di depan Puskesmas Suwawa, aspal terkelupas dan berlubang dalam"
+JPEG = photo_with_metadata("JPEG", size=(64, 48))
+Part = tuple[bytes, str]  # an MMS part's bytes and declared content type
+
+
+def send_mms(
+    client: FlaskClient,
+    gateway: FakeSmsGateway,
+    text: str | None,
+    parts: list[Part],
+    *,
+    inline: bool = False,
+    message_id: str = "mms_0001",
+    **options: Any,
+) -> TestResponse:
+    """An ``mms:downloaded`` event as the app posts it; the phone holds each part's bytes."""
+    attachments = []
+    for part_id, (content, content_type) in enumerate(parts, start=101):
+        gateway.hold_attachment(message_id, part_id, content, content_type)
+        attachment: dict[str, Any] = {
+            "partId": part_id,
+            "contentType": content_type,
+            "name": f"part-{part_id}",
+            "size": len(content),
+        }
+        if inline:
+            attachment["data"] = base64.b64encode(content).decode()
+        attachments.append(attachment)
+    payload: dict[str, Any] = {
+        "messageId": message_id,
+        "phoneNumber": CITIZEN,
+        "sender": CITIZEN,
+        "recipient": "+6285200001111",
+        "simNumber": 1,
+        "receivedAt": clock.now().isoformat(),
+        "attachments": attachments,
+    }
+    if text is not None:
+        payload["body"] = text
+    return post_event(client, "mms:downloaded", payload, **options)
+
+
+@pytest.mark.parametrize("inline", [False, True], ids=["fetched-from-the-phone", "inline"])
+def test_an_mms_report_with_a_jpeg_files_the_complaint_with_that_photo_for_staff(
+    app: Flask, client: FlaskClient, gateway: FakeSmsGateway, cast: Any, inline: bool
+) -> None:
+    response = send_mms(client, gateway, MMS_REPORT, [(JPEG, "image/jpeg")], inline=inline)
+    assert response.status_code == 204
+    complaint = db.session.scalars(select(Complaint)).one()
+    assert (complaint.channel, complaint.transport) == ("sms", "smsgate")
+    assert complaint.description.startswith("jalan rusak di depan Puskesmas Suwawa")
+    (photo,) = db.session.scalars(select(Attachment)).all()
+    assert (photo.complaint_id, photo.content_type) == (complaint.id, "image/jpeg")
+    assert photo.content == as_stored(JPEG)  # checked and re-encoded, without the EXIF
+    expected_requests = [] if inline else ["/inbox/mms_0001/attachments/101"]
+    assert gateway.attachment_requests == expected_requests
+
+    admin = signed_in(app, cast.admin.email)
+    page = admin.get(f"/staff/complaints/{complaint.code}").get_data(as_text=True)
+    assert f"/staff/complaints/{complaint.code}/attachments/{photo.id}" in page
+    shown = admin.get(f"/staff/complaints/{complaint.code}/attachments/{photo.id}")
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    assert shown.get_data() == as_stored(JPEG)
+
+    drain(app)
+    (answer,) = gateway.sent
+    assert answer.phone_numbers == [CITIZEN] and complaint.code in answer.text
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        (b"%PDF-1.4 surat keterangan", "application/pdf"),
+        (b"<html>not a photo</html>", "image/jpeg"),
+        (b"\xff\xd8\xff" + bytes(MAX_PHOTO_BYTES), "image/jpeg"),
+    ],
+    ids=["a-pdf", "not-an-image-despite-its-type", "larger-than-the-photo-limit"],
+)
+def test_an_attachment_that_is_no_photo_or_too_large_is_not_kept_but_the_text_files(
+    client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask, part: Part
+) -> None:
+    assert send_mms(client, gateway, MMS_REPORT, [part]).status_code == 204
+    complaint = db.session.scalars(select(Complaint)).one()
+    assert complaint.description.startswith("jalan rusak di depan Puskesmas Suwawa")
+    assert count(Attachment) == 0
+    fetched = part[1] == "image/jpeg"  # a declared non-image is never fetched
+    assert len(gateway.attachment_requests) == (1 if fetched else 0)
+
+
+def test_a_replayed_mms_event_files_once_with_one_photo_and_one_answer(
+    app: Flask, client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask
+) -> None:
+    for _ in range(2):
+        response = send_mms(client, gateway, MMS_REPORT, [(JPEG, "image/jpeg")], event_id="e-9")
+        assert response.status_code == 204
+    assert count(Complaint) == count(Attachment) == 1
+    drain(app)
+    assert len(gateway.sent) == 1
+
+
+def test_a_badly_signed_mms_event_is_refused_and_nothing_is_stored_or_fetched(
+    client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask
+) -> None:
+    response = send_mms(client, gateway, MMS_REPORT, [(JPEG, "image/jpeg")], key="wrong-key")
+    assert response.status_code == 403
+    assert count(Complaint) == count(Attachment) == count(InboundReceipt) == 0
+    assert gateway.attachment_requests == []
+
+
+def test_a_photo_mms_after_an_sms_report_joins_that_complaint(
+    client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask
+) -> None:
+    assert send_sms(client, REPORT).status_code == 204
+    clock.set_now(clock.now() + timedelta(seconds=40))  # within the joining window
+    assert send_mms(client, gateway, None, [(JPEG, "image/jpeg")]).status_code == 204
+    complaint = db.session.scalars(select(Complaint)).one()
+    (photo,) = db.session.scalars(select(Attachment)).all()
+    assert photo.complaint_id == complaint.id
+
+
+def test_an_inline_photo_above_64_kb_is_taken_and_a_body_past_the_limit_gets_413(
+    client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask
+) -> None:
+    large = photo_with_metadata("PNG", size=(400, 300))  # noisy enough to stay large
+    large += bytes(120 * 1024)  # bytes after the image's end: dropped by re-encoding
+    assert (
+        send_mms(client, gateway, MMS_REPORT, [(large, "image/png")], inline=True).status_code
+        == 204
+    )
+    assert count(Attachment) == 1 and gateway.attachment_requests == []
+    huge = (b"\x89PNG" + bytes(MAX_WEBHOOK_BYTES), "image/png")
+    response = send_mms(client, gateway, MMS_REPORT, [huge], inline=True, message_id="mms_2")
+    assert response.status_code == 413
+    assert count(Complaint) == 1

@@ -6,7 +6,8 @@ phone itself in local server mode):
 
 - ``POST /channels/sms/gateway``: the app's signed webhook events —
   ``views.py`` → ``events.py`` → the SMS command layer of ``channels.sms``
-  (one command layer, two transports), delivery states in ``delivery.py``;
+  (one command layer, two transports), photos sent by MMS in ``mms.py``,
+  delivery states in ``delivery.py``;
 - outbox sender "sms" with provider "smsgate" — ``transport.py``. A reply
   goes back the way the citizen wrote (``complaints.transport``); a message
   with no origin (a staff notice by SMS) goes through Twilio when Twilio
@@ -24,10 +25,11 @@ import logging
 from flask import Flask
 
 from channels.sms import flood
+from channels.sms import media as sms_media
 from complaints.extensions import csrf
 from complaints.outbox import register_transport
 
-from . import health, views
+from . import health, mms, views
 from .cli import sms_cli
 from .settings import EXTENSION_KEY, WEBHOOK_PATH, GatewaySettings, settings_of
 from .transport import GatewayTransport, build_client
@@ -49,6 +51,7 @@ def init_app(app: Flask) -> None:
         return
     if flood.EXTENSION_KEY not in app.extensions:  # Twilio off: the flood counts are ours
         flood.init_app(app)
+    sms_media.register_fetcher(mms.SCHEME, mms.download)  # photos sent by MMS
     csrf.exempt(views.bp)  # the gateway signs its requests; it has no CSRF token
     app.register_blueprint(views.bp)
     # Twilio registers first: when it can send SMS it stays the default for messages

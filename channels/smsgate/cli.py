@@ -58,7 +58,8 @@ def register_webhooks(client: APIClient, url: str) -> list[tuple[str, bool]]:
 @gateway_cli.command("register")
 @click.argument("url", required=False)
 def register(url: str | None) -> None:
-    """Register URL (default: PUBLIC_BASE_URL + /channels/sms/gateway) for the four events."""
+    """Register URL (default: PUBLIC_BASE_URL + /channels/sms/gateway) for the five events
+    (sms:received, sms:sent, sms:delivered, sms:failed, mms:downloaded)."""
     settings = _settings_or_exit()
     target = url or settings.webhook_url
     if not target:

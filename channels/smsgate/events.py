@@ -12,6 +12,10 @@ remembered by the event id.
   commands — with ``transport="smsgate"``. The gateway has no synchronous
   answer like TwiML, so the answer is queued in the outbox for the same
   transport, keyed by the event id (a replayed event queues it once).
+- ``mms:downloaded`` (``messageId, phoneNumber, sender, receivedAt,
+  attachments``, optionally ``body``): the same command layer, its text
+  read as an SMS's and its attachments as photos (``mms``), remembered by
+  the event id too.
 - ``sms:sent`` / ``sms:delivered`` / ``sms:failed``: ``delivery``.
 """
 
@@ -31,7 +35,7 @@ from complaints.intake import normalize_phone
 from complaints.models import Transport
 from complaints.outbox import enqueue
 
-from . import delivery
+from . import delivery, mms
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +89,26 @@ def inbound_message(event: GatewayEvent) -> InboundMessage | None:
     )
 
 
+def mms_message(event: GatewayEvent) -> tuple[InboundMessage, dict[str, bytes]] | None:
+    """The command layer's message for an ``mms:downloaded`` event, and its inline bytes."""
+    payload = mms.parse_payload(event.payload)
+    sender = str(payload.phone_number or "").replace("\x00", "").strip() if payload else ""
+    if payload is None or not sender:
+        return None
+    phone = normalize_phone(sender)
+    media, inline = mms.media_of(payload)
+    message = InboundMessage(
+        sid=(RECEIPT_PREFIX + event.id)[:128],
+        channel="sms",
+        address=(phone or sender)[:128],
+        phone=phone,
+        body=str(payload.body or "").replace("\x00", ""),
+        media=media,
+        transport=PROVIDER,
+    )
+    return message, inline
+
+
 def handle(event: GatewayEvent) -> bool:
     """Act on one event; False when it is one we do not handle (or is malformed)."""
     if event.event == "sms:received":
@@ -92,6 +116,14 @@ def handle(event: GatewayEvent) -> bool:
         if message is None:
             return False
         receive(message, event.id)
+        return True
+    if event.event == mms.EVENT:
+        parsed = mms_message(event)
+        if parsed is None:
+            return False
+        message, inline = parsed
+        with mms.inline_parts(inline):
+            receive(message, event.id)
         return True
     if event.event in delivery.EVENT_STATUSES:
         delivery.record_state(

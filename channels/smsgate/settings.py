@@ -15,7 +15,7 @@ EXTENSION_KEY = "aduan_smsgate"
 WEBHOOK_PATH = "/channels/sms/gateway"
 DEFAULT_API_URL = "https://api.sms-gate.app/3rdparty/v1"
 # The webhook events we register and handle (the app's names).
-EVENTS = ("sms:received", "sms:sent", "sms:delivered", "sms:failed")
+EVENTS = ("sms:received", "sms:sent", "sms:delivered", "sms:failed", "mms:downloaded")
 _REQUIRED = ("SMSGATE_USERNAME", "SMSGATE_PASSWORD", "SMSGATE_SIGNING_KEY")
 
 

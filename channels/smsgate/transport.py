@@ -18,7 +18,7 @@ from typing import Any
 import requests
 from android_sms_gateway import client as gateway_client
 from android_sms_gateway import domain, errors
-from android_sms_gateway.http import RequestsHttpClient
+from android_sms_gateway.http import HttpClient, RequestsHttpClient
 
 from channels.sms.segments import ELLIPSIS, sms_safe
 from complaints.models import Transport
@@ -38,7 +38,7 @@ _PERMANENT_STATUSES = frozenset({400, 413, 422})
 _CONFIGURATION_STATUSES = frozenset({401, 403, 404})
 
 
-class _TimeoutSession(requests.Session):
+class TimeoutSession(requests.Session):
     """A requests session whose every request has a timeout unless one is given."""
 
     def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
@@ -46,13 +46,18 @@ class _TimeoutSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def build_client(settings: GatewaySettings) -> gateway_client.APIClient:
-    """The library's API client for the configured gateway, ready to use (no context manager)."""
+def build_client(
+    settings: GatewaySettings, http: HttpClient | None = None
+) -> gateway_client.APIClient:
+    """The library's API client for the configured gateway, ready to use (no context manager).
+
+    ``http``: the library's HTTP layer; by default requests with our timeout.
+    """
     return gateway_client.APIClient(
         settings.username,
         settings.password or "",
         base_url=settings.api_url,
-        http=RequestsHttpClient(session=_TimeoutSession()),
+        http=http or RequestsHttpClient(session=TimeoutSession()),
     )
 
 

@@ -25,8 +25,11 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("smsgate", __name__, url_prefix="/channels/sms")
 
-# An event is well under a kilobyte (an SMS text is at most a few thousand characters).
-MAX_WEBHOOK_BYTES = 64 * 1024
+# An SMS event is well under a kilobyte; an ``mms:downloaded`` event may carry its
+# attachments inline in Base64 (a third larger). MMS messages are at most a few hundred
+# KB to about 1 MB on Indonesian operators; 4 MB leaves room for a 3 MB photo. The app's
+# 50 MB upload limit is not for a route read before its sender is known.
+MAX_WEBHOOK_BYTES = 4 * 1024 * 1024
 
 
 @bp.url_value_preprocessor
@@ -41,7 +44,7 @@ def _text(status: int, text: str) -> Response:
 
 @bp.post("/gateway")
 def webhook() -> Response:
-    """An event from SMS Gateway for Android: an SMS received, or the fate of one we sent."""
+    """An event from SMS Gateway for Android: an SMS or MMS received, or the fate of one we sent."""
     body = request.get_data(cache=False)
     if not signature_valid(
         current_settings().signing_key,

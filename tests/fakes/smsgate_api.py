@@ -2,8 +2,10 @@
 
 It speaks what the client sends under ``/3rdparty/v1`` with HTTP Basic auth:
 ``POST /messages`` (answered 202 with the message's state, id ``msg-…``),
-``GET``/``POST /webhooks`` and ``GET /health``. Every sent message and
-registered webhook is recorded. :func:`signed_event` builds a webhook
+``GET``/``POST /webhooks``, ``GET /health`` and ``GET
+/inbox/{messageId}/attachments/{partId}`` (the bytes of an MMS part put there
+with :meth:`FakeSmsGateway.hold_attachment`). Every sent message, registered
+webhook and attachment download is recorded. :func:`signed_event` builds a webhook
 request as the app on the phone does: a JSON event signed with
 ``X-Signature`` = hex HMAC-SHA256 of the body followed by ``X-Timestamp``.
 
@@ -15,6 +17,7 @@ the next message with 400 (a number the gateway refuses).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -24,6 +27,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import unquote
 
 from tests.fakes.server import FakeServer
 
@@ -76,6 +80,9 @@ class FakeSmsGateway(FakeServer):
     sent: list[SentMessage] = field(default_factory=list)
     webhooks: list[dict[str, str]] = field(default_factory=list)
     health_status: str = "pass"
+    # (messageId, partId) -> (bytes, content type) the phone holds for an MMS it received.
+    attachments: dict[tuple[str, int], tuple[bytes, str]] = field(default_factory=dict)
+    attachment_requests: list[str] = field(default_factory=list)
     _rejections: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -100,8 +107,17 @@ class FakeSmsGateway(FakeServer):
         with self._lock:
             self.sent.clear()
             self.webhooks.clear()
+            self.attachments.clear()
+            self.attachment_requests.clear()
             self.health_status = "pass"
             self._rejections = 0
+
+    def hold_attachment(
+        self, message_id: str, part_id: int, content: bytes, content_type: str
+    ) -> None:
+        """Serve ``content`` as part ``part_id`` of the received MMS ``message_id``."""
+        with self._lock:
+            self.attachments[(message_id, part_id)] = (content, content_type)
 
     def reject_next(self, count: int = 1) -> None:
         with self._lock:
@@ -139,6 +155,8 @@ class FakeSmsGateway(FakeServer):
                     with fake._lock:
                         fake.webhooks.append(hook)
                     return self._json(201, hook)
+                if method == "GET" and path.startswith("/inbox/"):
+                    return self._attachment(path)
                 if (method, path) == ("GET", "/health"):
                     checks = {"messages:failed": {"status": fake.health_status}}
                     return self._json(
@@ -165,6 +183,24 @@ class FakeSmsGateway(FakeServer):
                     {"phoneNumber": number, "state": "Pending"} for number in message.phone_numbers
                 ]
                 self._json(202, {"id": message.id, "state": "Pending", "recipients": recipients})
+
+            def _attachment(self, path: str) -> None:
+                parts = path.split("/")  # "", "inbox", id, "attachments", partId
+                if len(parts) != 5 or parts[3] != "attachments" or not parts[4].isdigit():
+                    return self._json(404, {"message": "not found"})
+                with fake._lock:
+                    fake.attachment_requests.append(path)
+                    held = fake.attachments.get((unquote(parts[2]), int(parts[4])))
+                if held is None:
+                    return self._json(404, {"message": "attachment not found"})
+                content, content_type = held
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                # The client may hang up once the Content-Length says it is too large.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(content)
 
             def _json(self, status: int, document: object) -> None:
                 data = json.dumps(document).encode()
