@@ -452,14 +452,20 @@ def test_an_mms_report_with_a_jpeg_files_the_complaint_with_that_photo_for_staff
     ids=["a-pdf", "not-an-image-despite-its-type", "larger-than-the-photo-limit"],
 )
 def test_an_attachment_that_is_no_photo_or_too_large_is_not_kept_but_the_text_files(
-    client: FlaskClient, gateway: FakeSmsGateway, app_ctx: Flask, part: Part
+    client: FlaskClient,
+    gateway: FakeSmsGateway,
+    app_ctx: Flask,
+    part: Part,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level("INFO", logger="channels.sms.media")
     assert send_mms(client, gateway, MMS_REPORT, [part]).status_code == 204
     complaint = db.session.scalars(select(Complaint)).one()
     assert complaint.description.startswith("jalan rusak di depan Puskesmas Suwawa")
     assert count(Attachment) == 0
     fetched = part[1] == "image/jpeg"  # a declared non-image is never fetched
     assert len(gateway.attachment_requests) == (1 if fetched else 0)
+    assert "skipping media" in caplog.text if fetched else "not fetching media" in caplog.text
 
 
 def test_a_replayed_mms_event_files_once_with_one_photo_and_one_answer(

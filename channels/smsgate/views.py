@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("smsgate", __name__, url_prefix="/channels/sms")
 
 # An SMS event is well under a kilobyte; an ``mms:downloaded`` event may carry its
-# attachments inline in Base64 (a third larger). MMS messages are at most a few hundred
-# KB to about 1 MB on Indonesian operators; 4 MB leaves room for a 3 MB photo. The app's
+# attachments inline in Base64 (a third larger). Operators usually cap an MMS at a few
+# hundred KB to about 1 MB; 4 MB leaves room for a 3 MB photo. The app's
 # 50 MB upload limit is not for a route read before its sender is known.
 MAX_WEBHOOK_BYTES = 4 * 1024 * 1024
 
