@@ -270,6 +270,14 @@ def verify_complaint(
 REROUTABLE = frozenset({Status.VERIFIED, Status.IN_PROGRESS})
 
 
+class NotReroutable(DomainError):
+    """The complaint is not verified and unfinished, so it stays with its unit.
+
+    Its own class so a caller (the queue's bulk route) can word the refusal
+    its own way; API clients see the plain ``domain_error`` as before.
+    """
+
+
 @guarded
 def reroute_complaint(
     complaint: Complaint,
@@ -289,7 +297,7 @@ def reroute_complaint(
     cleared assignee and the reason, which is for staff only.
     """
     if Status(complaint.status) not in REROUTABLE:
-        raise DomainError(
+        raise NotReroutable(
             gettext(
                 "Only a verified complaint that is not resolved yet can be moved to another unit."
             )

@@ -228,3 +228,20 @@ def test_bulk_without_a_tick_or_an_action_changes_nothing(
     bulk(client, [complaint.code], "")
     db.session.expire_all()
     assert complaint.priority == "normal"
+
+
+def test_bulk_routing_names_per_complaint_why_it_stayed(
+    app: Flask, cast: Cast, make_complaint: MakeComplaint
+) -> None:
+    finished = make_complaint(status="resolved")
+    there = make_complaint(status="verified", category_code="waste")  # already with DLH
+    dlh = unit("DLH")
+    admin = signed_in(app, cast.admin.email)
+    page = bulk(admin, [finished.code, there.code], f"route:{dlh.id}")
+    # The status is judged before the missing reason; the reason before the unit.
+    assert f"{finished.code} tidak diubah: Hanya aduan yang belum selesai" in page
+    assert f"{there.code} tidak diubah: Tuliskan alasan" in page
+    page = bulk(admin, [finished.code, there.code], f"route:{dlh.id}", "Sampah.")
+    assert f"{finished.code} tidak diubah: Hanya aduan yang belum selesai" in page
+    assert f"{there.code} tidak diubah: Aduan ini sudah berada di instansi tersebut." in page
+    assert events(finished, "reroute") == [] and events(there, "reroute") == []

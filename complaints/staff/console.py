@@ -223,13 +223,18 @@ def _route(value: str, reason: str) -> Callable[[Complaint, Actor], object]:
     def run(complaint: Complaint, actor: Actor) -> object:
         if complaint.status == Status.RECEIVED:
             return workflow.verify_complaint(complaint, actor, unit=unit)
-        if Status(complaint.status) not in workflow.REROUTABLE:
+        try:
+            return workflow.reroute_complaint(complaint, unit, actor, reason)
+        except workflow.NotReroutable:
             raise DomainError(
                 gettext("Only a complaint not resolved yet can be routed to another unit.")
-            )
-        if not reason:
-            raise DomainError(gettext("Write the reason to move a verified complaint."))
-        return workflow.reroute_complaint(complaint, unit, actor, reason)
+            ) from None
+        except ValidationFailed:
+            if reason:
+                raise
+            # The domain checks the unit before the reason; the queue asks for the reason
+            # first, as one missing input for the whole selection.
+            raise DomainError(gettext("Write the reason to move a verified complaint.")) from None
 
     return run
 
