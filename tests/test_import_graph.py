@@ -136,6 +136,9 @@ def test_the_circle_detector_sees_a_circle() -> None:
 # What loading the app must not load: the routing model's libraries cost about 1.5 s of
 # CPU, which every web worker, bot and ``flask`` command would pay without ever routing.
 MODEL_LIBRARIES = ("sklearn", "scipy", "skops", "threadpoolctl")
+# Nor the workbook library (and the NumPy it loads): a few tenths of a second for every
+# process, paid only by the one that reads or writes a spreadsheet.
+WORKBOOK_LIBRARIES = ("openpyxl", "numpy")
 LOADED_BY_THE_APP = """
 import json, sys
 from complaints import create_app
@@ -144,7 +147,7 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def test_building_the_app_leaves_the_routing_model_libraries_unloaded() -> None:
+def test_building_the_app_leaves_the_model_and_workbook_libraries_unloaded() -> None:
     finished = subprocess.run(
         [sys.executable, "-c", LOADED_BY_THE_APP],
         cwd=ROOT,
@@ -157,3 +160,7 @@ def test_building_the_app_leaves_the_routing_model_libraries_unloaded() -> None:
     packages = {name.split(".")[0] for name in loaded}
     assert "complaints.routing.model" in loaded  # the model's own module is there…
     assert packages & set(MODEL_LIBRARIES) == set()  # …and none of its libraries
+    # Likewise the spreadsheet modules (reports, SKM, the LAPOR! import) without openpyxl.
+    spreadsheets = {"complaints.reports.workbook", "complaints.assessment.skm_workbook"}
+    assert spreadsheets | {"complaints.lapor.reading", "complaints.lapor.values"} <= loaded
+    assert packages & set(WORKBOOK_LIBRARIES) == set()

@@ -5,20 +5,20 @@ Sheets "Unsur" (the nine elements, the IKM), "Responden" (the profile),
 (the previous period beside this one). Numbers are numbers with a number
 format (a spreadsheet can sum them); words are words, never a code; text
 people typed goes through the exports' formula guard.
+
+openpyxl is imported when a workbook is written, not when the app loads
+(see :mod:`complaints.reports.workbook`).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask_babel import force_locale, gettext
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from complaints import labels
 from complaints.i18n import local_date, local_time
@@ -27,15 +27,38 @@ from complaints.reports.exports import formula_safe
 from .skm import SkmReport, as_float, plan_authors
 from .skm_document import LOCALE
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
+
 INTEGER, DECIMAL, WEIGHTED, PERCENT = "0", "0.00", "0.000", "0.0%"
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="E9ECEF")
-IMPROVE_FILL = PatternFill("solid", fgColor="FFF3CD")
-WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+class Looks(NamedTuple):
+    bold: Font
+    header_fill: PatternFill
+    improve_fill: PatternFill
+    wrap: Alignment
+
+
+@functools.cache
+def _looks() -> Looks:
+    """The workbook's fonts, fills and alignment, made once, when the first workbook is."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    return Looks(
+        bold=Font(bold=True),
+        header_fill=PatternFill("solid", fgColor="E9ECEF"),
+        improve_fill=PatternFill("solid", fgColor="FFF3CD"),
+        wrap=Alignment(wrap_text=True, vertical="top"),
+    )
 
 
 def workbook_bytes(report: SkmReport) -> bytes:
     """The workbook of ``report`` (in Indonesian)."""
+    from openpyxl import Workbook
+
     with force_locale(LOCALE):
         book = Workbook()
         first = book.active
@@ -58,6 +81,10 @@ def _sheet(
     book: Workbook, title: str, report: SkmReport, headers: Sequence[tuple[str, int]]
 ) -> Worksheet:
     """A sheet with the report's title lines, then a bold header row (frozen below it)."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    looks = _looks()
     sheet = book.create_sheet(title)
     period = (
         f"{local_date(report.current.start, 'long')} – {local_date(report.current.end, 'long')}"
@@ -70,7 +97,7 @@ def _sheet(
     sheet.append([header for header, _width in headers])
     for column, (_header, width) in enumerate(headers, start=1):
         cell = sheet.cell(row=5, column=column)
-        cell.font, cell.fill, cell.alignment = BOLD, HEADER_FILL, WRAP
+        cell.font, cell.fill, cell.alignment = looks.bold, looks.header_fill, looks.wrap
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A6"
     return sheet
@@ -80,9 +107,10 @@ def _row(sheet: Worksheet, values: Sequence[Any], formats: Sequence[str | None])
     """Append a row; each number cell gets its format. Returns the row's number."""
     sheet.append(list(values))
     row = sheet.max_row
+    wrap = _looks().wrap
     for column, number_format in enumerate(formats, start=1):
         cell = sheet.cell(row=row, column=column)
-        cell.alignment = WRAP
+        cell.alignment = wrap
         if number_format is not None:
             cell.number_format = number_format
     return row
@@ -124,7 +152,7 @@ def _elements_sheet(book: Workbook, report: SkmReport) -> None:
         )
         if element.highlighted:
             for cell in sheet[row]:
-                cell.fill = IMPROVE_FILL
+                cell.fill = _looks().improve_fill
     index = report.current.index
     sheet.append([])
     _row(sheet, [None, gettext("Respondents"), index.respondents], [None, None, INTEGER])

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "lapor_id": (
@@ -163,6 +161,11 @@ def _csv_rows(text: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(spreadsheet row number, values) for each row of the first sheet, streamed."""
+    # Imported here, not at the top: openpyxl (and the NumPy it loads) would cost every
+    # process that builds the app about 0.2 s; only an .xlsx import needs it.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:

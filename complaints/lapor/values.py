@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
-from openpyxl.utils.datetime import from_excel
 
 from complaints.models import Kind, Status
 
@@ -117,6 +116,9 @@ def received_date(value: object) -> tuple[date, time | None]:
     if isinstance(value, date):
         return value, None
     if isinstance(value, int | float) and not isinstance(value, bool):
+        # A number is a spreadsheet date serial (a CSV gives text); openpyxl is loaded by now.
+        from openpyxl.utils.datetime import from_excel
+
         converted = from_excel(value)
         if isinstance(converted, datetime):
             return received_date(converted)

@@ -15,26 +15,25 @@ temporary file as they come, and the complaint list is read from the
 database in batches of plain rows (never ORM objects), so a year of
 complaints costs one batch of memory. Every text cell passes
 :func:`.exports.formula_safe`.
+
+openpyxl is imported where a workbook is written, not at the top: it (and
+the NumPy it loads when installed) would cost every process that builds the
+app about 0.2 s, for a workbook most of them never write.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import get_locale, gettext
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import Select, case, select
 
 from complaints import clock, ikm, metrics
@@ -44,6 +43,10 @@ from complaints.labels import channel_label, kind_label, staff_status_label, yes
 from complaints.models import Category, Channel, Kind, Status, Unit
 
 from .exports import formula_safe
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +85,6 @@ TIME_FORMATS = {"id": 'hh"."mm', "en": "h:mm AM/PM"}
 BATCH = 500
 SECONDS_PER_DAY = 86_400
 HEADER_HEIGHT = 48
-BOLD = Font(bold=True)
-WRAPPED = Alignment(wrap_text=True, vertical="top")
 BANDS = {"at_least_90": "≥ 90 %", "at_least_50": "≥ 50 %", "below_50": "< 50 %"}
 
 
@@ -123,19 +124,29 @@ class Sheet:
     """One write-only sheet: a bold, frozen header row, widths, an autofilter over its rows."""
 
     def __init__(self, book: Workbook, key: str, columns: Sequence[Column], style: Style) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.styles import Alignment, Font
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
         sheet = book.create_sheet(style.sheet_name(key))
         assert isinstance(sheet, WriteOnlyWorksheet)
         self.sheet, self.columns, self.style = sheet, columns, style
+        # Bound once per sheet, not imported per cell: a year's list has many cells.
+        self.cell_type: type[WriteOnlyCell] = WriteOnlyCell
+        self.illegal_characters: re.Pattern[str] = ILLEGAL_CHARACTERS_RE
+        self.bold = Font(bold=True)
         self.kinds = [column.kind for column in columns]
         # Widths and the header's height must be set before the first row is written.
         for index, column in enumerate(columns, 1):
             sheet.column_dimensions[get_column_letter(index)].width = column.width
         sheet.row_dimensions[1].height = HEADER_HEIGHT
         sheet.freeze_panes = "B2"  # the header row and the first column stay in view
-        header = []
+        header, wrapped = [], Alignment(wrap_text=True, vertical="top")
         for column in columns:
             cell = self._text(column.header)
-            cell.font, cell.alignment = BOLD, WRAPPED
+            cell.font, cell.alignment = self.bold, wrapped
             header.append(cell)
         sheet.append(header)
         self.rows = 1
@@ -153,6 +164,8 @@ class Sheet:
         self.filtered_rows = self.rows
 
     def close(self) -> None:
+        from openpyxl.utils import get_column_letter
+
         if self.filtered_rows == 1:
             self.filtered_rows = self.rows
         last = get_column_letter(len(self.columns))
@@ -161,7 +174,8 @@ class Sheet:
     def _text(self, value: str) -> WriteOnlyCell:
         # Characters XML cannot hold (control characters) would make openpyxl refuse
         # the whole workbook: dropped.
-        cell = WriteOnlyCell(self.sheet, formula_safe(ILLEGAL_CHARACTERS_RE.sub("", value)))
+        clean = formula_safe(self.illegal_characters.sub("", value))
+        cell = self.cell_type(self.sheet, clean)
         cell.data_type = "s"  # openpyxl reads a text that begins with "=" as a formula
         return cell
 
@@ -171,16 +185,16 @@ class Sheet:
         if isinstance(value, str):
             if kind == SECTION:
                 cell = self._text(value)
-                cell.font = BOLD
+                cell.font = self.bold
                 return cell
             # A plain text after formula_safe never begins with "=", so openpyxl writes
             # it as a string cell; no cell object of our own (a year has many rows).
-            return formula_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
+            return formula_safe(self.illegal_characters.sub("", value))
         if isinstance(value, datetime):
             # Excel has no time zones: instants are written in the office's local time.
             # Seconds and below are dropped: the format shows minutes.
             value = value.astimezone(self.style.zone).replace(tzinfo=None, second=0, microsecond=0)
-        cell = WriteOnlyCell(self.sheet, value)
+        cell = self.cell_type(self.sheet, value)
         number_format = self.style.formats.get(kind)
         if number_format:
             cell.number_format = number_format
@@ -192,6 +206,8 @@ class Sheet:
 
 def write_report(report: Mapping[str, Any], target: IO[bytes] | Path) -> None:
     """The report's workbook: summary, the three breakdowns, the complaints and the SKM."""
+    from openpyxl import Workbook
+
     style = Style.current()
     book = Workbook(write_only=True)
     _summary_sheet(book, report, style)
@@ -225,6 +241,8 @@ def write_complaints(
     start: date, end: date, unit_code: str | None, target: IO[bytes] | Path
 ) -> None:
     """The complaint list alone, as the report's "Aduan" sheet."""
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     period = {"from": start.isoformat(), "to": end.isoformat(), "unit": unit_code}
     _complaint_sheet(book, period, Style.current())
