@@ -43,6 +43,13 @@ def act(page: Any, loads: list[str], click: Any, spot: str) -> str:
     return str(notice.inner_text())
 
 
+# Whether an <img> loaded a picture: at once when it is done, else when it ends.
+LOADED = """img => img.complete ? img.naturalWidth > 0 : new Promise(done => {
+    img.addEventListener("load", () => done(img.naturalWidth > 0));
+    img.addEventListener("error", () => done(false));
+})"""
+
+
 def test_an_officer_works_a_complaint_from_the_queue_to_resolved(
     app: Flask, cast: Cast, make_complaint: MakeComplaint, live_server: str, open_browser: Any
 ) -> None:
@@ -116,8 +123,10 @@ def test_an_officer_works_a_complaint_from_the_queue_to_resolved(
     assert "Catatan internal" not in reply.inner_text()
     assert "kanal mati, tidak dapat dikirim" in reply.inner_text()
     # The resolution's photo, under it, as a thumbnail that loaded.
+    # (loading="lazy": in view, then given the time to arrive; a broken image answers false.)
     thumbnail = entries.last.locator("img.file-thumb")
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
+    thumbnail.scroll_into_view_if_needed()
+    assert thumbnail.evaluate(LOADED)
     colours = [el.evaluate("e => getComputedStyle(e).backgroundColor") for el in (note, reply)]
     assert colours[0] != colours[1], "the note looks like the reply"
 
