@@ -46,6 +46,7 @@ from .extensions import db
 from .models import Category, Complaint, Reporter, Status
 from .nearby import bounding_box, distance_m, excerpt, rounded_distance
 from .notify import status_label
+from .routing.model import document
 
 # The candidates: open complaints received within WINDOW_DAYS before this one (or
 # since), of its category anywhere, or of any category within RADIUS_M of its pin.
@@ -62,7 +63,6 @@ CLOSE_MIN_SIMILARITY = 0.10
 DISTANCE_SCALE_M = 500
 FAR_WEIGHT = 0.25
 UNLOCATED_WEIGHT = FAR_WEIGHT + (1 - FAR_WEIGHT) * math.exp(-1)
-MAX_TEXT = 3000
 
 
 @dataclass(frozen=True)
@@ -87,12 +87,6 @@ class Likeness:
     similarity: float  # text, 0..1
     distance_m: float | None  # None when either has no pin
     score: float  # similarity weighted by distance: the ranking's key
-
-
-def report_text(title: str | None, description: str | None, address: str | None) -> str:
-    """The text compared: title, description and address, as one."""
-    parts = (title, description, address)
-    return " \n".join(part.strip() for part in parts if part and part.strip())[:MAX_TEXT]
 
 
 def similarities(text: str, others: Sequence[str]) -> list[float]:
@@ -241,7 +235,7 @@ def _candidates(
     ).all()
     return [
         _Candidate(
-            Report(code, report_text(title, description, address), lat, lon),
+            Report(code, document(title, description, address), lat, lon),
             category.name(locale),
             status,
             description,
@@ -262,7 +256,7 @@ def likely_duplicates(
     candidates = _candidates(complaint, visible, locale)
     subject = Report(
         complaint.code,
-        report_text(complaint.title, complaint.description, complaint.address),
+        document(complaint.title, complaint.description, complaint.address),
         complaint.lat,
         complaint.lon,
     )
