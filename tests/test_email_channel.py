@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from email.message import EmailMessage, Message
+from email.message import EmailMessage
 
 import pytest
 from flask import Flask
@@ -20,16 +20,10 @@ from complaints.models import Message as ComplaintMessage
 from complaints.workflow import Actor
 from tests.conftest import MakeComplaint, csrf_token_from
 from tests.fakes.mail_servers import FakeImapServer, FakeSmtpServer
+from tests.mail_helpers import mail_on, parts, smtp_fixture, smtp_server_fixture  # noqa: F401 -- fixtures
 from tests.outage_helpers import assert_delivered_once_after_outage
 
 CITIZEN = "sari.citizen@example.id"
-
-
-@pytest.fixture(scope="session")
-def smtp_server() -> Iterator[FakeSmtpServer]:
-    server = FakeSmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +31,6 @@ def imap_server() -> Iterator[FakeImapServer]:
     server = FakeImapServer().start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def smtp(smtp_server: FakeSmtpServer) -> Iterator[FakeSmtpServer]:
-    smtp_server.reset()
-    yield smtp_server
-    smtp_server.reset()
 
 
 @pytest.fixture
@@ -56,23 +43,8 @@ def imap(imap_server: FakeImapServer) -> Iterator[FakeImapServer]:
 @pytest.fixture
 def app(app: Flask, smtp: FakeSmtpServer, imap: FakeImapServer) -> Flask:
     """conftest's app with outbound mail to the fake SMTP server and the fake mailbox."""
-    from channels import email
-
-    app.config.update(smtp.config())
     app.config.update(imap.config())
-    app.config["PUBLIC_BASE_URL"] = "https://aduan.bonebolangokab.go.id"
-    email.init_app(app)
-    return app
-
-
-def parts(mail: Message) -> dict[str, str]:
-    found = {}
-    for part in mail.walk():
-        if part.get_content_maintype() == "text":
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            found[part.get_content_type()] = payload.decode(part.get_content_charset() or "utf-8")
-    return found
+    return mail_on(app, smtp)
 
 
 def test_acknowledgement_mail_is_multipart_indonesian_with_link_and_one_click_unsubscribe(
