@@ -30,7 +30,7 @@ from .models import (
     Supporter,
     User,
 )
-from .outbox import QueuedMessage, enqueue, enqueue_new
+from .outbox import QueuedMessage, enqueue, enqueue_many, enqueue_new
 
 EMAIL = "email"
 
@@ -57,13 +57,7 @@ def citizen_address(complaint: Complaint) -> tuple[str, str] | None:
         return "whatsapp", reporter.phone
     if complaint.channel == EMAIL and reporter.email and mail_on():
         return EMAIL, reporter.email
-    if reporter.telegram_chat_id:
-        return "telegram", reporter.telegram_chat_id
-    if reporter.phone:
-        return "sms", reporter.phone
-    if reporter.email and mail_on():
-        return EMAIL, reporter.email
-    return None
+    return reporter_address(reporter)
 
 
 def subject_line(code: str, what: str) -> str:
@@ -396,20 +390,14 @@ def notify_staff(
     with force_locale(user.locale):
         what = gettext("Notice from Aduan")
     subject = subject_line(complaint.code, what) if complaint else what
-    for copy in staff_copies(
-        user,
-        body,
-        key,
-        user_id=user.id,
-        locale=user.locale,
-        subject=subject,
-        complaint_id=complaint_id,
-    ):
-        enqueue(
-            copy.channel,
-            copy.address,
-            copy.body,
-            copy.key,
-            complaint_id=copy.complaint_id,
-            user_id=copy.user_id,
+    enqueue_many(
+        staff_copies(
+            user,
+            body,
+            key,
+            user_id=user.id,
+            locale=user.locale,
+            subject=subject,
+            complaint_id=complaint_id,
         )
+    )
