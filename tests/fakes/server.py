@@ -6,14 +6,16 @@ state is set up. The outage knobs are the same for every provider:
 ``refuse`` closes the listening socket (connection refused) and
 :meth:`FakeServer.recover` listens again on the same port, so a client
 configured with the old URL finds it back; ``error`` and ``flood`` are left
-to the fake's handler, which reads :attr:`FakeServer.outage`.
+to the fake's handler, which reads :attr:`FakeServer.outage`. A fake speaking
+JSON over GET and POST can build its handler on :class:`JsonApiHandler`.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
 
 
 class FakeServer:
@@ -85,3 +87,32 @@ class FakeServer:
                 return 0.0
             self._hangs_left -= 1
             return self.hang_seconds
+
+
+class JsonApiHandler(BaseHTTPRequestHandler):
+    """A quiet handler passing each GET and POST, with its body, to :meth:`_route`."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output quiet
+
+    def do_GET(self) -> None:
+        self._route("GET", self._body())
+
+    def do_POST(self) -> None:
+        self._route("POST", self._body())
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _route(self, method: str, raw: bytes) -> None:
+        """Answer the request (``raw`` is its body, empty for none)."""
+        raise NotImplementedError
+
+    def _json(self, status: int, document: object) -> None:
+        data = json.dumps(document).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)

@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, JsonApiHandler
 
 USERNAME = "GATEWAYUSER"
 PASSWORD = "gateway-password-0123"
@@ -126,19 +126,8 @@ class FakeSmsGateway(FakeServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                self._route("GET")
-
-            def do_POST(self) -> None:
-                self._route("POST")
-
-            def _route(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
+        class Handler(JsonApiHandler):
+            def _route(self, method: str, raw: bytes) -> None:
                 if fake.outage == "error":
                     return self._json(500, {"message": "internal error"})
                 if not self._authorised():
@@ -201,13 +190,5 @@ class FakeSmsGateway(FakeServer):
                 # The client may hang up once the Content-Length says it is too large.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(content)
-
-            def _json(self, status: int, document: object) -> None:
-                data = json.dumps(document).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
 
         return Handler

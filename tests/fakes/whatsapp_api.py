@@ -24,7 +24,7 @@ from typing import Any
 
 from PIL import Image
 
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, JsonApiHandler
 
 ACCESS_TOKEN = "fake-whatsapp-access-token-0123"
 PHONE_NUMBER_ID = "106540352242922"
@@ -116,19 +116,8 @@ class FakeGraphApi(FakeServer):
         fake = self
         image = small_jpeg()
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                self._route("GET")
-
-            def do_POST(self) -> None:
-                self._route("POST")
-
-            def _route(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
+        class Handler(JsonApiHandler):
+            def _route(self, method: str, raw: bytes) -> None:
                 if fake.outage == "error":
                     return self._json(500, {"error": {"code": 1, "message": "unknown"}})
                 if self.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
@@ -176,13 +165,5 @@ class FakeGraphApi(FakeServer):
                         "messages": [{"id": wamid}],
                     },
                 )
-
-            def _json(self, status: int, document: Any) -> None:
-                data = json.dumps(document).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
 
         return Handler
