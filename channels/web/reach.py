@@ -107,8 +107,12 @@ def citizen_channels(app: Flask) -> CitizenChannels:
     )
     telegram_on = "telegram" in on
     return CitizenChannels(
-        sms_sender=_sms_number(app),
-        whatsapp_sender=_whatsapp_number(app),
+        sms_sender=_number_people_use(
+            app, smsgate_settings(app).configured, "SMSGATE_PHONE_NUMBER", "TWILIO_FROM_NUMBER"
+        ),
+        whatsapp_sender=_number_people_use(
+            app, cloud_settings(app).configured, "WHATSAPP_DISPLAY_NUMBER", "TWILIO_WHATSAPP_FROM"
+        ),
         telegram=telegram_on,
         telegram_username=app.config.get("TELEGRAM_BOT_USERNAME") if telegram_on else None,
         email_address=_mailbox_address(app),
@@ -116,22 +120,14 @@ def citizen_channels(app: Flask) -> CitizenChannels:
     )
 
 
-def _sms_number(app: Flask) -> str | None:
-    """The number people text: the gateway phone's SIM (a local number, which Indonesian
-    phones can reach both ways) when the gateway is on, else Twilio's sender."""
-    if smsgate_settings(app).configured and app.config.get("SMSGATE_PHONE_NUMBER"):
-        return _phone_sender(app.config["SMSGATE_PHONE_NUMBER"])
+def _number_people_use(app: Flask, own_on: bool, own_key: str, twilio_key: str) -> str | None:
+    """The number people text or write to: the channel's own (``own_key``: the gateway
+    phone's SIM, a local number Indonesian phones reach both ways, or the Cloud API's)
+    while that provider is on and the number set, else Twilio's sender (``twilio_key``)."""
+    if own_on and app.config.get(own_key):
+        return _phone_sender(app.config[own_key])
     if sms.channel_status(app)["configured"]:
-        return _phone_sender(app.config.get("TWILIO_FROM_NUMBER"))
-    return None
-
-
-def _whatsapp_number(app: Flask) -> str | None:
-    """The WhatsApp number: the Cloud API's when it is on, else Twilio's WhatsApp sender."""
-    if cloud_settings(app).configured and app.config.get("WHATSAPP_DISPLAY_NUMBER"):
-        return _phone_sender(app.config["WHATSAPP_DISPLAY_NUMBER"])
-    if sms.channel_status(app)["configured"]:
-        return _phone_sender(app.config.get("TWILIO_WHATSAPP_FROM"))
+        return _phone_sender(app.config.get(twilio_key))
     return None
 
 
