@@ -30,13 +30,13 @@ from complaints.models import User
 from complaints.notify import EMAIL
 
 from .forms import NewPasswordForm
-from .link_mail import LinkKind, mail_link, mails_links, public_url
+from .link_mail import LinkKind, link_url, mail_link, mails_links
 from .session import _complete_sign_in as complete_sign_in
 from .views import audit, bp, staff_user
 
-_LINKS = {
-    LinkKind.RESET: ("staff.reset_password", "staff/admin/reset_link.html"),
-    LinkKind.INVITATION: ("staff.accept_invitation", "staff/admin/invitation_link.html"),
+_TEMPLATES = {
+    LinkKind.RESET: "staff/admin/reset_link.html",
+    LinkKind.INVITATION: "staff/admin/invitation_link.html",
 }
 
 
@@ -48,8 +48,7 @@ def link_page(user: User, token: str, action: str, kind: LinkKind) -> ResponseRe
     admin reads only that it was sent; otherwise it is shown to the admin, once,
     to pass on. Committed here: the link must not leave unless it was stored.
     """
-    endpoint, template = _LINKS[kind]
-    link = public_url(endpoint, token=token)
+    link = link_url(kind, token)
     mailed = mails_links(user)
     if mailed:
         mail_link(user, kind, link)
@@ -57,7 +56,7 @@ def link_page(user: User, token: str, action: str, kind: LinkKind) -> ResponseRe
     else:
         audit(action, staff_user(), user)
     db.session.commit()
-    page = render_template(template, user=user, link=None if mailed else link)
+    page = render_template(_TEMPLATES[kind], user=user, link=None if mailed else link)
     return page, 200, {"Cache-Control": "no-store"}
 
 

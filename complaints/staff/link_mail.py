@@ -39,6 +39,18 @@ def public_url(endpoint: str, **values: Any) -> str:
     return base.rstrip("/") + path if base else url_for(endpoint, _external=True, **values)
 
 
+# The page each kind of link opens.
+_ENDPOINTS = {
+    LinkKind.RESET: "staff.reset_password",
+    LinkKind.INVITATION: "staff.accept_invitation",
+}
+
+
+def link_url(kind: LinkKind, token: str) -> str:
+    """The one-time link of ``kind`` for ``token``, as the person opens it."""
+    return public_url(_ENDPOINTS[kind], token=token)
+
+
 def mails_links(user: User) -> bool:
     """Whether a link for ``user`` goes by e-mail (mail is on and the account has an address)."""
     return bool(user.email) and mail_on()

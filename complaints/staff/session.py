@@ -45,7 +45,7 @@ from complaints.notify import mail_on
 from complaints.ratelimit import client_address
 
 from .forms import CodeForm, LoginForm, NewPasswordForm, PasswordForm, ResetRequestForm
-from .link_mail import LinkKind, mail_link, public_url
+from .link_mail import LinkKind, link_url, mail_link
 from .views import audit, bp, staff_user
 
 logger = logging.getLogger(__name__)
@@ -369,8 +369,7 @@ def request_password_reset() -> ResponseReturnValue:
 def _mail_reset_link(user: User) -> None:
     """Mail ``user`` a reset link, or a new invitation while they have not used theirs."""
     if invitation_pending(user):
-        token = issue_invitation(user)
-        mail_link(user, LinkKind.INVITATION, public_url("staff.accept_invitation", token=token))
+        kind, token = LinkKind.INVITATION, issue_invitation(user)
     else:
-        token = issue_password_reset(user)
-        mail_link(user, LinkKind.RESET, public_url("staff.reset_password", token=token))
+        kind, token = LinkKind.RESET, issue_password_reset(user)
+    mail_link(user, kind, link_url(kind, token))
