@@ -27,6 +27,8 @@ MAILBOX = "pengaduan@bonebolangokab.go.id"
 
 
 def visible_text(html: str) -> str:
+    # <wbr> (a place a long address may wrap) shows nothing; every other tag is a space.
+    html = html.replace("<wbr>", "")
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
