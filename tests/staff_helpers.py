@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from complaints.extensions import db
 from tests.conftest import STAFF_PASSWORD, csrf_token_from
 
 
@@ -41,3 +44,45 @@ def act_on_complaint_page(client: FlaskClient, code: str, action: str, **data: s
     after = client.get(response.headers["Location"])
     assert after.status_code == 200
     return after.get_data(as_text=True)
+
+
+# What staff write in the end-to-end channel tests: a public reply, and an
+# internal note whose word "anggaran" must never reach the citizen.
+STAFF_REPLY = "Tim PUPR akan menambal lubang itu hari Kamis."
+INTERNAL_NOTE = "Pakai anggaran pemeliharaan rutin."
+NOTE_WORD = "anggaran"
+
+
+def reply_and_note_as_staff(app: Flask, cast: Any, code: str) -> None:
+    """An admin verifies ``code`` to PUPR; an officer of PUPR replies and writes a note.
+
+    All through the complaint page's forms, as people would.
+    """
+    from complaints.models import Complaint
+    from tests.conftest import unit
+
+    complaint = db.session.scalar(select(Complaint).where(Complaint.code == code))
+    assert complaint is not None
+    category_id = str(complaint.category_id)
+    admin = signed_in(app, cast.admin.email)
+    pupr = str(unit("PUPR").id)
+    act_on_complaint_page(admin, code, "verify", unit=pupr, category=category_id, kind="complaint")
+    officer = signed_in(app, cast.officer_a.email)  # an officer of the unit it went to
+    page = act_on_complaint_page(officer, code, "reply", body=STAFF_REPLY)
+    assert "Balasan sudah dikirim ke warga." in page
+    act_on_complaint_page(officer, code, "note", body=INTERNAL_NOTE)
+
+
+def assert_reply_sent_and_note_kept(transport: str, address: str) -> None:
+    """The reply's outbox row went out through ``transport`` to ``address``; no row holds
+    the note."""
+    from complaints.models import OutboundMessage
+
+    db.session.expire_all()
+    reply = db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.body.contains(STAFF_REPLY))
+    ).one()
+    assert (reply.transport, reply.status, reply.address) == (transport, "sent", address)
+    assert not db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.body.contains(NOTE_WORD))
+    ).all()

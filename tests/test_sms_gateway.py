@@ -31,19 +31,21 @@ from complaints.models import (
     InboundReceipt,
     OutboundMessage,
 )
-from tests.conftest import unit
 from tests.fakes.smsgate_api import FakeSmsGateway, signed_event
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.outage_helpers import assert_delivered_once_after_outage
 from tests.photo_helpers import as_stored, photo_with_metadata
 from tests.sms_helpers import twilio_api_fixture, twilio_server_fixture  # noqa: F401 -- fixtures
-from tests.staff_helpers import act_on_complaint_page, signed_in
+from tests.staff_helpers import (
+    STAFF_REPLY,
+    assert_reply_sent_and_note_kept,
+    reply_and_note_as_staff,
+    signed_in,
+)
 
 WEBHOOK = "/channels/sms/gateway"
 CITIZEN = "+6281234567890"
 REPORT = "LAPOR Jalan berlubang besar di depan SDN 3 Kabila, sudah sebulan tidak diperbaiki"
-STAFF_REPLY = "Tim PUPR akan menambal lubang itu hari Kamis."
-INTERNAL_NOTE = "Pakai anggaran pemeliharaan rutin."
 
 
 @pytest.fixture(scope="session")
@@ -335,31 +337,18 @@ def test_a_staff_reply_reaches_the_citizen_by_sms_and_status_is_answered_by_the_
     """Issue #22 for a basic phone: file by SMS, staff answer on their page, follow by SMS."""
     assert send_sms(client, REPORT).status_code == 204
     complaint = db.session.scalars(select(Complaint)).one()
-    code, category_id = complaint.code, str(complaint.category_id)
+    code = complaint.code
     drain(app)
     gateway.sent.clear()
 
-    admin = signed_in(app, cast.admin.email)
-    pupr = str(unit("PUPR").id)
-    act_on_complaint_page(admin, code, "verify", unit=pupr, category=category_id, kind="complaint")
-    officer = signed_in(app, cast.officer_a.email)  # an officer of the unit it went to
-    page = act_on_complaint_page(officer, code, "reply", body=STAFF_REPLY)
-    assert "Balasan sudah dikirim ke warga." in page
-    act_on_complaint_page(officer, code, "note", body=INTERNAL_NOTE)
+    reply_and_note_as_staff(app, cast, code)
     drain(app)
 
     to_citizen = [m.text for m in gateway.sent if m.phone_numbers == [CITIZEN]]
     assert len(to_citizen) == len(gateway.sent) == 2  # verified, then the reply
     assert any(STAFF_REPLY in text for text in to_citizen)
     assert not any("anggaran" in text.lower() for text in to_citizen)
-    db.session.expire_all()
-    reply = db.session.scalars(
-        select(OutboundMessage).where(OutboundMessage.body.contains(STAFF_REPLY))
-    ).one()
-    assert (reply.transport, reply.status, reply.address) == ("smsgate", "sent", CITIZEN)
-    assert not db.session.scalars(
-        select(OutboundMessage).where(OutboundMessage.body.contains("anggaran"))
-    ).all()
+    assert_reply_sent_and_note_kept("smsgate", CITIZEN)
 
     gateway.sent.clear()
     clock.set_now(clock.now() + timedelta(minutes=5))  # past the joining window

@@ -28,7 +28,6 @@ from complaints.models import (
     OutboundMessage,
 )
 from complaints.workflow import Actor
-from tests.conftest import unit
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.fakes.whatsapp_api import (
     VERIFY_TOKEN,
@@ -42,14 +41,16 @@ from tests.sms_helpers import (  # noqa: F401 -- fixtures
     twilio_api_fixture,
     twilio_server_fixture,
 )
-from tests.staff_helpers import act_on_complaint_page, signed_in
+from tests.staff_helpers import (
+    STAFF_REPLY,
+    assert_reply_sent_and_note_kept,
+    reply_and_note_as_staff,
+)
 
 WEBHOOK = "/channels/whatsapp/webhook"
 CITIZEN_DIGITS = "6281234567890"
 CITIZEN = "+" + CITIZEN_DIGITS
 REPORT = "LAPOR Jalan berlubang besar di depan SDN 3 Kabila, sudah sebulan tidak diperbaiki"
-STAFF_REPLY = "Tim PUPR akan menambal lubang itu hari Kamis."
-INTERNAL_NOTE = "Pakai anggaran pemeliharaan rutin."
 
 
 @pytest.fixture(scope="session")
@@ -346,32 +347,19 @@ def test_a_staff_reply_reaches_the_citizen_on_whatsapp_and_status_is_answered_th
     """Issue #22 on WhatsApp: file by a Cloud API text, staff answer on their page, follow it."""
     assert post(client, text(REPORT)).status_code == 200
     complaint = db.session.scalars(select(Complaint)).one()
-    code, category_id = complaint.code, str(complaint.category_id)
+    code = complaint.code
     drain(app)
     graph.sent.clear()
 
     clock.set_now(clock.now() + timedelta(hours=2))  # later the same day: inside the 24 hours
-    admin = signed_in(app, cast.admin.email)
-    pupr = str(unit("PUPR").id)
-    act_on_complaint_page(admin, code, "verify", unit=pupr, category=category_id, kind="complaint")
-    officer = signed_in(app, cast.officer_a.email)  # an officer of the unit it went to
-    page = act_on_complaint_page(officer, code, "reply", body=STAFF_REPLY)
-    assert "Balasan sudah dikirim ke warga." in page
-    act_on_complaint_page(officer, code, "note", body=INTERNAL_NOTE)
+    reply_and_note_as_staff(app, cast, code)
     drain(app)
 
     assert {payload["to"] for payload in graph.sent} == {CITIZEN_DIGITS}
     assert [payload["type"] for payload in graph.sent] == ["text", "text"]  # verified, reply
     assert any(STAFF_REPLY in body for body in texts_sent(graph))
     assert not any("anggaran" in body.lower() for body in texts_sent(graph))
-    db.session.expire_all()
-    reply = db.session.scalars(
-        select(OutboundMessage).where(OutboundMessage.body.contains(STAFF_REPLY))
-    ).one()
-    assert (reply.transport, reply.status, reply.address) == ("cloud", "sent", CITIZEN)
-    assert not db.session.scalars(
-        select(OutboundMessage).where(OutboundMessage.body.contains("anggaran"))
-    ).all()
+    assert_reply_sent_and_note_kept("cloud", CITIZEN)
 
     graph.sent.clear()
     assert post(client, text(f"STATUS {code}")).status_code == 200
