@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any
 
 import pytest
@@ -223,6 +224,15 @@ def csrf_token_from(html: str) -> str:
     value = re.search(r'\bvalue="([^"]+)"', field.group(0))
     assert value is not None, "the CSRF field has no value"
     return value.group(1)
+
+
+def visible_text(html: str) -> str:
+    """What a person reads: the page without its tags (attributes are not shown).
+
+    ``<wbr>`` (a place a long word may wrap) shows nothing; every other tag is a space.
+    """
+    html = html.replace("<wbr>", "")
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def open_as_reporter(client: FlaskClient, code: str) -> None:

@@ -7,8 +7,6 @@ channel's ``init_app`` with the settings in the app's config. Nothing is sent.
 
 from __future__ import annotations
 
-import re
-from html import unescape
 from typing import Any
 
 import pytest
@@ -17,6 +15,7 @@ from flask import Flask
 from channels import email, sms, smsgate, telegram, whatsapp
 from complaints.config import ConfigError, env_phone, load_config
 from tests.browser_helpers import PHONE, check_screen
+from tests.conftest import visible_text
 
 SMS_NUMBER = "+6281100002222"
 WHATSAPP_NUMBER = "+6285200003333"
@@ -24,12 +23,6 @@ BOT = "AduanBoneBolangoBot"
 GATEWAY_SIM = "0812-3456-7890"
 CLOUD_NUMBER = "+62 811-4400-5566"
 MAILBOX = "pengaduan@bonebolangokab.go.id"
-
-
-def visible_text(html: str) -> str:
-    # <wbr> (a place a long address may wrap) shows nothing; every other tag is a space.
-    html = html.replace("<wbr>", "")
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def home(app: Flask, lang: str = "id") -> str:

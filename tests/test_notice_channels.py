@@ -9,10 +9,8 @@ fake Graph API.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,7 +25,7 @@ from complaints.models import AuditLog, Complaint, Notification, OutboundMessage
 from complaints.support import add_supporter
 from complaints.workflow import Actor
 from sla.sweep import sweep
-from tests.conftest import Cast, MakeComplaint, csrf_token_from, open_as_reporter
+from tests.conftest import Cast, MakeComplaint, csrf_token_from, open_as_reporter, visible_text
 from tests.fakes.mail_servers import FakeSmtpServer
 from tests.fakes.whatsapp_api import FakeGraphApi, message, notification
 from tests.mail_helpers import (  # noqa: F401 -- fixtures
@@ -51,10 +49,6 @@ REPORTER_MAIL = "rahmat.pelapor@gmail.com"
 def app(app: Flask, smtp: FakeSmtpServer) -> Flask:
     """conftest's app with outbound mail on, to the fake SMTP server."""
     return mail_on(app, smtp)
-
-
-def visible_text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def copies_for(user: User) -> list[tuple[str, str, str]]:

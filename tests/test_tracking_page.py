@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime
-from html import unescape
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -23,7 +22,7 @@ from complaints.attachments import NewAttachment
 from complaints.extensions import db
 from complaints.i18n import local_time
 from complaints.models import SurveyResponse
-from tests.conftest import MakeComplaint, csrf_token_from, open_as_reporter
+from tests.conftest import MakeComplaint, csrf_token_from, open_as_reporter, visible_text
 from tests.photo_helpers import photo_with_metadata
 
 SURVEY = {
@@ -44,11 +43,6 @@ def page(client: FlaskClient, code: str, lang: str = "id") -> str:
     response = client.get(f"/track/{code}?lang={lang}")
     assert response.status_code == 200
     return response.get_data(as_text=True)
-
-
-def visible_text(html: str) -> str:
-    """What a person reads: the page without its tags (attributes are not shown)."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def answer(client: FlaskClient, code: str, data: dict[str, str]) -> str:
